@@ -1,0 +1,109 @@
+"""camrig: simulate modular camera accessories before anyone builds them.
+
+The public API is what this module lists in ``__all__``; everything in underscore modules is private.
+"""
+
+from .accessory import (
+    Accessory,
+    AccessoryType,
+    CapsError,
+    CaptureContext,
+    Kind,
+    Lens,
+    LensSpec,
+    Link,
+    LinkSpec,
+    Mount,
+    MountSpec,
+    Scene,
+    SceneSpec,
+    Sensor,
+    SensorSpec,
+    Spec,
+    Stage,
+    StageSpec,
+    Writer,
+    WriterSpec,
+)
+from .api import host_for, load_rig, read_rig
+from .config import RigFile, apply_override
+from .errors import (
+    CamrigError,
+    ConfigError,
+    OutputError,
+    PluginError,
+    RigDoesNotFit,
+    StageError,
+    UnknownAccessoryError,
+)
+from .fit import FitReport, FitRule, Problem, Severity
+from .frame import Caps, Format, Frame, FrameMeta, StageRecord
+from .geometry import AngularGrid, FocalPlane, Geometry
+from .hookspecs import hookimpl, hookspec
+from .host import PLUGIN_API_VERSION, Host, Part, PluginInfo, PluginStatus, Registered
+from .output import write_atomically
+from .rig import Rig, assemble
+from .router import CaptureResult, StepTiming
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Accessory",
+    "AccessoryType",
+    "AngularGrid",
+    "CamrigError",
+    "Caps",
+    "CapsError",
+    "CaptureContext",
+    "CaptureResult",
+    "ConfigError",
+    "FitReport",
+    "FitRule",
+    "FocalPlane",
+    "Format",
+    "Frame",
+    "FrameMeta",
+    "Geometry",
+    "Host",
+    "Kind",
+    "Lens",
+    "LensSpec",
+    "Link",
+    "LinkSpec",
+    "Mount",
+    "MountSpec",
+    "OutputError",
+    "PLUGIN_API_VERSION",
+    "Part",
+    "PluginError",
+    "PluginInfo",
+    "PluginStatus",
+    "Problem",
+    "Registered",
+    "Rig",
+    "RigDoesNotFit",
+    "RigFile",
+    "Scene",
+    "SceneSpec",
+    "Sensor",
+    "SensorSpec",
+    "Severity",
+    "Spec",
+    "Stage",
+    "StageError",
+    "StageRecord",
+    "StageSpec",
+    "StepTiming",
+    "UnknownAccessoryError",
+    "Writer",
+    "WriterSpec",
+    "__version__",
+    "apply_override",
+    "assemble",
+    "host_for",
+    "hookimpl",
+    "hookspec",
+    "load_rig",
+    "read_rig",
+    "write_atomically",
+]

@@ -1,0 +1,314 @@
+"""Accessories: the parts a rig is built from, one base class and one spec base per kind.
+
+An accessory *type* (:class:`AccessoryType`) is what a plugin registers: a qualified name, a kind, a pydantic
+spec model and a factory. The factory is usually an import string (``"package.module:Class"``) so that listing
+plugins stays cheap and heavy dependencies load only when an accessory is built.
+
+The spec bases below hold the fields the host's fit checks read (mounts, flange distances, image circle, pixel
+grid, link bandwidth). A plugin's spec subclasses the base of its kind and adds its own fields. Every spec
+forbids unknown fields and every field carries a description with its unit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .frame import Caps, Frame
+from .geometry import AngularGrid, FocalPlane, Geometry
+
+__all__ = [
+    "Kind",
+    "Spec",
+    "SceneSpec",
+    "LensSpec",
+    "MountSpec",
+    "SensorSpec",
+    "LinkSpec",
+    "StageSpec",
+    "WriterSpec",
+    "AccessoryType",
+    "Accessory",
+    "Scene",
+    "Lens",
+    "Mount",
+    "Sensor",
+    "Link",
+    "Stage",
+    "Writer",
+    "CaptureContext",
+    "CapsError",
+    "QUALIFIED_NAME",
+]
+
+QUALIFIED_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+"""Accessory names are ``family.name``, lower case, e.g. ``optics.ideal``."""
+
+
+class Kind(StrEnum):
+    """The kind of part an accessory is (DESIGN.md, 'Words')."""
+
+    SCENE = "scene"
+    LENS = "lens"
+    MOUNT = "mount"
+    SENSOR = "sensor"
+    LINK = "link"
+    STAGE = "stage"
+    WRITER = "writer"
+
+
+class Spec(BaseModel):
+    """Base of every accessory spec: validated, immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SceneSpec(Spec):
+    """Base spec of scenes."""
+
+
+class LensSpec(Spec):
+    """Base spec of lenses: what the fit checks read."""
+
+    mount: str = Field(description="Lens mount name, e.g. 'MFT', 'EF' (compared verbatim along the chain).")
+    flange_distance_mm: float = Field(
+        gt=0, description="Flange focal distance the lens is designed for (mount face to image plane), mm."
+    )
+    image_circle_mm: float = Field(gt=0, description="Diameter of the image circle the lens covers, mm.")
+
+
+class MountSpec(Spec):
+    """Base spec of mounts and adapters."""
+
+    front: str = Field(description="Mount accepted on the front (lens side), e.g. 'EF'.")
+    rear: str = Field(description="Mount presented at the rear (body side), e.g. 'MFT'.")
+    length_mm: float = Field(
+        ge=0, description="Optical path the part adds between its front and rear mount faces, mm."
+    )
+
+
+class SensorSpec(Spec):
+    """Base spec of sensor modules: the pixel grid and the lens mount of the module."""
+
+    mount: str = Field(description="Lens mount of the module, e.g. 'MFT'.")
+    flange_distance_mm: float = Field(gt=0, description="Module flange focal distance, mm.")
+    attachment: str = Field(
+        default="camrig-magnetic",
+        description="Interface by which the module attaches to the phone (matched against the phone mount).",
+    )
+    width_px: int = Field(gt=0, description="Active pixels per row.")
+    height_px: int = Field(gt=0, description="Active rows.")
+    pixel_pitch_um: float = Field(gt=0, description="Pixel pitch, um.")
+
+
+class LinkSpec(Spec):
+    """Base spec of data links between module and phone."""
+
+    bandwidth_gbit_s: float = Field(gt=0, description="Usable payload bandwidth, Gbit/s (1e9 bit/s).")
+    latency_ns: float = Field(ge=0, description="One-way latency before the first bit arrives, ns.")
+
+
+class StageSpec(Spec):
+    """Base spec of host processing stages."""
+
+
+class WriterSpec(Spec):
+    """Base spec of file writers."""
+
+
+SpecT = TypeVar("SpecT", bound=Spec)
+
+
+class CapsError(ValueError):
+    """Raised by :meth:`Accessory.negotiate` when it cannot accept what its upstream neighbour produces."""
+
+
+@dataclass(frozen=True)
+class CaptureContext:
+    """What one capture asks for, handed to every accessory in the chain."""
+
+    exposure_s: float
+    """Exposure time, s."""
+    seed: int
+    """Seed of the capture; use :meth:`rng` rather than seeding your own generator."""
+    geometry: Geometry
+    """The rig's focal plane and view."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Further capture settings from the config (free-form, for plugins that need them)."""
+
+    def rng(self, role: str) -> np.random.Generator:
+        """A generator for the accessory at ``role``, derived from the capture seed.
+
+        Each role gets an independent stream (NumPy ``SeedSequence`` with the role as spawn key), so adding a
+        stage never changes another stage's noise.
+        """
+        key = [int.from_bytes(role.encode(), "little") % (2**63)]
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+
+class Accessory(ABC, Generic[SpecT]):
+    """Base of every accessory. ``spec`` is the validated spec it was built from."""
+
+    kind: ClassVar[Kind]
+
+    def __init__(self, spec: SpecT) -> None:
+        self.spec: SpecT = spec
+
+
+class _FlowAccessory(Accessory[SpecT]):
+    """An accessory frames flow through: it negotiates caps, then processes frames."""
+
+    @abstractmethod
+    def negotiate(self, upstream: Caps | None, geometry: Geometry) -> Caps:
+        """The caps this accessory will produce given its upstream caps; raise :class:`CapsError` if it
+        cannot accept them. Called once per rig assembly, before any frame flows."""
+
+    @abstractmethod
+    def process(self, frame: Frame | None, ctx: CaptureContext, role: str) -> Frame:
+        """Produce the next frame. Never edit ``frame``: return a new one (``frame.derive(...)``)."""
+
+
+class Scene(_FlowAccessory[SpecT]):
+    """Produces spectral radiance on the view's angular grid (format ``radiance``)."""
+
+    kind = Kind.SCENE
+
+
+class Lens(_FlowAccessory[SpecT]):
+    """Maps scene radiance to focal-plane irradiance on the sensor's grid."""
+
+    kind = Kind.LENS
+
+    @abstractmethod
+    def view(self, plane: FocalPlane) -> AngularGrid:
+        """The directions whose light lands on the pixels of ``plane``."""
+
+    @abstractmethod
+    def coverage(self, radius_mm: float) -> float:
+        """Fraction of the light reaching ``radius_mm`` off-axis that the image circle lets through (1 inside
+        the circle, falling to 0 beyond it). Natural cos^4 falloff is *not* included: this answers only
+        'does the lens cover this point?'."""
+
+
+class Mount(Accessory[SpecT]):
+    """A mount or adapter: geometry only, no frame passes through it."""
+
+    kind = Kind.MOUNT
+
+
+class Sensor(_FlowAccessory[SpecT]):
+    """Turns focal-plane irradiance into a raw mosaic in DN."""
+
+    kind = Kind.SENSOR
+
+    def focal_plane(self) -> FocalPlane:
+        """The pixel grid this sensor reads out."""
+        s = self.spec
+        assert isinstance(s, SensorSpec)
+        return FocalPlane(width_px=s.width_px, height_px=s.height_px, pitch_um=s.pixel_pitch_um)
+
+    @abstractmethod
+    def raw_bytes_per_frame(self) -> int:
+        """Bytes one raw frame occupies on the link (packed at the ADC bit depth)."""
+
+
+class Link(_FlowAccessory[SpecT]):
+    """Carries raw frames from the module to the phone, adding modelled transfer time."""
+
+    kind = Kind.LINK
+
+
+class Stage(_FlowAccessory[SpecT]):
+    """A host image-processing stage."""
+
+    kind = Kind.STAGE
+
+
+class Writer(Accessory[SpecT]):
+    """Writes a frame to a file."""
+
+    kind = Kind.WRITER
+
+    @abstractmethod
+    def accepts(self, caps: Caps) -> str | None:
+        """``None`` if this writer can write frames with ``caps``, else the reason it cannot."""
+
+    @abstractmethod
+    def write(self, frame: Frame, path: Path) -> None:
+        """Write ``frame`` to ``path``. The host hands over a temporary path and moves it into place
+        atomically, so a writer never needs to care about partial files."""
+
+
+KIND_BASES: dict[Kind, tuple[type[Accessory[Any]], type[Spec]]] = {
+    Kind.SCENE: (Scene, SceneSpec),
+    Kind.LENS: (Lens, LensSpec),
+    Kind.MOUNT: (Mount, MountSpec),
+    Kind.SENSOR: (Sensor, SensorSpec),
+    Kind.LINK: (Link, LinkSpec),
+    Kind.STAGE: (Stage, StageSpec),
+    Kind.WRITER: (Writer, WriterSpec),
+}
+
+
+@dataclass(frozen=True)
+class AccessoryType:
+    """What a plugin registers: one kind of part camrig can build.
+
+    ``factory`` is a callable taking the validated spec, or an import string ``"module:attr"`` resolved only
+    when the accessory is first built (keep heavy imports out of listing).
+    """
+
+    name: str
+    """Qualified name ``family.name``, e.g. ``optics.ideal``."""
+    kind: Kind
+    """Which kind of part this is."""
+    spec: type[Spec]
+    """The pydantic model of the accessory's spec; must subclass the spec base of its kind."""
+    factory: str | Callable[[Any], Accessory[Any]]
+    """Builds the accessory from a validated spec."""
+    summary: str = ""
+    """One line shown by ``camrig plugins``."""
+    suffixes: tuple[str, ...] = ()
+    """Writers only: file suffixes handled, lower case with the dot, e.g. ``('.png',)``."""
+
+    def problems(self) -> list[str]:
+        """Why this registration is invalid (empty when it is valid)."""
+        found = []
+        if not isinstance(self.name, str) or not QUALIFIED_NAME.match(self.name):
+            found.append(f"name {self.name!r} is not a qualified 'family.name' (lower case)")
+        try:
+            kind = Kind(self.kind)
+        except ValueError:
+            return [*found, f"kind {self.kind!r} is not one of {[k.value for k in Kind]}"]
+        spec_base = KIND_BASES[kind][1]
+        if not (isinstance(self.spec, type) and issubclass(self.spec, spec_base)):
+            found.append(f"spec {self.spec!r} is not a subclass of camrig.{spec_base.__name__}")
+        elif self.spec.model_config.get("extra") != "forbid":
+            found.append(f"spec {self.spec.__name__} must forbid unknown fields (extra='forbid')")
+        if isinstance(self.factory, str):
+            if ":" not in self.factory:
+                found.append(f"factory {self.factory!r} is not an import string 'module:attr'")
+        elif not callable(self.factory):
+            found.append(f"factory {self.factory!r} is neither callable nor an import string")
+        if kind is Kind.WRITER and not self.suffixes:
+            found.append("a writer must declare the file suffixes it handles")
+        return found
+
+    def load_factory(self) -> Callable[[Any], Accessory[Any]]:
+        """The factory, importing it on first use."""
+        if not isinstance(self.factory, str):
+            return self.factory
+        module, _, attr = self.factory.partition(":")
+        obj: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        return obj  # type: ignore[no-any-return]

@@ -1,0 +1,158 @@
+"""The ``camrig`` command line: a thin layer over the Python API.
+
+Exit codes: 0 success; 1 the rig does not fit or a capture failed; 2 usage or config errors. Errors print
+one message on stderr without a traceback (set ``CAMRIG_TRACEBACK=1`` to see it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .api import host_for, read_rig
+from .config import RigFile
+from .errors import CamrigError, ConfigError, OutputError, PluginError, RigDoesNotFit
+from .host import Host, PluginStatus
+from .rig import assemble
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="camrig", description="Design and test modular camera rigs in software.")
+    p.add_argument(
+        "-p",
+        dest="plugin_opts",
+        action="append",
+        default=[],
+        metavar="no:NAME",
+        help="disable plugin NAME (repeatable), like pytest's -p no:NAME",
+    )
+    p.add_argument(
+        "--allow-plugins", metavar="NAMES", help="comma-separated: load only these plugins (also CAMRIG_ALLOW_PLUGINS)"
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("plugins", help="list plugins and the accessories they register")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    s = sub.add_parser("schema", help="print the JSON Schema of an accessory's spec")
+    s.add_argument("name", help="qualified accessory name, e.g. optics.ideal")
+
+    def rig_args(s: argparse.ArgumentParser) -> None:
+        s.add_argument("rig", type=Path, help="rig file (.yaml, .yml or .toml)")
+        s.add_argument(
+            "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field"
+        )
+
+    s = sub.add_parser("check", help="check that a rig fits; exit 1 if it does not")
+    rig_args(s)
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    s = sub.add_parser("capture", help="capture one frame and write it (format from the file suffix)")
+    rig_args(s)
+    s.add_argument("--out", type=Path, required=True, help="output file; the suffix picks the writer")
+    s.add_argument("--seed", type=int, help="override capture.seed")
+    s.add_argument("--raw", action="store_true", help="write the raw frame as the host receives it")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    return p
+
+
+def _disabled(args: argparse.Namespace) -> list[str]:
+    names = []
+    for opt in args.plugin_opts:
+        if not opt.startswith("no:") or len(opt) == 3:
+            raise ConfigError(f"-p {opt}: expected -p no:NAME")
+        names.append(opt[3:])
+    return names
+
+
+def _allowed(args: argparse.Namespace) -> list[str] | None:
+    return [n.strip() for n in args.allow_plugins.split(",") if n.strip()] if args.allow_plugins else None
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    host = Host(disable=_disabled(args), allow=_allowed(args))
+    rows = [
+        {
+            "plugin": r.plugin,
+            "version": r.version,
+            "kind": r.type.kind.value,
+            "name": r.type.name,
+            "summary": r.type.summary,
+        }
+        for r in host.accessory_types
+    ]
+    trouble = [p for p in host.plugins if p.status is not PluginStatus.LOADED]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        width = max((len(r["name"]) for r in rows), default=4)
+        for r in rows:
+            print(f"{r['name']:<{width}}  {r['kind']:<7} {r['plugin']} {r['version']}  {r['summary']}")
+    for p in trouble:
+        print(f"camrig: plugin '{p.name}' {p.status.value}: {p.detail}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    host = Host(disable=_disabled(args), allow=_allowed(args))
+    reg = host.resolve(args.name)
+    print(json.dumps(reg.type.spec.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _rig_file(args: argparse.Namespace) -> tuple[RigFile, Host]:
+    file = read_rig(args.rig, args.overrides)
+    return file, host_for(file, disable=_disabled(args), allow=_allowed(args))
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    file, host = _rig_file(args)
+    rig = assemble(host, file, strict=False)
+    print(rig.report.to_json() if args.json else rig.report.render())
+    return EXIT_OK if rig.report.ok else EXIT_FAILED
+
+
+def _cmd_capture(args: argparse.Namespace) -> int:
+    file, host = _rig_file(args)
+    out: Path = args.out
+    if out.exists() and not args.force:
+        raise OutputError(f"{out}: exists; pass --force to overwrite")
+    with assemble(host, file) as rig:
+        for p in rig.report.problems:
+            print(f"camrig: {p.render()}", file=sys.stderr)
+        if not args.raw:
+            rig.writer(out)  # fail before the capture if the format cannot be written
+        shot = rig.capture(seed=args.seed)
+        frame = shot.raw if args.raw else shot.result
+        rig.write(frame, out, force=args.force)
+    steps = ", ".join(f"{t.role} {t.compute_s * 1e3:.0f} ms" for t in shot.timings)
+    print(f"wrote {out} ({frame.caps().describe()}); compute: {steps}")
+    print(f"modelled time to the host: {sum(shot.raw.meta.modelled_ns.values()) / 1e6:.3f} ms")
+    return EXIT_OK
+
+
+COMMANDS = {"plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, PluginError) as exc:
+        if os.environ.get("CAMRIG_TRACEBACK"):
+            raise
+        print(f"camrig: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (RigDoesNotFit, CamrigError) as exc:
+        if os.environ.get("CAMRIG_TRACEBACK"):
+            raise
+        print(f"camrig: {exc}", file=sys.stderr)
+        if exc.__cause__ is not None:
+            print(f"  caused by {type(exc.__cause__).__name__}: {exc.__cause__}", file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,273 @@
+"""Rig files: YAML or TOML, validated, with errors that name the file, the dotted path and (YAML) the line.
+
+A rig file has three sections::
+
+    plugins:            # optional: which plugins to load
+      disable: [isp]
+    rig:                # the parts; each part is {type: qualified.name, <spec fields>...}
+      name: Four Thirds module
+      lens: {type: optics.ideal, focal_length_mm: 35, f_number: 1.4, ...}
+      adapters: []
+      sensor: {type: sensors.basic, ...}
+      attachment: {type: mounts.magnetic}
+      link: {type: links.ideal, bandwidth_gbit_s: 50, latency_ns: 5}
+      stages: [{type: isp.black_level}, {type: isp.demosaic}, {type: isp.gamma}]
+    capture:            # what one capture asks for
+      scene: {type: scenes.chart}
+      exposure_s: 0.01
+      seed: 0
+
+Dotted paths address any field from the top: ``rig.lens.f_number``, ``rig.stages.1.type``,
+``capture.seed``. ``--set PATH=VALUE`` overrides one (the value is parsed as YAML: ``2.8``, ``true``,
+``[1, 2]``).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+__all__ = [
+    "PartConfig",
+    "RigSection",
+    "CaptureSection",
+    "PluginsSection",
+    "RigFile",
+    "Source",
+    "load_rig_file",
+    "rig_file_from_dict",
+    "apply_override",
+    "format_validation_error",
+]
+
+Path_ = tuple[str | int, ...]
+
+
+class PartConfig(BaseModel):
+    """One part: ``type`` names the accessory, every other key is a field of its spec."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(description="Qualified accessory name, e.g. 'optics.ideal'.")
+
+    @property
+    def spec_fields(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class RigSection(BaseModel):
+    """The parts of one camera and what it is asked to do."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="rig", description="Name shown in reports.")
+    make: str = Field(default="camrig", description="Camera make written into files.")
+    model: str = Field(default="virtual module", description="Camera model written into files.")
+    frame_rate_hz: float = Field(default=30.0, gt=0, description="Frame rate the rig must sustain, Hz.")
+    lens: PartConfig = Field(description="The lens.")
+    adapters: list[PartConfig] = Field(default_factory=list, description="Adapters from lens to module, in order.")
+    sensor: PartConfig = Field(description="The sensor module.")
+    attachment: PartConfig | None = Field(default=None, description="The mount that holds the module on the phone.")
+    link: PartConfig | None = Field(default=None, description="The data link from module to phone.")
+    stages: list[PartConfig] = Field(default_factory=list, description="Host processing stages, in order.")
+
+
+class CaptureSection(BaseModel):
+    """What one capture asks for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scene: PartConfig = Field(description="The scene source.")
+    exposure_s: float = Field(default=0.01, gt=0, description="Exposure time, s.")
+    seed: int = Field(default=0, ge=0, description="Seed of every random process in the capture.")
+
+
+class PluginsSection(BaseModel):
+    """Which plugins to load (entry-point names)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    disable: list[str] = Field(default_factory=list, description="Plugins not to load.")
+    allow: list[str] | None = Field(default=None, description="If given, load only these plugins.")
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plugins: PluginsSection = Field(default_factory=PluginsSection, description="Plugin selection.")
+    rig: RigSection = Field(description="The rig.")
+    capture: CaptureSection = Field(description="The capture.")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a config came from, to point error messages at the right file and line."""
+
+    name: str
+    lines: Mapping[Path_, int] = field(default_factory=dict)
+
+    def where(self, path: Sequence[str | int]) -> str:
+        """``file:line`` of the deepest known prefix of ``path`` (``file`` alone when lines are unknown)."""
+        key = tuple(path)
+        while key:
+            if key in self.lines:
+                return f"{self.name}:{self.lines[key]}"
+            key = key[:-1]
+        return self.name
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def format_validation_error(exc: ValidationError, source: Source, prefix: Sequence[str | int] = ()) -> str:
+    """One line per pydantic error: ``file:line: dotted.path: message (got value)``."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        path = (*prefix, *err["loc"])
+        got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {err['input']!r})"
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{source.where(path)}: {dotted(path)}: {msg}{got}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class RigFile:
+    """A validated rig file (structure only; spec fields are validated when the host builds each part)."""
+
+    plugins: PluginsSection
+    rig: RigSection
+    capture: CaptureSection
+    source: Source
+    data: Mapping[str, Any]
+    """The raw mapping after overrides, as loaded (used to re-resolve and to record provenance)."""
+
+
+def _yaml_lines(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
+    """Map each dotted path in a composed YAML document to its 1-based line."""
+    lines: dict[Path_, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = (*path, key.value)
+            lines[sub] = key.start_mark.line + 1
+            lines.update(_yaml_lines(value, sub))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            sub = (*path, i)
+            lines[sub] = value.start_mark.line + 1
+            lines.update(_yaml_lines(value, sub))
+    return lines
+
+
+def _read(path: Path) -> tuple[Any, dict[Path_, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(f"{where}: malformed YAML: {problem}") from None
+        return data, (_yaml_lines(node) if node is not None else {})
+    if suffix == ".toml":
+        try:
+            return tomllib.loads(text), {}
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    raise ConfigError(f"{path}: unknown config format '{suffix}' (use .yaml, .yml or .toml)")
+
+
+def _all_paths(data: Any, path: Path_ = ()) -> list[str]:
+    out = [dotted(path)] if path else []
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            out += _all_paths(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += _all_paths(v, (*path, i))
+    return out
+
+
+def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``dotted.path=value`` applied (value parsed as YAML).
+
+    Intermediate keys must exist (a typo gets the closest existing paths suggested); the last key may be new,
+    so a spec field left at its default can be set.
+    """
+    if "=" not in assignment:
+        raise ConfigError(f"--set {assignment!r}: expected dotted.path=value")
+    key, _, raw = assignment.partition("=")
+    parts = [p for p in key.strip().split(".")]
+    if not key.strip() or any(not p for p in parts):
+        raise ConfigError(f"--set {assignment!r}: empty path segment")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--set {assignment!r}: value is not valid YAML: {exc}") from None
+    out = copy.deepcopy(data)
+    node: Any = out
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError(f"--set {key}: '{dotted(parts[:i])}' has {len(node)} items; '{part}' is no index")
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            elif part in node and isinstance(node[part], (dict, list)):
+                node = node[part]
+            else:
+                close = difflib.get_close_matches(key, _all_paths(data), n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise ConfigError(f"--set {key}: no section '{dotted(parts[: i + 1])}' in the config{hint}")
+        else:
+            raise ConfigError(f"--set {key}: '{dotted(parts[:i])}' is a value, not a section")
+    return out
+
+
+def rig_file_from_dict(
+    data: Mapping[str, Any], overrides: Sequence[str] = (), source: Source | None = None
+) -> RigFile:
+    """Validate a rig file given as a mapping (the Python-API twin of :func:`load_rig_file`)."""
+    source = source or Source("<dict>")
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source.name}: a rig file must be a mapping with 'rig' and 'capture' sections")
+    resolved = dict(data)
+    for assignment in overrides:
+        resolved = apply_override(resolved, assignment)
+    try:
+        model = _FileModel.model_validate(resolved)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+    return RigFile(plugins=model.plugins, rig=model.rig, capture=model.capture, source=source, data=resolved)
+
+
+def load_rig_file(path: str | Path, overrides: Sequence[str] = ()) -> RigFile:
+    """Read and validate a YAML or TOML rig file, applying ``--set`` style overrides."""
+    path = Path(path)
+    data, lines = _read(path)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: a rig file must be a mapping with 'rig' and 'capture' sections")
+    return rig_file_from_dict(data, overrides, Source(str(path), lines))

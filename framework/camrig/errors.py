@@ -1,0 +1,68 @@
+"""The errors camrig raises.
+
+Every error a user can cause derives from :class:`CamrigError`, so the CLI can turn any of them into a
+one-paragraph message without a traceback. Errors raised *inside* an accessory are never swallowed: they are
+chained (``raise ... from exc``) under a :class:`StageError` that names the plugin, the accessory and the
+stage.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .fit import FitReport
+
+__all__ = [
+    "CamrigError",
+    "ConfigError",
+    "PluginError",
+    "UnknownAccessoryError",
+    "RigDoesNotFit",
+    "StageError",
+    "OutputError",
+]
+
+
+class CamrigError(Exception):
+    """Base of every error camrig reports to a user."""
+
+
+class ConfigError(CamrigError):
+    """A config file or override is malformed or fails validation.
+
+    The message names the file, the dotted path and, for YAML, the line.
+    """
+
+
+class PluginError(CamrigError):
+    """A plugin could not be loaded or registered, or a disabled plugin was asked for."""
+
+
+class UnknownAccessoryError(ConfigError):
+    """An accessory name that no loaded plugin registers; the message suggests the closest names."""
+
+
+class RigDoesNotFit(CamrigError):
+    """The fit checks found at least one error; ``report`` holds every problem."""
+
+    def __init__(self, report: FitReport) -> None:
+        self.report = report
+        super().__init__(report.render())
+
+
+class StageError(CamrigError):
+    """An accessory raised, or returned a frame that breaks what it declared.
+
+    Attributes name where it happened so a program can react without parsing the message.
+    """
+
+    def __init__(self, message: str, *, plugin: str, accessory: str, role: str) -> None:
+        self.plugin = plugin
+        self.accessory = accessory
+        self.role = role
+        super().__init__(f"{role} '{accessory}' (plugin '{plugin}'): {message}")
+
+
+class OutputError(CamrigError):
+    """An output file cannot be written (exists without force, folder not writable, disk full, ...)."""

@@ -1,0 +1,146 @@
+"""Frames, formats and caps: what flows between accessories and what each one promises to produce.
+
+A :class:`Frame` is an array plus validated metadata. Its array is always a read-only view: an accessory
+returns a *new* frame and never edits its input, and the host never copies frame data (it only wraps arrays
+in read-only views, which share memory).
+
+:class:`Caps` (after GStreamer's capabilities) is what an accessory declares it will produce for a given
+input: format, dtype, shape and wavelength bands. The rig negotiates caps along the whole chain before any
+frame flows; the router then checks every real output against its declared caps.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Format", "Caps", "FrameMeta", "Frame", "StageRecord", "count_nonfinite"]
+
+
+class Format(StrEnum):
+    """The formats a frame can be in, in the order the chain produces them."""
+
+    RADIANCE = "radiance"
+    """Scene spectral radiance per band over an angular grid, W/(m^2 sr)."""
+    IRRADIANCE = "irradiance"
+    """Focal-plane irradiance per band on the sensor's pixel grid, W/m^2."""
+    RAW = "raw"
+    """Sensor output: a colour-filter mosaic in digital numbers (DN), or normalised after black level."""
+    RGB_LINEAR = "rgb_linear"
+    """Demosaicked, scene-linear RGB."""
+    RGB_DISPLAY = "rgb_display"
+    """Display-referred RGB in [0, 1] after a tone curve."""
+
+
+class Caps(BaseModel):
+    """What a frame will look like: declared by an accessory, checked by the router."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Format = Field(description="Format of the frame.")
+    dtype: str = Field(description="numpy dtype name of the array, e.g. 'float32' or 'uint16'.")
+    shape: tuple[int, ...] = Field(description="Array shape: (rows, columns) or (rows, columns, bands).")
+    bands_nm: tuple[float, ...] = Field(
+        default=(), description="Centre wavelength of each band in nm (empty when the frame has no bands)."
+    )
+
+    def describe(self) -> str:
+        shape = "x".join(str(n) for n in self.shape)
+        return f"{self.format.value} {self.dtype} {shape}"
+
+
+class StageRecord(BaseModel):
+    """One entry of a frame's history: which accessory produced it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: str = Field(description="Position in the rig, e.g. 'lens' or 'stages[1]'.")
+    accessory: str = Field(description="Qualified accessory name, e.g. 'optics.ideal'.")
+
+
+class FrameMeta(BaseModel):
+    """Metadata carried with a frame (DESIGN.md, 'Frame').
+
+    Times are *modelled* time (what the simulated camera would take), in nanoseconds; measured compute time
+    never goes here (the router reports it separately), so the two clocks are never mixed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Format = Field(description="Format of the array.")
+    units: str = Field(description="Physical units of the array values, e.g. 'W/(m^2 sr)', 'W/m^2', 'DN', '1'.")
+    bands_nm: tuple[float, ...] = Field(default=(), description="Centre wavelength of each band, nm.")
+    pitch: float | None = Field(
+        default=None,
+        description="Sampling pitch: um on the focal plane for irradiance/raw/rgb frames; for radiance "
+        "frames the tangent-of-angle step between samples (dimensionless).",
+    )
+    cfa: str | None = Field(default=None, description="Colour filter array pattern of a raw mosaic, e.g. 'RGGB'.")
+    bit_depth: int | None = Field(default=None, ge=1, le=32, description="ADC bits per raw sample.")
+    black_level: float | None = Field(default=None, description="Black level of a raw frame, DN.")
+    white_level: float | None = Field(default=None, description="White (saturation) level of a raw frame, DN.")
+    exposure_s: float | None = Field(default=None, ge=0, description="Exposure time, s.")
+    f_number: float | None = Field(default=None, gt=0, description="Lens f-number the frame was taken at.")
+    focal_length_mm: float | None = Field(default=None, gt=0, description="Lens focal length, mm.")
+    modelled_ns: dict[str, int] = Field(
+        default_factory=dict,
+        description="Modelled time spent in each step (e.g. 'exposure', 'readout', 'link'), ns.",
+    )
+    history: tuple[StageRecord, ...] = Field(default=(), description="Accessories this frame passed, in order.")
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form metadata an accessory wants to pass downstream."
+    )
+
+
+def _readonly_view(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` sharing its memory (never a copy)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+class Frame:
+    """An array plus :class:`FrameMeta`.
+
+    The array is stored as a read-only view of whatever the producer handed over, so no consumer can edit
+    another accessory's output. Build derived frames with :meth:`derive`.
+    """
+
+    __slots__ = ("data", "meta")
+
+    def __init__(self, data: np.ndarray, meta: FrameMeta) -> None:
+        if not isinstance(data, np.ndarray):
+            raise TypeError(f"frame data must be a numpy array, got {type(data).__name__}")
+        self.data: np.ndarray = _readonly_view(data)
+        self.meta: FrameMeta = meta
+
+    def derive(self, data: np.ndarray | None = None, **meta: Any) -> Frame:
+        """A new frame with ``data`` (default: this frame's, shared) and metadata fields replaced."""
+        return Frame(self.data if data is None else data, self.meta.model_copy(update=meta))
+
+    def caps(self) -> Caps:
+        """The caps this frame actually has."""
+        return Caps(
+            format=self.meta.format, dtype=self.data.dtype.name, shape=self.data.shape, bands_nm=self.meta.bands_nm
+        )
+
+    def __repr__(self) -> str:
+        return f"Frame({self.caps().describe()}, units={self.meta.units!r})"
+
+
+def count_nonfinite(array: np.ndarray) -> int:
+    """Number of non-finite values (NaN, +-inf) in ``array``; 0 for integer arrays.
+
+    The common case (all finite) costs one vectorised sum and allocates nothing of the array's size: NaN and
+    inf propagate through a sum, so a finite sum proves every value finite. A non-finite sum may also be an
+    overflow of large finite values, so only then do we count exactly.
+    """
+    if array.dtype.kind not in "fc":
+        return 0
+    if math.isfinite(abs(array.sum())):
+        return 0
+    return int(array.size - np.count_nonzero(np.isfinite(array)))

@@ -1,0 +1,358 @@
+"""The host: owns a plugin manager, loads plugins, keeps the registry of accessory types and rules.
+
+There is no module-global plugin manager: every :class:`Host` owns its own, so a program (or a test) can
+build as many isolated hosts as it likes::
+
+    host = camrig.Host()                       # every installed plugin, minus CAMRIG_DISABLE_PLUGINS
+    host = camrig.Host(disable=["isp"])        # like pytest's -p no:isp
+    host = camrig.Host(entry_points=[], plugins={"mine": my_module})   # exactly these plugins
+
+Plugins are found through the entry-point group ``camrig``. We walk the entry points ourselves rather than
+calling ``PluginManager.load_setuptools_entrypoints``: that call stops at the first plugin that fails to
+import, and one broken plugin must not take the others down. Blocking uses pluggy's own ``set_blocked``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+from pydantic import ValidationError
+
+from . import _rules, hookspecs
+from .accessory import KIND_BASES, Accessory, AccessoryType, Kind
+from .config import PartConfig, Source, format_validation_error
+from .errors import ConfigError, PluginError, UnknownAccessoryError
+from .fit import FitRule
+from .hookspecs import PROJECT
+
+__all__ = ["Host", "PluginInfo", "PluginStatus", "Registered", "Part", "PLUGIN_API_VERSION", "ENTRY_POINT_GROUP"]
+
+PLUGIN_API_VERSION = "1.0"
+"""Version of the plugin contract in :mod:`camrig.hookspecs`. Plugins state a specifier over it."""
+
+ENTRY_POINT_GROUP = "camrig"
+ENV_DISABLE = "CAMRIG_DISABLE_PLUGINS"
+ENV_ALLOW = "CAMRIG_ALLOW_PLUGINS"
+BUILTIN = "camrig"
+"""Plugin name under which the host registers its own rules (the host runs on its own hooks)."""
+
+log = logging.getLogger("camrig")
+
+
+class PluginStatus(StrEnum):
+    LOADED = "loaded"
+    DISABLED = "disabled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What the host knows about one plugin."""
+
+    name: str
+    """Entry-point name (what ``-p no:NAME`` and allow/deny lists use)."""
+    version: str
+    """Version of the distribution that ships it ('unknown' when registered directly)."""
+    status: PluginStatus
+    detail: str = ""
+    """Why it is disabled or failed; empty when loaded."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    """An accessory type and the plugin that registered it."""
+
+    type: AccessoryType
+    plugin: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """A built accessory in its place in a rig."""
+
+    role: str
+    """Where it sits: 'lens', 'adapters[0]', 'stages[2]', ..."""
+    accessory: Any
+    """The built :class:`camrig.Accessory` (typed ``Any`` so rules can read kind-specific spec fields)."""
+    registered: Registered
+
+    @property
+    def name(self) -> str:
+        return self.registered.type.name
+
+    @property
+    def plugin(self) -> str:
+        return self.registered.plugin
+
+    @property
+    def label(self) -> str:
+        return f"{self.role} ({self.name})"
+
+
+def _env_list(env: Mapping[str, str], key: str) -> list[str]:
+    return [n.strip() for n in env.get(key, "").split(",") if n.strip()]
+
+
+class Host:
+    """Plugin discovery and the accessory registry.
+
+    Parameters
+    ----------
+    entry_points:
+        Entry points to load; default: every installed one in the ``camrig`` group.
+    plugins:
+        Further plugins to register directly, by name (modules or objects with ``@hookimpl`` functions).
+    disable:
+        Plugin names not to load (CLI ``-p no:NAME``, config ``plugins.disable``).
+    allow:
+        If given, load only these plugins (plus the host's own rules).
+    env:
+        Environment to read ``CAMRIG_DISABLE_PLUGINS`` / ``CAMRIG_ALLOW_PLUGINS`` from (comma-separated);
+        default ``os.environ``. Pass ``{}`` to ignore the environment.
+    """
+
+    def __init__(
+        self,
+        *,
+        entry_points: Iterable[EntryPoint] | None = None,
+        plugins: Mapping[str, object] | None = None,
+        disable: Iterable[str] = (),
+        allow: Iterable[str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if env is None else env
+        self._pm = pluggy.PluginManager(PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._plugins: dict[str, PluginInfo] = {}
+        self._types: dict[str, Registered] = {}
+        self._rules: dict[str, tuple[FitRule, str]] = {}
+
+        self._disabled = {name: "disabled" for name in disable}
+        self._disabled.update({n: f"disabled by {ENV_DISABLE}" for n in _env_list(env, ENV_DISABLE)})
+        allowed = set(allow) if allow is not None else None
+        if env.get(ENV_ALLOW):
+            allowed = (allowed or set()) | set(_env_list(env, ENV_ALLOW))
+        self._allowed = allowed
+        for name in self._disabled:
+            self._pm.set_blocked(name)
+
+        self._add(BUILTIN, _rules, version=PLUGIN_API_VERSION)
+        eps = entry_points if entry_points is not None else _installed_entry_points()
+        for ep in eps:
+            self._load_entry_point(ep)
+        for name, plugin in (plugins or {}).items():
+            if self._skip(name, "unknown"):
+                continue
+            if self._check_api(name, plugin, "unknown"):
+                self._add(name, plugin, version="unknown")
+
+    # -- loading ---------------------------------------------------------------------------------------------
+
+    def _skip(self, name: str, version: str) -> bool:
+        reason = self._disabled.get(name)
+        if reason is None and self._allowed is not None and name not in self._allowed:
+            reason = "not in the allow list"
+        if reason is not None:
+            self._plugins[name] = PluginInfo(name, version, PluginStatus.DISABLED, reason)
+            return True
+        return False
+
+    def _fail(self, name: str, version: str, detail: str) -> bool:
+        self._plugins[name] = PluginInfo(name, version, PluginStatus.FAILED, detail)
+        log.error("camrig plugin '%s' not loaded: %s", name, detail)
+        return False
+
+    def _load_entry_point(self, ep: EntryPoint) -> None:
+        version = ep.dist.version if ep.dist is not None else "unknown"
+        if ep.name in self._plugins:
+            self._fail(ep.name, version, f"another plugin is already registered as '{ep.name}'")
+            return
+        if self._skip(ep.name, version):
+            return
+        try:
+            plugin = ep.load()
+        except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, reported by name
+            self._fail(ep.name, version, f"import of '{ep.value}' failed: {type(exc).__name__}: {exc}")
+            return
+        if self._check_api(ep.name, plugin, version):
+            self._add(ep.name, plugin, version)
+
+    def _check_api(self, name: str, plugin: object, version: str) -> bool:
+        stated = getattr(plugin, "camrig_api", None)
+        if stated is None:
+            return self._fail(name, version, "does not state the plugin API it targets (camrig_api = '>=1,<2')")
+        try:
+            ok = Version(PLUGIN_API_VERSION) in SpecifierSet(str(stated))
+        except InvalidSpecifier:
+            return self._fail(name, version, f"camrig_api {stated!r} is not a version specifier like '>=1,<2'")
+        if not ok:
+            return self._fail(
+                name, version, f"targets camrig plugin API '{stated}', but this host provides {PLUGIN_API_VERSION}"
+            )
+        return True
+
+    def _add(self, name: str, plugin: object, version: str) -> None:
+        """Register ``plugin`` and its types and rules, all or nothing."""
+        try:
+            self._pm.register(plugin, name)
+        except Exception as exc:  # noqa: BLE001 - pluggy validation errors, duplicate names
+            self._fail(name, version, f"cannot register: {exc}")
+            return
+        try:
+            types, rules = self._collect(name, plugin)
+        except _Rejected as rejected:
+            self._pm.unregister(plugin)
+            self._fail(name, version, str(rejected))
+            return
+        for t in types:
+            self._types[t.name] = Registered(t, name, version)
+        for r in rules:
+            self._rules[r.id] = (r, name)
+        self._plugins[name] = PluginInfo(name, version, PluginStatus.LOADED)
+
+    def _collect(self, name: str, plugin: object) -> tuple[list[AccessoryType], list[FitRule]]:
+        unknown = [hc.name for hc in self._pm.get_hookcallers(plugin) or () if not hc.has_spec()]
+        if unknown:
+            raise _Rejected(f"implements unknown hook(s) {unknown}; see camrig.hookspecs")
+        types = self._call_own("camrig_accessory_types", name)
+        rules = self._call_own("camrig_fit_rules", name)
+        problems: list[str] = []
+        seen: set[str] = set()
+        for t in types:
+            if not isinstance(t, AccessoryType):
+                problems.append(f"camrig_accessory_types returned {t!r}, not a camrig.AccessoryType")
+                continue
+            problems += [f"accessory {t.name!r}: {p}" for p in t.problems()]
+            if t.name in self._types:
+                problems.append(f"accessory '{t.name}' is already registered by plugin '{self._types[t.name].plugin}'")
+            elif t.name in seen:
+                problems.append(f"accessory '{t.name}' is registered twice by this plugin")
+            seen.add(t.name)
+        for r in rules:
+            if not isinstance(r, FitRule):
+                problems.append(f"camrig_fit_rules returned {r!r}, not a camrig.FitRule")
+            elif r.id in self._rules:
+                problems.append(f"fit rule '{r.id}' is already registered by plugin '{self._rules[r.id][1]}'")
+        if problems:
+            raise _Rejected("; ".join(problems))
+        return types, rules
+
+    def _call_own(self, hook: str, plugin_name: str) -> list[Any]:
+        """Call ``hook`` on one plugin only, flattening the sequences it returns."""
+        out: list[Any] = []
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            if impl.plugin_name != plugin_name:
+                continue
+            try:
+                result = impl.function()
+            except Exception as exc:  # noqa: BLE001
+                raise _Rejected(f"{hook} raised {type(exc).__name__}: {exc}") from exc
+            if result is None:
+                continue
+            if not isinstance(result, Iterable) or isinstance(result, (str, bytes)):
+                raise _Rejected(f"{hook} must return a sequence, got {type(result).__name__}")
+            out.extend(result)
+        return out
+
+    # -- queries ---------------------------------------------------------------------------------------------
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin seen, loaded or not, sorted by name."""
+        return sorted(self._plugins.values(), key=lambda p: p.name)
+
+    @property
+    def accessory_types(self) -> list[Registered]:
+        """Every registered accessory type, sorted by name."""
+        return [self._types[n] for n in sorted(self._types)]
+
+    @property
+    def rules(self) -> list[tuple[FitRule, str]]:
+        """Every fit rule with the plugin that contributed it."""
+        return list(self._rules.values())
+
+    def resolve(self, name: str) -> Registered:
+        """The registration of ``name``; an unknown name names the closest ones and the disabled plugins."""
+        try:
+            return self._types[name]
+        except KeyError:
+            pass
+        msg = f"unknown accessory '{name}'"
+        close = difflib.get_close_matches(name, self._types, n=3, cutoff=0.5)
+        if close:
+            msg += f"; did you mean {', '.join(repr(c) for c in close)}?"
+        family = name.partition(".")[0]
+        off = [p for p in self._plugins.values() if p.status is not PluginStatus.LOADED]
+        for p in off:
+            if p.name == family:
+                msg += f" Plugin '{p.name}' would provide family '{family}' but is {p.status.value}: {p.detail}."
+                break
+        else:
+            if off:
+                msg += " Not loaded: " + ", ".join(f"'{p.name}' ({p.status.value})" for p in off) + "."
+            elif not close:
+                msg += f". No installed plugin provides family '{family}'."
+        raise UnknownAccessoryError(msg)
+
+    def build(self, part: PartConfig, kind: Kind, role: str, source: Source, path: tuple[str | int, ...]) -> Part:
+        """Validate a part's spec and build the accessory, with errors pointing into the config."""
+        where = f"{source.where((*path, 'type'))}: {'.'.join(map(str, path))}"
+        try:
+            reg = self.resolve(part.type)
+        except UnknownAccessoryError as exc:
+            raise UnknownAccessoryError(f"{where}: {exc}") from None
+        if reg.type.kind != kind:
+            raise ConfigError(f"{where}: '{part.type}' is a {reg.type.kind.value}, not a {kind.value}")
+        try:
+            spec = reg.type.spec.model_validate(part.spec_fields)
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc, source, path)) from None
+        try:
+            accessory = reg.type.load_factory()(spec)
+        except Exception as exc:
+            raise PluginError(
+                f"{where}: plugin '{reg.plugin}' failed to build '{reg.type.name}': {type(exc).__name__}: {exc}"
+            ) from exc
+        base = KIND_BASES[kind][0]
+        if not isinstance(accessory, base):
+            raise PluginError(
+                f"{where}: plugin '{reg.plugin}' built {type(accessory).__name__} for '{reg.type.name}', "
+                f"which is not a camrig.{base.__name__}"
+            )
+        return Part(role, accessory, reg)
+
+    def writer_for(self, suffix: str) -> Registered:
+        """The writer registered for a file suffix (e.g. '.png')."""
+        suffix = suffix.lower()
+        found = [r for r in self.accessory_types if r.type.kind is Kind.WRITER and suffix in r.type.suffixes]
+        if not found:
+            known = sorted({s for r in self.accessory_types if r.type.kind is Kind.WRITER for s in r.type.suffixes})
+            raise ConfigError(f"no writer for '{suffix or '(no suffix)'}' files; writers handle {', '.join(known) or 'nothing'}")
+        return found[0]
+
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Call a listener hook on every plugin; a listener that raises is logged and skipped."""
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            try:
+                impl.function(*(kwargs[a] for a in impl.argnames))
+            except Exception:  # noqa: BLE001 - listeners never stop the host
+                log.exception("camrig listener %s of plugin '%s' raised", hook, impl.plugin_name)
+
+
+class _Rejected(Exception):
+    """A plugin's registration is invalid; the message says why."""
+
+
+def _installed_entry_points() -> list[EntryPoint]:
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)

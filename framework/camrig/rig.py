@@ -1,0 +1,222 @@
+"""Rigs: accessories assembled into one camera, checked before any frame flows.
+
+Assembly builds every part from its validated spec, asks the sensor for its pixel grid and the lens for the
+directions those pixels see, negotiates caps along the chain (scene -> lens -> sensor -> link -> stages, like
+GStreamer caps), then runs every fit rule: the host's own and those plugins contribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .accessory import CapsError, Kind
+from .config import PartConfig, RigFile
+from .errors import CamrigError, ConfigError, OutputError, RigDoesNotFit, StageError
+from .fit import FitReport, Problem, Severity
+from .frame import Caps, Frame
+from .geometry import Geometry
+from .host import Host, Part
+from .output import write_atomically
+
+__all__ = ["Rig", "assemble"]
+
+
+class Rig:
+    """An assembled rig: its parts by role, geometry, negotiated caps and fit report."""
+
+    def __init__(self, host: Host, file: RigFile, parts: dict[str, Part]) -> None:
+        self.host = host
+        self.file = file
+        self.parts = parts
+        self.geometry: Geometry | None = None
+        self.caps: dict[str, Caps] = {}
+        """Caps each role declared during negotiation (empty past a format mismatch)."""
+        self.report = FitReport(())
+        self._closed = False
+
+    # -- structure -------------------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.file.rig.name
+
+    @property
+    def frame_rate_hz(self) -> float:
+        return self.file.rig.frame_rate_hz
+
+    def part(self, role: str) -> Part:
+        try:
+            return self.parts[role]
+        except KeyError:
+            raise KeyError(f"rig '{self.name}' has no part '{role}'; it has {', '.join(self.parts)}") from None
+
+    @property
+    def adapters(self) -> list[Part]:
+        return [p for r, p in self.parts.items() if r.startswith("adapters[")]
+
+    @property
+    def stages(self) -> list[Part]:
+        return [p for r, p in self.parts.items() if r.startswith("stages[")]
+
+    @property
+    def chain(self) -> list[Part]:
+        """The parts frames flow through, in order."""
+        order = ["scene", "lens", "sensor", "link"]
+        return [self.parts[r] for r in order if r in self.parts] + self.stages
+
+    @property
+    def raw_role(self) -> str:
+        """The role whose output is the raw frame as the host receives it."""
+        return "link" if "link" in self.parts else "sensor"
+
+    # -- use -------------------------------------------------------------------------------------------------
+
+    def capture(self, *, seed: int | None = None, exposure_s: float | None = None) -> Any:
+        """Capture one frame through the chain; see :func:`camrig.router.capture`."""
+        from .router import capture
+
+        return capture(self, seed=seed, exposure_s=exposure_s)
+
+    def writer(self, path: str | Path, caps: Caps | None = None) -> Part:
+        """The writer for ``path``'s suffix, checked against ``caps`` (default: the chain's output caps)."""
+        path = Path(path)
+        reg = self.host.resolve(self.host.writer_for(path.suffix).type.name)
+        part = self.host.build(PartConfig(type=reg.type.name), Kind.WRITER, "writer", self.file.source, ("writer",))
+        caps = caps or self.caps.get(self.chain[-1].role)
+        if caps is not None:
+            reason = part.accessory.accepts(caps)
+            if reason:
+                raise OutputError(f"{path}: writer '{part.name}' cannot write {caps.describe()} frames: {reason}")
+        return part
+
+    def write(self, frame: Frame, path: str | Path, *, force: bool = False) -> Path:
+        """Write ``frame`` to ``path`` atomically with the writer registered for its suffix."""
+        part = self.writer(path, frame.caps())
+
+        def write(tmp: Path) -> None:
+            try:
+                part.accessory.write(frame, tmp)
+            except (CamrigError, OSError):
+                raise
+            except Exception as exc:
+                raise StageError(
+                    f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer"
+                ) from exc
+
+        return write_atomically(path, write, force=force)
+
+    def close(self) -> None:
+        """Detach every part (listeners hear ``camrig_accessory_detached``)."""
+        if self._closed:
+            return
+        self._closed = True
+        for part in reversed(list(self.parts.values())):
+            self.host.notify("camrig_accessory_detached", rig=self, role=part.role, accessory=part.accessory)
+
+    def __enter__(self) -> Rig:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Rig({self.name!r}, parts={list(self.parts)})"
+
+
+def _roles(file: RigFile) -> Iterator[tuple[str, PartConfig, Kind, tuple[str | int, ...]]]:
+    rig = file.rig
+    yield "scene", file.capture.scene, Kind.SCENE, ("capture", "scene")
+    yield "lens", rig.lens, Kind.LENS, ("rig", "lens")
+    for i, a in enumerate(rig.adapters):
+        yield f"adapters[{i}]", a, Kind.MOUNT, ("rig", "adapters", i)
+    yield "sensor", rig.sensor, Kind.SENSOR, ("rig", "sensor")
+    if rig.attachment is not None:
+        yield "attachment", rig.attachment, Kind.MOUNT, ("rig", "attachment")
+    if rig.link is not None:
+        yield "link", rig.link, Kind.LINK, ("rig", "link")
+    for i, s in enumerate(rig.stages):
+        yield f"stages[{i}]", s, Kind.STAGE, ("rig", "stages", i)
+
+
+def call_part(part: Part, method: str, *args: Any) -> Any:
+    """Call an accessory method, turning any exception into a :class:`StageError` naming the part."""
+    try:
+        return getattr(part.accessory, method)(*args)
+    except CamrigError:
+        raise
+    except Exception as exc:
+        raise StageError(
+            f"{method}() raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
+        ) from exc
+
+
+def _negotiate(rig: Rig) -> list[Problem]:
+    assert rig.geometry is not None
+    upstream: Caps | None = None
+    previous: Part | None = None
+    for part in rig.chain:
+        try:
+            caps = part.accessory.negotiate(upstream, rig.geometry)
+        except CapsError as exc:
+            parts = (previous.label, part.label) if previous else (part.label,)
+            got = upstream.describe() if upstream else "nothing"
+            return [Problem(severity=Severity.ERROR, rule="formats", parts=parts, message=f"{part.role} cannot take {got}: {exc}")]
+        except Exception as exc:
+            raise StageError(
+                f"negotiate() raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
+            ) from exc
+        if not isinstance(caps, Caps):
+            raise StageError(f"negotiate() returned {caps!r}, not camrig.Caps", plugin=part.plugin, accessory=part.name, role=part.role)
+        rig.caps[part.role] = caps
+        upstream, previous = caps, part
+    return []
+
+
+def _run_rules(rig: Rig) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule, plugin in rig.host.rules:
+        try:
+            found = list(rule.check(rig))
+            bad = [p for p in found if not isinstance(p, Problem)]
+            if bad:
+                raise TypeError(f"yielded {bad[0]!r}, not a camrig.Problem")
+        except Exception as exc:  # noqa: BLE001 - a broken rule is reported, the other rules still run
+            found = [
+                Problem(
+                    severity=Severity.ERROR,
+                    rule=rule.id,
+                    parts=(f"plugin {plugin}",),
+                    message=f"rule '{rule.id}' of plugin '{plugin}' raised {type(exc).__name__}: {exc}",
+                )
+            ]
+        problems += found
+    return problems
+
+
+def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
+    """Build and check a rig. With ``strict`` (default), raise :class:`RigDoesNotFit` on any error problem;
+    otherwise return the rig with its ``report`` for inspection (``camrig check``)."""
+    parts: dict[str, Part] = {}
+    errors: list[str] = []
+    for role, cfg, kind, path in _roles(file):
+        try:
+            parts[role] = host.build(cfg, kind, role, file.source, path)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ConfigError("\n".join(errors))
+    rig = Rig(host, file, parts)
+    plane = call_part(parts["sensor"], "focal_plane")
+    view = call_part(parts["lens"], "view", plane)
+    rig.geometry = Geometry(plane=plane, view=view)
+    problems = _negotiate(rig) + _run_rules(rig)
+    rig.report = FitReport(tuple(problems))
+    if strict and not rig.report.ok:
+        raise RigDoesNotFit(rig.report)
+    if rig.report.ok:
+        for part in parts.values():
+            host.notify("camrig_accessory_attached", rig=rig, role=part.role, accessory=part.accessory)
+        host.notify("camrig_rig_assembled", rig=rig)
+    return rig

@@ -1,0 +1,108 @@
+"""Routing: one capture through the assembled chain, every output checked against its declared caps.
+
+The router records measured compute time per step (the host's clock); modelled time (exposure, readout, link)
+is the accessories' business and travels in ``frame.meta.modelled_ns``. The two are never mixed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .accessory import CaptureContext
+from .errors import StageError
+from .frame import Caps, Frame, StageRecord, count_nonfinite
+from .host import Part
+from .rig import Rig
+
+__all__ = ["StepTiming", "CaptureResult", "capture"]
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """Measured compute time of one step of a capture."""
+
+    role: str
+    accessory: str
+    plugin: str
+    compute_s: float
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """What one capture produced."""
+
+    raw: Frame
+    """The raw frame as the host receives it (after the link, before any host stage)."""
+    result: Frame
+    """The frame after the last host stage."""
+    timings: tuple[StepTiming, ...]
+    """Measured compute time of each step, in chain order."""
+
+    @property
+    def compute_s(self) -> float:
+        return sum(t.compute_s for t in self.timings)
+
+    @property
+    def modelled_ns(self) -> int:
+        """Modelled time from exposure start to the processed frame, ns."""
+        return sum(self.result.meta.modelled_ns.values())
+
+
+def _checked(part: Part, out: object, declared: Caps) -> Frame:
+    def fail(msg: str) -> StageError:
+        return StageError(msg, plugin=part.plugin, accessory=part.name, role=part.role)
+
+    if not isinstance(out, Frame):
+        raise fail(f"returned {type(out).__name__}, not a camrig.Frame")
+    got = out.caps()
+    if got.format != declared.format:
+        raise fail(f"returned a {got.format.value} frame but declared {declared.format.value}")
+    if got.dtype != declared.dtype:
+        raise fail(f"returned dtype {got.dtype} but declared {declared.dtype}")
+    if got.shape != declared.shape:
+        raise fail(f"returned shape {got.shape} but declared {declared.shape}")
+    if got.bands_nm != declared.bands_nm:
+        raise fail(f"returned bands {got.bands_nm} nm but declared {declared.bands_nm} nm")
+    bad = count_nonfinite(out.data)
+    if bad:
+        raise fail(f"returned {bad} non-finite value(s) (NaN or inf) of {out.data.size}")
+    return out
+
+
+def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureResult:
+    """Capture one frame: scene -> lens -> sensor -> link -> stages.
+
+    ``seed`` and ``exposure_s`` default to the rig file's capture section. Raises :class:`StageError` naming
+    plugin, accessory and role when an accessory raises (the original exception chained) or returns a frame
+    that breaks its declared caps or holds non-finite values.
+    """
+    if rig.geometry is None or not rig.report.ok:
+        raise RuntimeError("capture() needs a rig that passed its fit checks (camrig.assemble)")
+    settings = rig.file.capture
+    ctx = CaptureContext(
+        exposure_s=settings.exposure_s if exposure_s is None else exposure_s,
+        seed=settings.seed if seed is None else seed,
+        geometry=rig.geometry,
+    )
+    frame: Frame | None = None
+    raw: Frame | None = None
+    timings: list[StepTiming] = []
+    for part in rig.chain:
+        start = time.perf_counter()
+        try:
+            out = part.accessory.process(frame, ctx, part.role)
+        except Exception as exc:
+            raise StageError(
+                f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
+            ) from exc
+        compute_s = time.perf_counter() - start
+        out = _checked(part, out, rig.caps[part.role])
+        record = StageRecord(role=part.role, accessory=part.name)
+        frame = Frame(out.data, out.meta.model_copy(update={"history": (*out.meta.history, record)}))
+        timings.append(StepTiming(part.role, part.name, part.plugin, compute_s))
+        rig.host.notify("camrig_frame_done", rig=rig, role=part.role, frame=frame, compute_s=compute_s)
+        if part.role == rig.raw_role:
+            raw = frame
+    assert frame is not None and raw is not None
+    return CaptureResult(raw=raw, result=frame, timings=tuple(timings))

@@ -1,0 +1,102 @@
+"""Minimal host pipeline stages: black level, demosaic, white balance, display encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+import camrig
+
+from . import BlackLevelSpec, DemosaicSpec, GammaSpec, WhiteBalanceSpec
+
+BAYER = ("RGGB", "BGGR", "GRBG", "GBRG")
+
+
+class BlackLevel(camrig.Stage[BlackLevelSpec]):
+    """x = (DN - black) / (white - black), float32; values may dip below 0 in the dark (noise is kept)."""
+
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format is not camrig.Format.RAW or upstream.dtype not in ("uint8", "uint16", "uint32"):
+            raise camrig.CapsError("black level takes an integer raw frame")
+        return upstream.model_copy(update={"dtype": "float32"})
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        black, white = frame.meta.black_level, frame.meta.white_level
+        if black is None or white is None or white <= black:
+            raise ValueError(f"raw frame needs black < white level in its metadata, got {black}, {white}")
+        out = frame.data.astype(np.float32)
+        out -= np.float32(black)
+        out *= np.float32(1.0 / (white - black))
+        return frame.derive(out, units="1", black_level=0.0, white_level=1.0)
+
+
+def bilinear_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
+    """Bilinear interpolation of a Bayer mosaic: each missing sample is the mean of its nearest same-colour
+    neighbours (kernels [[1,2,1],[2,4,2],[1,2,1]]/4 for R and B, [[0,1,0],[1,4,1],[0,1,0]]/4 for G;
+    e.g. R. Ramanath et al., "Demosaicking methods for Bayer color arrays", J. Electron. Imaging 11(3), 2002).
+    Borders use mirrored samples. Returns (rows, cols, 3) float32 in R, G, B order."""
+    if cfa not in BAYER:
+        raise ValueError(f"cannot demosaic CFA {cfa!r}; supported: {', '.join(BAYER)}")
+    k_rb = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 4
+    k_g = np.array([[0, 1, 0], [1, 4, 1], [0, 1, 0]], dtype=np.float32) / 4
+    rgb = np.empty((*mosaic.shape, 3), dtype=np.float32)
+    for channel, colour in enumerate("RGB"):
+        plane = np.zeros(mosaic.shape, dtype=np.float32)
+        for i, c in enumerate(cfa):
+            if c == colour:
+                plane[i // 2 :: 2, i % 2 :: 2] = mosaic[i // 2 :: 2, i % 2 :: 2]
+        ndimage.convolve(plane, k_g if colour == "G" else k_rb, output=rgb[:, :, channel], mode="mirror")
+    return rgb
+
+
+class Demosaic(camrig.Stage[DemosaicSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format is not camrig.Format.RAW or upstream.dtype != "float32":
+            raise camrig.CapsError("demosaic takes a float32 raw frame (put isp.black_level first)")
+        if len(upstream.shape) != 2:
+            raise camrig.CapsError("demosaic takes a single-plane mosaic")
+        return camrig.Caps(format=camrig.Format.RGB_LINEAR, dtype="float32", shape=(*upstream.shape, 3))
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        rgb = bilinear_demosaic(frame.data, frame.meta.cfa or "mono")
+        return frame.derive(rgb, format=camrig.Format.RGB_LINEAR, cfa=None)
+
+
+class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR:
+            raise camrig.CapsError("white balance takes linear RGB")
+        return upstream
+
+    def gains(self, rgb: np.ndarray) -> np.ndarray:
+        if self.spec.method == "fixed":
+            return np.asarray(self.spec.gains_rgb, dtype=np.float32)
+        means = rgb.reshape(-1, 3).mean(axis=0, dtype=np.float64)
+        if np.any(means <= 0):
+            return np.ones(3, dtype=np.float32)
+        return (means[1] / means).astype(np.float32)
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        gains = self.gains(frame.data)
+        return frame.derive(frame.data * gains, extra={**frame.meta.extra, "wb_gains_rgb": gains.tolist()})
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """sRGB opto-electronic transfer function, IEC 61966-2-1:1999 (input clipped to [0, 1])."""
+    x = np.clip(linear, 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
+
+
+class Gamma(camrig.Stage[GammaSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR:
+            raise camrig.CapsError("gamma takes linear RGB")
+        return upstream.model_copy(update={"format": camrig.Format.RGB_DISPLAY})
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        linear = frame.data * np.float32(self.spec.exposure_gain)
+        return frame.derive(srgb_encode(linear), format=camrig.Format.RGB_DISPLAY, units="1")

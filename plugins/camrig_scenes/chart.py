@@ -1,0 +1,89 @@
+"""A 24-patch colour chart on a slanted-edge background, rendered on the lens's angular grid.
+
+Patch reflectances per band are the sRGB values of the X-Rite ColorChecker Classic (BabelColor averages,
+D. Pascale, "RGB coordinates of the Macbeth ColorChecker", 2006) linearised with the sRGB transfer function
+(IEC 61966-2-1) and read as reflectance in the (R, G, B) = (650, 550, 450) nm bands. This is an approximation
+good for framing and noise; spectral reflectances come with the colour work.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import camrig
+
+from . import ChartSpec
+
+SRGB_8BIT = np.array(
+    [
+        [115, 82, 68], [194, 150, 130], [98, 122, 157], [87, 108, 67], [133, 128, 177], [103, 189, 170],
+        [214, 126, 44], [80, 91, 166], [193, 90, 99], [94, 60, 108], [157, 188, 64], [224, 163, 46],
+        [56, 61, 150], [70, 148, 73], [175, 54, 60], [231, 199, 31], [187, 86, 149], [8, 133, 161],
+        [243, 243, 242], [200, 200, 200], [160, 160, 160], [122, 122, 121], [85, 85, 85], [52, 52, 52],
+    ],
+    dtype=np.float64,
+)  # fmt: skip
+
+
+def srgb_to_linear(v: np.ndarray) -> np.ndarray:
+    """sRGB electro-optical transfer function, IEC 61966-2-1:1999."""
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+PATCH_REFLECTANCE_BGR = srgb_to_linear(SRGB_8BIT / 255.0)[:, ::-1]
+"""(24, 3) reflectance per patch in band order (B, G, R)."""
+BACKGROUND_LIGHT, BACKGROUND_DARK, BORDER = 0.8, 0.05, 0.03
+
+
+class Chart(camrig.Scene[ChartSpec]):
+    """Radiance of a diffuse chart: L = rho * L_white per band (Lambertian, uniform light)."""
+
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is not None:
+            raise camrig.CapsError("a scene is the first part of the chain")
+        view = geometry.view
+        return camrig.Caps(
+            format=camrig.Format.RADIANCE,
+            dtype="float32",
+            shape=(view.height, view.width, 3),
+            bands_nm=self.spec.bands_nm,
+        )
+
+    def reflectance(self, view: camrig.AngularGrid) -> np.ndarray:
+        """(rows, cols, 3) reflectance seen along each direction of ``view``."""
+        tx, ty = view.tangents()
+        half = math.tan(math.radians(self.spec.width_deg) / 2)
+        u, v = tx / half, ty / half  # chart spans u in [-1, 1], v in [-2/3, 2/3]
+        # Background: slanted edge through the centre, light on the left.
+        t = math.tan(math.radians(self.spec.edge_angle_deg))
+        light = u[None, :] < v[:, None] * t
+        out = np.where(light, np.float32(BACKGROUND_LIGHT), np.float32(BACKGROUND_DARK))[:, :, None]
+        out = np.repeat(out, 3, axis=2)
+        # Chart: 6 x 4 patches with borders, index by column and row of each sample.
+        cols = np.floor((u + 1) / 2 * 6).astype(np.int64)
+        rows = np.floor((v + 2 / 3) / (4 / 3) * 4).astype(np.int64)
+        fu, fv = (u + 1) / 2 * 6 - cols, (v + 2 / 3) / (4 / 3) * 4 - rows
+        col_in = (cols >= 0) & (cols < 6) & (fu > 0.08) & (fu < 0.92)
+        row_in = (rows >= 0) & (rows < 4) & (fv > 0.08) & (fv < 0.92)
+        r0, r1 = np.searchsorted(v, -2 / 3), np.searchsorted(v, 2 / 3, side="right")
+        c0, c1 = np.searchsorted(u, -1), np.searchsorted(u, 1, side="right")
+        if r1 > r0 and c1 > c0:
+            block = out[r0:r1, c0:c1]
+            block[...] = BORDER
+            ri, ci = np.nonzero(row_in[r0:r1])[0], np.nonzero(col_in[c0:c1])[0]
+            patch = rows[r0:r1][ri][:, None] * 6 + cols[c0:c1][ci][None, :]
+            block[np.ix_(ri, ci)] = PATCH_REFLECTANCE_BGR[patch].astype(np.float32)
+        return out
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        rho = self.reflectance(ctx.geometry.view)
+        rho *= np.float32(self.spec.white_radiance_w_m2_sr)
+        meta = camrig.FrameMeta(
+            format=camrig.Format.RADIANCE,
+            units="W/(m^2 sr)",
+            bands_nm=self.spec.bands_nm,
+            pitch=ctx.geometry.view.step,
+        )
+        return camrig.Frame(rho, meta)

@@ -1,0 +1,32 @@
+"""camrig writers: frames to files. The host makes every write atomic."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+import camrig
+
+camrig_api = ">=1,<2"
+
+
+class NpySpec(camrig.WriterSpec):
+    """The frame's array as a NumPy .npy file, exactly as it is (any format)."""
+
+
+class PngSpec(camrig.WriterSpec):
+    """PNG: display RGB as 8-bit RGB, or an integer raw mosaic as 16-bit grayscale."""
+
+    compress_level: int = Field(default=6, ge=0, le=9, description="zlib compression level (0 fastest, 9 smallest).")
+
+
+@camrig.hookimpl
+def camrig_accessory_types() -> list[camrig.AccessoryType]:
+    return [
+        camrig.AccessoryType(
+            "writers.npy", camrig.Kind.WRITER, NpySpec, "camrig_writers.files:NpyWriter", "NumPy array file", (".npy",)
+        ),
+        camrig.AccessoryType(
+            "writers.png", camrig.Kind.WRITER, PngSpec, "camrig_writers.files:PngWriter",
+            "8-bit RGB (display frames) or 16-bit gray (raw mosaics)", (".png",),
+        ),
+    ]  # fmt: skip
