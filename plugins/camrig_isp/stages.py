@@ -73,7 +73,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def gains(self, rgb: np.ndarray) -> np.ndarray:
         if self.spec.method == "fixed":
             return np.asarray(self.spec.gains_rgb, dtype=np.float32)
-        means = rgb.reshape(-1, 3).mean(axis=0, dtype=np.float64)
+        means = np.array([rgb[:, :, c].mean(dtype=np.float64) for c in range(3)])
         if np.any(means <= 0):
             return np.ones(3, dtype=np.float32)
         return (means[1] / means).astype(np.float32)
@@ -85,9 +85,27 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """sRGB opto-electronic transfer function, IEC 61966-2-1:1999 (input clipped to [0, 1])."""
+    """sRGB opto-electronic transfer function, IEC 61966-2-1:1999 (input clipped to [0, 1]).
+
+    Exact formula; see :func:`srgb_encode_lut` for the fast path the stage uses."""
     x = np.clip(linear, 0.0, 1.0)
     return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
+
+
+SRGB_LUT_BITS = 16
+_SRGB_LUT = srgb_encode(np.linspace(0.0, 1.0, 2**SRGB_LUT_BITS, dtype=np.float64))
+
+
+def srgb_encode_lut(linear: np.ndarray, gain: float = 1.0) -> np.ndarray:
+    """:func:`srgb_encode` of ``gain * linear`` through a 65536-entry table (input quantised to 16 bits;
+    largest error 2e-4 of full scale, in the darkest steps where the curve is steepest): one pass instead of a
+    power per sample."""
+    scale = np.float32(gain * (2**SRGB_LUT_BITS - 1))
+    index = np.empty(linear.shape, dtype=np.float32)
+    np.multiply(linear, scale, out=index)
+    np.clip(index, 0, 2**SRGB_LUT_BITS - 1, out=index)
+    np.rint(index, out=index)
+    return np.take(_SRGB_LUT, index.astype(np.uint16))
 
 
 class Gamma(camrig.Stage[GammaSpec]):
@@ -98,5 +116,5 @@ class Gamma(camrig.Stage[GammaSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        linear = frame.data * np.float32(self.spec.exposure_gain)
-        return frame.derive(srgb_encode(linear), format=camrig.Format.RGB_DISPLAY, units="1")
+        encoded = srgb_encode_lut(frame.data, self.spec.exposure_gain)
+        return frame.derive(encoded, format=camrig.Format.RGB_DISPLAY, units="1")

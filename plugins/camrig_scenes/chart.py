@@ -52,30 +52,30 @@ class Chart(camrig.Scene[ChartSpec]):
         )
 
     def reflectance(self, view: camrig.AngularGrid) -> np.ndarray:
-        """(rows, cols, 3) reflectance seen along each direction of ``view``."""
+        """(rows, cols, 3) reflectance seen along each direction of ``view``.
+
+        Each sample gets a class (patch 0-23, chart border, light or dark background) in a uint8 image, and
+        one table lookup turns classes into reflectances: one pass over the full-size output.
+        """
         tx, ty = view.tangents()
         half = math.tan(math.radians(self.spec.width_deg) / 2)
-        u, v = tx / half, ty / half  # chart spans u in [-1, 1], v in [-2/3, 2/3]
-        # Background: slanted edge through the centre, light on the left.
+        u, v = tx / half, ty / half  # the chart spans u in [-1, 1], v in [-2/3, 2/3]
+        border, light, dark = 24, 25, 26
+        table = np.vstack([PATCH_REFLECTANCE_BGR, [[BORDER] * 3, [BACKGROUND_LIGHT] * 3, [BACKGROUND_DARK] * 3]])
+        # Background: a slanted edge through the centre, light on the left.
         t = math.tan(math.radians(self.spec.edge_angle_deg))
-        light = u[None, :] < v[:, None] * t
-        out = np.where(light, np.float32(BACKGROUND_LIGHT), np.float32(BACKGROUND_DARK))[:, :, None]
-        out = np.repeat(out, 3, axis=2)
-        # Chart: 6 x 4 patches with borders, index by column and row of each sample.
-        cols = np.floor((u + 1) / 2 * 6).astype(np.int64)
-        rows = np.floor((v + 2 / 3) / (4 / 3) * 4).astype(np.int64)
-        fu, fv = (u + 1) / 2 * 6 - cols, (v + 2 / 3) / (4 / 3) * 4 - rows
-        col_in = (cols >= 0) & (cols < 6) & (fu > 0.08) & (fu < 0.92)
-        row_in = (rows >= 0) & (rows < 4) & (fv > 0.08) & (fv < 0.92)
+        classes = np.where(u[None, :] < v[:, None] * t, np.uint8(light), np.uint8(dark))
+        # Chart: 6 x 4 patches separated by borders.
+        gu, gv = (u + 1) / 2 * 6, (v + 2 / 3) / (4 / 3) * 4
+        cols, rows = np.floor(gu).astype(np.int64), np.floor(gv).astype(np.int64)
         r0, r1 = np.searchsorted(v, -2 / 3), np.searchsorted(v, 2 / 3, side="right")
         c0, c1 = np.searchsorted(u, -1), np.searchsorted(u, 1, side="right")
         if r1 > r0 and c1 > c0:
-            block = out[r0:r1, c0:c1]
-            block[...] = BORDER
-            ri, ci = np.nonzero(row_in[r0:r1])[0], np.nonzero(col_in[c0:c1])[0]
-            patch = rows[r0:r1][ri][:, None] * 6 + cols[c0:c1][ci][None, :]
-            block[np.ix_(ri, ci)] = PATCH_REFLECTANCE_BGR[patch].astype(np.float32)
-        return out
+            classes[r0:r1, c0:c1] = border
+            ci = np.nonzero((np.abs(gu - cols - 0.5) < 0.42)[c0:c1])[0] + c0
+            ri = np.nonzero((np.abs(gv - rows - 0.5) < 0.42)[r0:r1])[0] + r0
+            classes[np.ix_(ri, ci)] = (rows[ri][:, None] * 6 + cols[ci][None, :]).astype(np.uint8)
+        return np.take(table.astype(np.float32), classes, axis=0)
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         rho = self.reflectance(ctx.geometry.view)

@@ -16,7 +16,7 @@ class NpySpec(camrig.WriterSpec):
 class PngSpec(camrig.WriterSpec):
     """PNG: display RGB as 8-bit RGB, or an integer raw mosaic as 16-bit grayscale."""
 
-    compress_level: int = Field(default=6, ge=0, le=9, description="zlib compression level (0 fastest, 9 smallest).")
+    compress_level: int = Field(default=1, ge=0, le=9, description="zlib compression level (0 fastest, 9 smallest).")
 
 
 @camrig.hookimpl
