@@ -223,7 +223,7 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ConfigError(f"--set {assignment!r}: value is not valid YAML: {exc}") from None
     out = copy.deepcopy(data)
-    node: Any = out
+    node: Any = out  # always a dict or a list: we only descend into sections
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
@@ -236,14 +236,14 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
         elif isinstance(node, dict):
             if last:
                 node[part] = value
-            elif part in node and isinstance(node[part], (dict, list)):
+            elif isinstance(node.get(part), (dict, list)):
                 node = node[part]
+            elif part in node:
+                raise ConfigError(f"--set {key}: '{dotted(parts[: i + 1])}' is a value, not a section")
             else:
                 close = difflib.get_close_matches(key, _all_paths(data), n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise ConfigError(f"--set {key}: no section '{dotted(parts[: i + 1])}' in the config{hint}")
-        else:
-            raise ConfigError(f"--set {key}: '{dotted(parts[:i])}' is a value, not a section")
     return out
 
 

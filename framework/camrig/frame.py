@@ -141,6 +141,7 @@ def count_nonfinite(array: np.ndarray) -> int:
     """
     if array.dtype.kind not in "fc":
         return 0
-    if math.isfinite(abs(array.sum())):
-        return 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(abs(array.sum())):
+            return 0
     return int(array.size - np.count_nonzero(np.isfinite(array)))

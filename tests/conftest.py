@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import copy
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import pytest
+
+import camrig
+from fakeplugins import faulty
+
+SMALL_RIG: dict[str, Any] = {
+    "rig": {
+        "name": "test rig",
+        "frame_rate_hz": 30,
+        "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8},
+        "sensor": {"type": "sensors.basic", "width_px": 64, "height_px": 48, "pixel_pitch_um": 200.0},
+        "attachment": {"type": "mounts.magnetic"},
+        "link": {"type": "links.ideal", "bandwidth_gbit_s": 1.0, "latency_ns": 7.0},
+        "stages": [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.gamma"}],
+    },
+    "capture": {"scene": {"type": "scenes.chart"}, "exposure_s": 1e-4, "seed": 3},
+}
+
+
+@pytest.fixture
+def rig_dict() -> dict[str, Any]:
+    """A small (64 x 48) rig that fits, as a mapping; edit freely."""
+    return copy.deepcopy(SMALL_RIG)
+
+
+@pytest.fixture
+def host() -> camrig.Host:
+    """Every installed plugin plus the test plugin 'fake', ignoring the environment."""
+    faulty.EVENTS.clear()
+    return camrig.Host(env={}, plugins={"fake": faulty})
+
+
+def ep(name: str, module: str) -> EntryPoint:
+    return EntryPoint(name=name, value=module, group="camrig")

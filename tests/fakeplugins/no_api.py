@@ -1,0 +1,1 @@
+"""States no camrig_api."""

@@ -1,0 +1,41 @@
+"""Frames are read-only views; the finite check is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import camrig
+from camrig.frame import count_nonfinite
+
+
+def meta():
+    return camrig.FrameMeta(format=camrig.Format.RAW, units="DN")
+
+
+def test_frame_wraps_without_copying_and_cannot_be_edited():
+    data = np.arange(12, dtype=np.uint16).reshape(3, 4)
+    frame = camrig.Frame(data, meta())
+    assert np.shares_memory(frame.data, data)
+    with pytest.raises(ValueError, match="read-only"):
+        frame.data[0, 0] = 1
+    assert data.flags.writeable  # the producer's own array is left alone
+    derived = frame.derive(units="e-")
+    assert np.shares_memory(derived.data, data) and derived.meta.units == "e-" and frame.meta.units == "DN"
+
+
+def test_metadata_is_validated():
+    with pytest.raises(ValueError, match="exposure_s"):
+        camrig.FrameMeta(format="raw", units="DN", exposure_s=-1)
+    with pytest.raises(ValueError, match="extra"):
+        camrig.FrameMeta(format="raw", units="DN", colour="red")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([1.0, 2.0], 0), ([1.0, np.nan], 1), ([np.inf, -np.inf, 0.0], 2), ([3e38] * 4, 0), ([3e38, np.nan], 1)],
+)
+def test_count_nonfinite(values, expected):
+    for dtype in (np.float32, np.float64):
+        assert count_nonfinite(np.array(values, dtype=dtype)) == expected
+    assert count_nonfinite(np.arange(5)) == 0

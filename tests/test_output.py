@@ -1,0 +1,79 @@
+"""Atomic writes: whole file or nothing, never over an existing file without force."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import numpy as np
+import pytest
+
+import camrig
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_write_lands_whole(tmp_path):
+    out = camrig.write_atomically(tmp_path / "a.bin", lambda p: p.write_bytes(b"abc"))
+    assert out.read_bytes() == b"abc" and listing(tmp_path) == ["a.bin"]
+
+
+def test_existing_file_is_refused_without_force_and_replaced_with_it(tmp_path):
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(camrig.OutputError, match="exists; pass force=True"):
+        camrig.write_atomically(target, lambda p: p.write_bytes(b"new"))
+    assert target.read_bytes() == b"old"
+    camrig.write_atomically(target, lambda p: p.write_bytes(b"new"), force=True)
+    assert target.read_bytes() == b"new" and listing(tmp_path) == ["a.bin"]
+
+
+def test_failing_writer_leaves_nothing_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"old")
+
+    def half_then_fail(p):
+        p.write_bytes(b"partial")
+        raise RuntimeError("writer died")
+
+    with pytest.raises(RuntimeError, match="writer died"):
+        camrig.write_atomically(target, half_then_fail, force=True)
+    assert target.read_bytes() == b"old" and listing(tmp_path) == ["a.bin"]
+
+
+def test_full_disk_is_an_output_error_and_leaves_nothing(tmp_path):
+    def no_space(p):
+        p.write_bytes(b"part")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(camrig.OutputError, match="No space left on device"):
+        camrig.write_atomically(tmp_path / "a.bin", no_space)
+    assert listing(tmp_path) == []
+
+
+def test_missing_or_unwritable_folder(tmp_path):
+    with pytest.raises(camrig.OutputError, match="does not exist"):
+        camrig.write_atomically(tmp_path / "nope" / "a.bin", lambda p: None)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(camrig.OutputError, match="does not exist"):
+        camrig.write_atomically(tmp_path / "file" / "a.bin", lambda p: None)
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(camrig.OutputError, match="cannot write in"):
+            camrig.write_atomically(locked / "a.bin", lambda p: None)
+
+
+def test_rig_write_picks_the_writer_by_suffix_and_checks_it_first(host, rig_dict, tmp_path):
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict))
+    shot = rig.capture()
+    rig.write(shot.raw, tmp_path / "raw.npy")
+    assert np.array_equal(np.load(tmp_path / "raw.npy"), shot.raw.data)
+    with pytest.raises(camrig.ConfigError, match=r"no writer for '.jpg' files; writers handle .npy, .png"):
+        rig.writer(tmp_path / "x.jpg")
+    linear = shot.result.derive(format=camrig.Format.RGB_LINEAR)
+    with pytest.raises(camrig.OutputError, match="writer 'writers.png' cannot write rgb_linear"):
+        rig.write(linear, tmp_path / "x.png")
+    assert listing(tmp_path) == ["raw.npy"]
