@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .api import host_for, read_rig
 from .config import RigFile
-from .errors import CamrigError, ConfigError, OutputError, PluginError, RigDoesNotFit
+from .errors import CamrigError, ConfigError, OutputError, PluginError
 from .host import Host, PluginStatus
 from .rig import assemble
 
@@ -149,10 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"camrig: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (RigDoesNotFit, CamrigError) as exc:
+    except CamrigError as exc:  # RigDoesNotFit, StageError, OutputError
         if os.environ.get("CAMRIG_TRACEBACK"):
             raise
         print(f"camrig: {exc}", file=sys.stderr)
-        if exc.__cause__ is not None:
-            print(f"  caused by {type(exc.__cause__).__name__}: {exc.__cause__}", file=sys.stderr)
         return EXIT_FAILED

@@ -39,7 +39,7 @@ class BasicSensorSpec(camrig.SensorSpec):
     adc_bits: int = Field(default=14, ge=1, le=16, description="ADC bit depth (1..16).")
     black_level_dn: int = Field(default=256, ge=0, description="Black level offset, DN.")
     gain_dn_per_e: float | None = Field(
-        default=None, gt=0, description="Conversion gain, DN per electron; default maps full well to the ADC top."
+        default=None, gt=0, description="Conversion gain, DN per electron; default: the ADC top at full well minus 5 read-noise sigmas."
     )
     row_readout_ns: float = Field(default=3000.0, ge=0, description="Rolling-shutter readout time per row, ns.")
 
@@ -53,6 +53,8 @@ class BasicSensorSpec(camrig.SensorSpec):
                 raise ValueError(f"each qe row needs one value per band ({len(self.bands_nm)}), got {len(row)}")
             if any(not 0 <= q <= 1 for q in row):
                 raise ValueError(f"qe values must lie in [0, 1], got {row}")
+        if self.full_well_e <= 5 * self.read_noise_e:
+            raise ValueError(f"full_well_e {self.full_well_e} must exceed 5 x read_noise_e ({self.read_noise_e})")
         if self.black_level_dn >= 2**self.adc_bits - 1:
             raise ValueError(f"black_level_dn {self.black_level_dn} leaves no range in {self.adc_bits} bits")
         return self

@@ -39,9 +39,14 @@ class BasicSensor(camrig.Sensor[BasicSensorSpec]):
 
     @property
     def gain(self) -> float:
-        """Conversion gain K, DN per electron."""
+        """Conversion gain K, DN per electron.
+
+        Default: the ADC top is reached at the full well minus 5 read-noise sigmas, so a saturated pixel
+        (full well plus read noise) reads exactly the white level: clipped highlights are flat, as raw
+        converters and the EMVA 1288 saturation point assume, at a cost of 5 sigma of the well.
+        """
         s = self.spec
-        return s.gain_dn_per_e or (self.white_level - s.black_level_dn) / s.full_well_e
+        return s.gain_dn_per_e or (self.white_level - s.black_level_dn) / (s.full_well_e - 5 * s.read_noise_e)
 
     def raw_bytes_per_frame(self) -> int:
         return math.ceil(self.spec.width_px * self.spec.height_px * self.spec.adc_bits / 8)

@@ -33,8 +33,8 @@ class PngWriter(camrig.Writer[PngSpec]):
 
         data = frame.data
         if frame.meta.format is camrig.Format.RGB_DISPLAY:
-            pixels = np.rint(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)
-            image = Image.fromarray(pixels, mode="RGB")
+            pixels = np.rint(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)  # -> 'RGB'
         else:
-            image = Image.fromarray(data.astype(np.uint16), mode="I;16")
+            pixels = np.ascontiguousarray(data)  # uint8 -> 8-bit gray, uint16 -> 16-bit gray ('I;16')
+        image = Image.fromarray(pixels)
         image.save(path, format="PNG", compress_level=self.spec.compress_level)

@@ -1,0 +1,121 @@
+"""The camrig command line: outputs, exit codes (0 ok, 1 does not fit / failed, 2 usage and config)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from camrig.cli import main
+
+SMALL = "examples/rigs/small_module.toml"
+TINY = ["--set", "rig.sensor.width_px=40", "--set", "rig.sensor.height_px=30"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_plugins_json_lists_every_accessory(capsys):
+    code, out, _ = run(capsys, "plugins", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert {"plugin": "optics", "version": "0.1.0", "kind": "lens", "name": "optics.ideal"}.items() <= next(
+        r for r in rows if r["name"] == "optics.ideal"
+    ).items()
+    assert all({"plugin", "version", "kind", "name"} <= set(r) for r in rows)
+
+
+def test_plugins_can_be_disabled_like_pytest(capsys):
+    code, out, err = run(capsys, "-p", "no:isp", "plugins", "--json")
+    assert code == 0 and not any(r["plugin"] == "isp" for r in json.loads(out))
+    assert "plugin 'isp' disabled" in err
+    code, _, err = run(capsys, "-p", "isp", "plugins")
+    assert code == 2 and "expected -p no:NAME" in err
+
+
+def test_schema(capsys):
+    code, out, _ = run(capsys, "schema", "optics.ideal")
+    schema = json.loads(out)
+    assert code == 0 and schema["properties"]["f_number"]["minimum"] == 0.5
+    code, _, err = run(capsys, "schema", "optics.idael")
+    assert code == 2 and "did you mean 'optics.ideal'" in err
+
+
+def test_check_exit_codes_and_json(capsys):
+    code, out, _ = run(capsys, "check", SMALL, "--json")
+    assert code == 0 and json.loads(out) == {"ok": True, "problems": []}
+    code, out, _ = run(capsys, "check", "examples/rigs/does_not_fit.yaml", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert {"severity", "rule", "parts", "message"} <= set(report["problems"][0])
+    code, out, _ = run(capsys, "check", "examples/rigs/does_not_fit.yaml")
+    assert code == 1 and "fix: add 24.75 mm of adapter" in out
+
+
+def test_capture_writes_png_and_refuses_to_overwrite(capsys, tmp_path):
+    out = tmp_path / "shot.png"
+    code, stdout, _ = run(capsys, "capture", SMALL, *TINY, "--out", str(out), "--seed", "4")
+    assert code == 0 and "wrote" in stdout
+    image = np.asarray(Image.open(out))
+    assert image.shape == (30, 40, 3) and image.dtype == np.uint8
+    before = out.read_bytes()
+    code, _, err = run(capsys, "capture", SMALL, *TINY, "--out", str(out))
+    assert code == 1 and "exists; pass --force" in err and out.read_bytes() == before
+    code, _, _ = run(capsys, "capture", SMALL, *TINY, "--out", str(out), "--force", "--set", "rig.lens.f_number=8")
+    assert code == 0 and out.read_bytes() != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.png"]
+
+
+def test_capture_raw_is_the_mosaic_the_host_received(capsys, tmp_path):
+    code, _, _ = run(capsys, "capture", SMALL, *TINY, "--raw", "--out", str(tmp_path / "raw.png"))
+    raw16 = np.asarray(Image.open(tmp_path / "raw.png"))
+    code, _, _ = run(capsys, "capture", SMALL, *TINY, "--raw", "--out", str(tmp_path / "raw.npy"))
+    raw = np.load(tmp_path / "raw.npy")
+    assert code == 0 and raw.dtype == np.uint16 and raw.shape == (30, 40)
+    assert np.array_equal(raw16, raw)
+
+
+def test_capture_to_a_missing_folder_or_unwritable_format(capsys, tmp_path):
+    code, _, err = run(capsys, "capture", SMALL, *TINY, "--out", str(tmp_path / "no" / "x.png"))
+    assert code == 1 and "does not exist" in err
+    code, _, err = run(capsys, "capture", SMALL, *TINY, "--out", str(tmp_path / "x.tiff"))
+    assert code == 2 and "no writer for '.tiff'" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "missing.yaml"], "missing.yaml: no such file"),
+        (["check", SMALL, "--set", "rig.lens.f_number=0.1"], "rig.lens.f_number: Input should be greater than or equal to 0.5"),
+        (["check", SMALL, "--set", "rig.lens.type=optics.idael"], "did you mean 'optics.ideal'"),
+        (["check"], "the following arguments are required: rig"),
+    ],
+)
+def test_usage_and_config_errors_exit_2_without_traceback(argv, message):
+    proc = subprocess.run([sys.executable, "-m", "camrig", *argv], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_a_failing_accessory_exits_1_naming_it(capsys, tmp_path):
+    rig = tmp_path / "rig.yaml"
+    rig.write_text(
+        "plugins: {disable: [links]}\n"
+        "rig:\n  lens: {type: optics.ideal, focal_length_mm: 35, f_number: 2}\n"
+        "  sensor: {type: sensors.basic, width_px: 8, height_px: 8}\n"
+        "  stages: [{type: isp.black_level}, {type: isp.demosaic, method: bilinear}]\n"
+        "capture:\n  scene: {type: scenes.chart}\n"
+    )
+    code, _, err = run(capsys, "capture", str(rig), "--out", str(tmp_path / "x.npy"))
+    assert code == 0  # the config's plugin section disabled an unused plugin: fine
+    code, _, err = run(capsys, "-p", "no:isp", "capture", str(rig), "--out", str(tmp_path / "y.npy"))
+    assert code == 2 and "'isp' would provide family 'isp' but is disabled" in err
