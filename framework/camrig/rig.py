@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .accessory import CapsError, Kind
 from .config import PartConfig, RigFile
@@ -20,17 +20,20 @@ from .geometry import Geometry
 from .host import Host, Part
 from .output import write_atomically
 
+if TYPE_CHECKING:
+    from .router import CaptureResult
+
 __all__ = ["Rig", "assemble"]
 
 
 class Rig:
     """An assembled rig: its parts by role, geometry, negotiated caps and fit report."""
 
-    def __init__(self, host: Host, file: RigFile, parts: dict[str, Part]) -> None:
+    def __init__(self, host: Host, file: RigFile, parts: dict[str, Part], geometry: Geometry) -> None:
         self.host = host
         self.file = file
         self.parts = parts
-        self.geometry: Geometry | None = None
+        self.geometry = geometry
         self.caps: dict[str, Caps] = {}
         """Caps each role declared during negotiation (empty past a format mismatch)."""
         self.report = FitReport(())
@@ -73,7 +76,7 @@ class Rig:
 
     # -- use -------------------------------------------------------------------------------------------------
 
-    def capture(self, *, seed: int | None = None, exposure_s: float | None = None) -> Any:
+    def capture(self, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureResult:
         """Capture one frame through the chain; see :func:`camrig.router.capture`."""
         from .router import capture
 
@@ -82,7 +85,7 @@ class Rig:
     def writer(self, path: str | Path, caps: Caps | None = None) -> Part:
         """The writer for ``path``'s suffix, checked against ``caps`` (default: the chain's output caps)."""
         path = Path(path)
-        reg = self.host.resolve(self.host.writer_for(path.suffix).type.name)
+        reg = self.host.writer_for(path.suffix)
         part = self.host.build(PartConfig(type=reg.type.name), Kind.WRITER, "writer", self.file.source, ("writer",))
         caps = caps or self.caps.get(self.chain[-1].role)
         if caps is not None:
@@ -153,7 +156,6 @@ def call_part(part: Part, method: str, *args: Any) -> Any:
 
 
 def _negotiate(rig: Rig) -> list[Problem]:
-    assert rig.geometry is not None
     upstream: Caps | None = None
     previous: Part | None = None
     for part in rig.chain:
@@ -207,10 +209,9 @@ def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
             errors.append(str(exc))
     if errors:
         raise ConfigError("\n".join(errors))
-    rig = Rig(host, file, parts)
     plane = call_part(parts["sensor"], "focal_plane")
     view = call_part(parts["lens"], "view", plane)
-    rig.geometry = Geometry(plane=plane, view=view)
+    rig = Rig(host, file, parts, Geometry(plane=plane, view=view))
     problems = _negotiate(rig) + _run_rules(rig)
     rig.report = FitReport(tuple(problems))
     if strict and not rig.report.ok:

@@ -77,7 +77,7 @@ def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
     plugin, accessory and role when an accessory raises (the original exception chained) or returns a frame
     that breaks its declared caps or holds non-finite values.
     """
-    if rig.geometry is None or not rig.report.ok:
+    if not rig.report.ok:
         raise RuntimeError("capture() needs a rig that passed its fit checks (camrig.assemble)")
     settings = rig.file.capture
     ctx = CaptureContext(
