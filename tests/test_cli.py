@@ -111,7 +111,7 @@ def test_a_failing_accessory_exits_1_naming_it(capsys, tmp_path):
     rig.write_text(
         "plugins: {disable: [links]}\n"
         "rig:\n  lens: {type: optics.ideal, focal_length_mm: 35, f_number: 2}\n"
-        "  sensor: {type: sensors.basic, width_px: 8, height_px: 8}\n"
+        "  sensor: {type: sensors.cmos, width_px: 8, height_px: 8}\n"
         "  stages: [{type: isp.black_level}, {type: isp.demosaic, method: bilinear}]\n"
         "capture:\n  scene: {type: scenes.chart}\n"
     )

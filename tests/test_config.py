@@ -55,7 +55,7 @@ def test_spec_range_error_names_path_line_and_value(tmp_path, host):
             type: optics.ideal
             focal_length_mm: 35
             f_number: 0.3
-          sensor: {type: sensors.basic, width_px: 64, height_px: 48}
+          sensor: {type: sensors.cmos, width_px: 64, height_px: 48}
         capture:
           scene: {type: scenes.chart}
         """)
@@ -71,7 +71,7 @@ def test_wrong_type_or_unit_and_unknown_field_are_all_reported_at_once(tmp_path,
         rig:
           lens: {type: optics.ideal, focal_length_mm: 35mm, f_number: 2}
           sensor:
-            type: sensors.basic
+            type: sensors.cmos
             pixel_pitch: 1.5
         capture:
           scene: {type: scenes.chart}
@@ -87,8 +87,8 @@ def test_wrong_type_or_unit_and_unknown_field_are_all_reported_at_once(tmp_path,
 def test_structure_errors_and_kind_mismatch(tmp_path, host, rig_dict):
     with pytest.raises(camrig.ConfigError, match="rig.lens: Field required"):
         camrig.read_rig({"rig": {"sensor": {"type": "x"}}, "capture": {"scene": {"type": "y"}}})
-    rig_dict["rig"]["lens"]["type"] = "sensors.basic"
-    with pytest.raises(camrig.ConfigError, match="'sensors.basic' is a sensor, not a lens"):
+    rig_dict["rig"]["lens"]["type"] = "sensors.cmos"
+    with pytest.raises(camrig.ConfigError, match="'sensors.cmos' is a sensor, not a lens"):
         camrig.assemble(host, camrig.read_rig(rig_dict))
 
 
@@ -121,7 +121,7 @@ def test_yaml_line_map_covers_nested_lists(tmp_path):
     path = write(tmp_path, "r.yaml", """\
         rig:
           lens: {type: optics.ideal}
-          sensor: {type: sensors.basic}
+          sensor: {type: sensors.cmos}
           stages:
             - type: isp.black_level
             - type: isp.demosaic

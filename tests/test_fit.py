@@ -98,7 +98,7 @@ def test_formats_are_negotiated_between_neighbours_before_frames_flow(host, rig_
 def test_sensor_qe_bands_must_match_the_light(host, rig_dict):
     rig_dict["capture"]["scene"] = {"type": "fake.uniform", "bands_nm": [500, 600, 700]}
     p = by_rule(check(host, rig_dict))["formats"]
-    assert p.parts == ("lens (optics.ideal)", "sensor (sensors.basic)")
+    assert p.parts == ("lens (optics.ideal)", "sensor (sensors.cmos)")
     assert "(450.0, 550.0, 650.0) nm" in p.message
 
 

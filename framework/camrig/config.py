@@ -8,7 +8,7 @@ A rig file has three sections::
       name: Four Thirds module
       lens: {type: optics.ideal, focal_length_mm: 35, f_number: 1.4, ...}
       adapters: []
-      sensor: {type: sensors.basic, ...}
+      sensor: {type: sensors.cmos, ...}
       attachment: {type: mounts.magnetic}
       link: {type: links.ideal, bandwidth_gbit_s: 50, latency_ns: 5}
       stages: [{type: isp.black_level}, {type: isp.demosaic}, {type: isp.gamma}]

@@ -1,22 +1,58 @@
-"""camrig sensors: focal-plane irradiance to raw DN."""
+"""camrig sensors: focal-plane irradiance to raw DN, with every noise source of the EMVA 1288 camera model.
+
+``sensors.cmos`` is the general model; the presets below are the same model with documented defaults.
+Specs live here (cheap to import); the model itself is in :mod:`camrig_sensors.cmos`.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import copy
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 import camrig
 
 camrig_api = ">=1,<2"
 
-CFA_PATTERNS = ("RGGB", "BGGR", "GRBG", "GBRG", "mono")
+CFA = Literal["RGGB", "BGGR", "GRBG", "GBRG", "QUAD_RGGB", "mono"]
+READOUTS = Literal["full", "bin2x2_charge", "bin2x2_digital"]
 
 
-class BasicSensorSpec(camrig.SensorSpec):
-    """A linear sensor with shot noise, read noise and full-well clipping.
+class NoiseSwitches(BaseModel):
+    """Which noise and defect sources are on (all by default); switch one off to isolate another."""
 
-    Defaults describe a 100 MP Four Thirds module: 11520 x 8640 pixels of 1.5 um (17.28 x 12.96 mm).
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shot: bool = Field(default=True, description="Photon and dark-current shot noise (Poisson).")
+    dark: bool = Field(default=True, description="Dark current (mean dark signal).")
+    dsnu: bool = Field(default=True, description="Dark signal non-uniformity (fixed offset pattern).")
+    prnu: bool = Field(default=True, description="Photo-response non-uniformity (fixed gain pattern).")
+    read: bool = Field(default=True, description="Temporal read noise.")
+    row: bool = Field(default=True, description="Temporal row noise (one offset per row per frame).")
+    hot: bool = Field(default=True, description="Hot pixels (high dark current at fixed places).")
+    clip: bool = Field(default=True, description="Full-well clipping.")
+
+
+class DualGainSpec(BaseModel):
+    """Dual conversion gain HDR readout: each pixel's charge is read through a high gain (low noise, small
+    range) and a low gain (full range); the two are merged into one linear raw of ``output_bits``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hcg_full_scale_e: float = Field(gt=0, description="Charge at which the high-gain read reaches the ADC top, e-.")
+    hcg_read_noise_e: float = Field(ge=0, description="Read noise of the high-gain read, e- rms.")
+    lcg_read_noise_e: float = Field(ge=0, description="Read noise of the low-gain read, e- rms.")
+    output_bits: int = Field(default=20, ge=17, le=32, description="Bits of the merged linear raw (17..32).")
+    output: Literal["merged", "hcg", "lcg"] = Field(
+        default="merged", description="Which signal to output: the merge, or one gain channel (for EMVA 1288 per channel)."
+    )
+
+
+class CmosSensorSpec(camrig.SensorSpec):
+    """A CMOS sensor following the EMVA 1288 linear camera model (release 4.0, section 2).
+
+    Defaults: the 100 MP Four Thirds module, single gain.
     """
 
     mount: str = Field(default="MFT", description="Lens mount of the module.")
@@ -25,26 +61,39 @@ class BasicSensorSpec(camrig.SensorSpec):
     height_px: int = Field(default=8640, gt=0, description="Active rows.")
     pixel_pitch_um: float = Field(default=1.5, gt=0, description="Pixel pitch, um.")
     fill_factor: float = Field(default=1.0, gt=0, le=1, description="Light-collecting fraction of the pixel area (with microlenses).")
-    cfa: Literal["RGGB", "BGGR", "GRBG", "GBRG", "mono"] = Field(default="RGGB", description="Colour filter array pattern.")
-    bands_nm: tuple[float, ...] = Field(
-        default=(450.0, 550.0, 650.0), min_length=1, description="Wavelength bands the QE table refers to, nm."
-    )
+    cfa: CFA = Field(default="RGGB", description="Colour filter array: a Bayer order, QUAD_RGGB (2x2 same-colour blocks) or mono.")
+    bands_nm: tuple[float, ...] = Field(default=(450.0, 550.0, 650.0), min_length=1, description="Bands the QE table refers to, nm.")
     qe: tuple[tuple[float, ...], ...] = Field(
         default=((0.03, 0.08, 0.45), (0.08, 0.55, 0.08), (0.45, 0.10, 0.02)),
-        description="Quantum efficiency (electrons per photon, 0..1) per filter colour (rows R, G, B; one row "
-        "for mono) and per band (columns, in bands_nm order).",
+        description="Quantum efficiency (e- per photon, 0..1) per filter colour (rows R, G, B; one row for mono) "
+        "and band (columns, in bands_nm order).",
     )
-    full_well_e: float = Field(default=6000.0, gt=0, description="Full-well capacity, electrons.")
-    read_noise_e: float = Field(default=1.5, ge=0, description="Temporal read noise, electrons rms.")
-    adc_bits: int = Field(default=14, ge=1, le=16, description="ADC bit depth (1..16).")
+    full_well_e: float = Field(default=6000.0, gt=0, description="Full-well capacity, e-.")
+    read_noise_e: float = Field(default=1.5, ge=0, description="Temporal read noise, e- rms (single-gain readout).")
+    row_noise_e: float = Field(default=0.2, ge=0, description="Temporal row noise, e- rms (one offset per row per frame).")
+    dark_current_e_s: float = Field(default=2.0, ge=0, description="Mean dark current at the reference temperature, e-/s.")
+    dark_reference_c: float = Field(default=25.0, description="Temperature the dark current is given at, deg C.")
+    dark_doubling_c: float = Field(default=6.0, gt=0, description="Temperature rise that doubles the dark current, deg C.")
+    temperature_c: float = Field(default=35.0, ge=-60, le=150, description="Sensor temperature, deg C.")
+    dsnu_e: float = Field(default=0.5, ge=0, description="Dark signal non-uniformity: spatial sigma of the dark offset, e-.")
+    prnu: float = Field(default=0.005, ge=0, lt=1, description="Photo-response non-uniformity: spatial sigma of the gain, relative.")
+    hot_pixel_fraction: float = Field(default=1e-5, ge=0, le=1, description="Fraction of pixels that are hot.")
+    hot_pixel_dark_current_e_s: float = Field(default=5000.0, ge=0, description="Dark current of a hot pixel, e-/s.")
+    adc_bits: int = Field(default=14, ge=1, le=32, description="ADC bit depth (1..32).")
     black_level_dn: int = Field(default=256, ge=0, description="Black level offset, DN.")
     gain_dn_per_e: float | None = Field(
-        default=None, gt=0, description="Conversion gain, DN per electron; default: the ADC top at full well minus 5 read-noise sigmas."
+        default=None, gt=0, description="Conversion gain K, DN/e-; default: the ADC top at full well minus 5 read-noise sigmas."
     )
-    row_readout_ns: float = Field(default=3000.0, ge=0, description="Rolling-shutter readout time per row, ns.")
+    row_readout_ns: float = Field(default=3000.0, ge=0, description="Rolling-shutter readout time per row read, ns.")
+    readout: READOUTS = Field(
+        default="full", description="'full'; 'bin2x2_charge' (QUAD_RGGB or mono: 4 charges, one read); 'bin2x2_digital' (mean of 4 same-colour reads)."
+    )
+    hdr: DualGainSpec | None = Field(default=None, description="Dual conversion gain HDR readout; none for single gain.")
+    noise: NoiseSwitches = Field(default_factory=NoiseSwitches, description="Noise sources on or off.")
+    instance_seed: int = Field(default=0, ge=0, description="Seed of this sensor's fixed patterns (PRNU, DSNU, hot pixels): its serial number.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> BasicSensorSpec:
+    def _consistent(self) -> CmosSensorSpec:
         rows = 1 if self.cfa == "mono" else 3
         if len(self.qe) != rows:
             raise ValueError(f"qe needs {rows} row(s) for cfa {self.cfa}, got {len(self.qe)}")
@@ -55,19 +104,108 @@ class BasicSensorSpec(camrig.SensorSpec):
                 raise ValueError(f"qe values must lie in [0, 1], got {row}")
         if self.full_well_e <= 5 * self.read_noise_e:
             raise ValueError(f"full_well_e {self.full_well_e} must exceed 5 x read_noise_e ({self.read_noise_e})")
-        if self.black_level_dn >= 2**self.adc_bits - 1:
-            raise ValueError(f"black_level_dn {self.black_level_dn} leaves no range in {self.adc_bits} bits")
+        bits = self.hdr.output_bits if self.hdr and self.hdr.output == "merged" else self.adc_bits
+        if self.black_level_dn >= 2**bits - 1:
+            raise ValueError(f"black_level_dn {self.black_level_dn} leaves no range in {bits} bits")
+        if self.readout == "bin2x2_charge" and self.cfa not in ("QUAD_RGGB", "mono"):
+            raise ValueError(
+                f"readout bin2x2_charge needs same-colour neighbours sharing a floating diffusion (cfa QUAD_RGGB or mono), not {self.cfa}"
+            )
+        tile = 4 if self.readout != "full" and self.cfa not in ("mono",) else 2
+        if self.readout != "full" and (self.width_px % tile or self.height_px % tile):
+            raise ValueError(f"readout {self.readout} with cfa {self.cfa} needs width and height divisible by {tile}")
+        if self.hdr is not None:
+            if self.hdr.hcg_full_scale_e >= self.full_well_e:
+                raise ValueError("hdr.hcg_full_scale_e must be below full_well_e (else the low gain adds nothing)")
+            if self.readout != "full":
+                raise ValueError("hdr needs readout 'full'")
         return self
+
+
+def _preset(name: str, doc: str, **defaults: object) -> type[CmosSensorSpec]:
+    """A spec class with other defaults; each field keeps its type, range and description, so a preset stays
+    a fully validated, overridable CmosSensorSpec."""
+    fields: dict[str, Any] = {}
+    for key, value in defaults.items():
+        info = copy.copy(CmosSensorSpec.model_fields[key])
+        info.default = value
+        fields[key] = (info.annotation, info)
+    return create_model(name, __base__=CmosSensorSpec, __doc__=doc, **fields)  # type: ignore[call-overload, no-any-return]
+
+
+M43_100MP = _preset(
+    "M43_100MPSpec",
+    "Four Thirds 100 MP, single gain: 11520 x 8640 at 1.5 um (17.28 x 12.96 mm). Pixel figures are typical of "
+    "published 1.4-1.5 um smartphone pixels (full well ~6000 e-, read noise ~1.5 e-): an assumption, not a datasheet.",
+)
+M43_100MP_HDR = _preset(
+    "M43_100MP_HDRSpec",
+    "Four Thirds 100 MP with dual conversion gain (overflow-capacitor style): 1.5 um pixel whose well plus "
+    "capacitor holds 40000 e-, high-gain read noise 0.7 e- (full scale 4000 e-), low-gain read noise 6 e-. "
+    "An assumption sized to test the 16 EV claim (40000 / 0.7 = 15.8 EV by full well over read noise).",
+    full_well_e=40000.0,
+    read_noise_e=6.0,
+    adc_bits=14,
+    hdr=DualGainSpec(hcg_full_scale_e=4000.0, hcg_read_noise_e=0.7, lcg_read_noise_e=6.0, output_bits=20),
+)
+M43_20MP = _preset(
+    "M43_20MPSpec",
+    "Four Thirds 20 MP: 5184 x 3888 at 3.34 um, full well 25000 e-, read noise 2.5 e-, 12-bit: figures typical "
+    "of published measurements of 20 MP Four Thirds cameras at base ISO (an assumption, not a datasheet).",
+    width_px=5184, height_px=3888, pixel_pitch_um=3.34, full_well_e=25000.0, read_noise_e=2.5, adc_bits=12,
+    black_level_dn=64, row_readout_ns=5000.0,
+)  # fmt: skip
+ONE_INCH_20MP = _preset(
+    "OneInch20MPSpec",
+    "1-inch 20 MP: 5472 x 3648 at 2.4 um (13.1 x 8.8 mm), full well 15000 e-, read noise 2.0 e-, 12-bit "
+    "(typical of published 1-inch stacked sensors; an assumption).",
+    width_px=5472, height_px=3648, pixel_pitch_um=2.4, full_well_e=15000.0, read_noise_e=2.0, adc_bits=12,
+    black_level_dn=64, mount="fixed", flange_distance_mm=5.0, row_readout_ns=4000.0,
+)  # fmt: skip
+PHONE_50MP = _preset(
+    "Phone50MPSpec",
+    "Phone main camera, 1/1.3-inch 50 MP Quad Bayer: 8160 x 6120 at 1.2 um (9.8 x 7.3 mm), full well 5000 e-, "
+    "read noise 1.5 e-, 10-bit; usually read binned 2x2 (typical published figures; an assumption).",
+    width_px=8160, height_px=6120, pixel_pitch_um=1.2, full_well_e=5000.0, read_noise_e=1.5, adc_bits=10,
+    black_level_dn=64, cfa="QUAD_RGGB", mount="fixed", flange_distance_mm=4.0, row_readout_ns=2500.0,
+)  # fmt: skip
+
+PRESETS: dict[str, tuple[type[CmosSensorSpec], str]] = {
+    "sensors.cmos": (CmosSensorSpec, "CMOS sensor: EMVA 1288 model with every noise source, CFA, binning, HDR"),
+    "sensors.m43_100mp": (M43_100MP, "Four Thirds 100 MP, 1.5 um, single gain"),
+    "sensors.m43_100mp_hdr": (M43_100MP_HDR, "Four Thirds 100 MP, 1.5 um, dual conversion gain HDR"),
+    "sensors.m43_20mp": (M43_20MP, "Four Thirds 20 MP, 3.34 um"),
+    "sensors.one_inch_20mp": (ONE_INCH_20MP, "1-inch 20 MP, 2.4 um"),
+    "sensors.phone_50mp": (PHONE_50MP, "phone 1/1.3-inch 50 MP Quad Bayer, 1.2 um"),
+}
 
 
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
-        camrig.AccessoryType(
-            name="sensors.basic",
-            kind=camrig.Kind.SENSOR,
-            spec=BasicSensorSpec,
-            factory="camrig_sensors.basic:BasicSensor",
-            summary="linear sensor: photon shot noise, read noise, full-well clipping, Bayer CFA",
+        camrig.AccessoryType(name, camrig.Kind.SENSOR, spec, "camrig_sensors.cmos:CmosSensor", summary)
+        for name, (spec, summary) in PRESETS.items()
+    ]
+
+
+def _readout_rule(rig: camrig.Rig) -> list[camrig.Problem]:
+    sensor = rig.part("sensor")
+    if not isinstance(sensor.accessory.spec, CmosSensorSpec):
+        return []
+    readout_ns = sensor.accessory.readout_ns()
+    if readout_ns * rig.frame_rate_hz <= 1e9:
+        return []
+    return [
+        camrig.Problem(
+            severity=camrig.Severity.ERROR,
+            rule="sensors.readout",
+            parts=(sensor.label,),
+            message=f"reading out a frame takes {readout_ns / 1e6:.2f} ms, longer than 1/{rig.frame_rate_hz:g} s",
+            suggestion=f"the sensor reads at most {1e9 / readout_ns:.1f} fps in readout '{sensor.accessory.spec.readout}'",
         )
     ]
+
+
+@camrig.hookimpl
+def camrig_fit_rules() -> list[camrig.FitRule]:
+    return [camrig.FitRule("sensors.readout", "the sensor reads a frame within the frame period", _readout_rule)]

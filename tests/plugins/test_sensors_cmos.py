@@ -6,31 +6,35 @@ import math
 
 import numpy as np
 import pytest
-from camrig_sensors import BasicSensorSpec
-from camrig_sensors.basic import BasicSensor
+from camrig_sensors import CmosSensorSpec
+from camrig_sensors.cmos import CmosSensor
 
 import camrig
 
 H, C = 6.62607015e-34, 299792458.0
 
 
-def expose(sensor: BasicSensor, irradiance_w_m2, exposure_s=1e-3, seed=0):
+def expose(sensor: CmosSensor, irradiance_w_m2, exposure_s=1e-3, seed=0):
     s = sensor.spec
     plane = sensor.focal_plane()
     view = camrig.AngularGrid(width=s.width_px, height=s.height_px, x0=0, y0=0, step=1e-3)
     ctx = camrig.CaptureContext(exposure_s=exposure_s, seed=seed, geometry=camrig.Geometry(plane=plane, view=view))
     data = np.broadcast_to(np.asarray(irradiance_w_m2, dtype=np.float32), (s.height_px, s.width_px, len(s.bands_nm)))
     frame = camrig.Frame(np.ascontiguousarray(data), camrig.FrameMeta(format="irradiance", units="W/m^2", bands_nm=s.bands_nm))
-    return sensor.process(frame, ctx, "sensor")
+    return sensor.process(frame, ctx, "sensor")  # type: ignore[union-attr]
 
 
-def mono(**kw) -> BasicSensor:
-    base = dict(width_px=200, height_px=100, pixel_pitch_um=2.0, cfa="mono", bands_nm=(550.0,), qe=((0.5,),))
-    return BasicSensor(BasicSensorSpec(**{**base, **kw}))
+ONLY_SHOT_AND_READ = {"shot": True, "read": True, "clip": True, "dark": False, "dsnu": False, "prnu": False, "row": False, "hot": False}
+
+
+def mono(**kw) -> CmosSensor:
+    """A mono test sensor with only shot and read noise on, so the statistics below are exactly Poisson + Gaussian."""
+    base = dict(width_px=200, height_px=100, pixel_pitch_um=2.0, cfa="mono", bands_nm=(550.0,), qe=((0.5,),), noise=ONLY_SHOT_AND_READ)
+    return CmosSensor(CmosSensorSpec(**{**base, **kw}))
 
 
 def test_mean_electrons_follow_photon_counting():
-    sensor = BasicSensor(BasicSensorSpec(width_px=4, height_px=4, pixel_pitch_um=2.0, fill_factor=0.8))
+    sensor = CmosSensor(CmosSensorSpec(width_px=4, height_px=4, pixel_pitch_um=2.0, fill_factor=0.8))
     mean = sensor.mean_electrons(np.ones((4, 4, 3), dtype=np.float32) * np.float32([1.0, 2.0, 3.0]), 1e-3)
     area = (2e-6) ** 2 * 0.8
     photons = [e * area * 1e-3 * lam * 1e-9 / (H * C) for e, lam in zip([1.0, 2.0, 3.0], [450, 550, 650])]
@@ -93,4 +97,4 @@ def test_raw_metadata_and_bytes():
 )
 def test_impossible_specs_are_refused(kw, message):
     with pytest.raises(ValueError, match=message):
-        BasicSensorSpec(**kw)
+        CmosSensorSpec(**kw)

@@ -1,0 +1,314 @@
+"""The CMOS sensor model: irradiance to raw DN, row by row, with every noise source switchable.
+
+Model (EMVA 1288 release 4.0 "linear camera model", section 2; J. Janesick, *Photon Transfer*, SPIE 2007):
+
+* photons per pixel and band ``n_p = E A t lambda / (h c)`` with ``A = pitch^2 x fill factor``;
+* photo-electrons ``mu_e = (1 + PRNU) sum_b QE(colour, b) n_p(b)``;
+* dark electrons ``mu_d = I_d(T) t``, with ``I_d(T) = I_d(T_ref) 2^((T - T_ref) / T_double)`` (dark current
+  doubles every ~6-8 K; Janesick, *Scientific Charge-Coupled Devices*, SPIE 2001, ch. 7), hot pixels having
+  their own ``I_d``;
+* shot noise: the collected charge is Poisson(mu_e + mu_d); drawn exactly below ``EXACT_POISSON_BELOW``
+  electrons and as a rounded Gaussian of the same mean and variance above (skewness 1/sqrt(mu) < 0.1 there);
+* full-well clipping, then the fixed dark offset pattern (DSNU, e-), temporal read noise and row noise;
+* ``DN = round(K (e + offsets + noise) + black)``, clipped to the ADC range.
+
+Reproducibility: every sensor row has its own random stream, seeded from (capture seed, accessory role, row)
+for temporal noise and from (``instance_seed``, row) for the fixed patterns, so the raw is bit-identical
+whatever the block size or number of worker threads, and two captures with different seeds are independent.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+import camrig
+
+from . import CmosSensorSpec
+
+PLANCK_J_S = 6.62607015e-34
+LIGHT_SPEED_M_S = 299_792_458.0
+EXACT_POISSON_BELOW = 100.0
+"""Mean charge (e-) below which shot noise is drawn from the exact Poisson law."""
+HCG_SWITCH = 0.9
+"""HDR merge: use the high-gain read while it is below this fraction of its full scale."""
+_FPN_KEY = 0x46504E  # 'FPN': keeps fixed-pattern streams apart from temporal ones
+
+COLOUR_ROW = {"R": 0, "G": 1, "B": 2}
+CFA_TILES = {
+    "RGGB": ["RG", "GB"],
+    "BGGR": ["BG", "GR"],
+    "GRBG": ["GR", "BG"],
+    "GBRG": ["GB", "RG"],
+    "QUAD_RGGB": ["RRGG", "RRGG", "GGBB", "GGBB"],
+    "mono": ["M"],
+}
+
+
+def qe_row_tile(cfa: str) -> np.ndarray:
+    """The CFA tile as indices into the QE table (rows R, G, B; 0 for mono)."""
+    return np.array([[COLOUR_ROW.get(c, 0) for c in line] for line in CFA_TILES[cfa]])
+
+
+def dark_current_e_s(spec: CmosSensorSpec) -> float:
+    """Mean dark current at the sensor temperature, e-/s (doubling law)."""
+    return spec.dark_current_e_s * 2 ** ((spec.temperature_c - spec.dark_reference_c) / spec.dark_doubling_c)
+
+
+def shot_noise(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
+    """Poisson(mean) per element, float32: exact below ``EXACT_POISSON_BELOW``, rounded Gaussian above."""
+    out = rng.standard_normal(mean.shape, dtype=np.float32)
+    out *= np.sqrt(mean)
+    out += mean
+    np.rint(out, out=out)
+    np.maximum(out, 0, out=out)
+    low = np.flatnonzero(mean < EXACT_POISSON_BELOW)
+    if low.size:
+        out[low] = rng.poisson(mean[low])
+    return out
+
+
+def _row_rng(entropy: int, key: int, row: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(key, row))))
+
+
+def _role_key(role: str) -> int:
+    return int.from_bytes(role.encode(), "little") % (2**63)
+
+
+def bin2x2_same_colour(a: np.ndarray, cfa: str) -> np.ndarray:
+    """Sum 2 x 2 same-colour pixels: adjacent for QUAD_RGGB and mono (output Bayer RGGB / mono at half
+    size); every other pixel for Bayer (output the same Bayer order at half size)."""
+    h, w = a.shape
+    if cfa in ("QUAD_RGGB", "mono"):
+        return a.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3))
+    # Bayer: rows 4a + dy + {0, 2}, columns 4b + dx + {0, 2} -> output (2a + dy, 2b + dx)
+    t = a.reshape(h // 4, 2, 2, w // 4, 2, 2)  # (a, k, dy, b, l, dx) with row = 4a + 2k + dy
+    return t.sum(axis=(1, 4)).reshape(h // 2, w // 2)
+
+
+class CmosSensor(camrig.Sensor[CmosSensorSpec]):
+    BLOCK_ROWS = 64
+    """Rows processed per block (a multiple of every CFA tile height)."""
+
+    # -- geometry and format -------------------------------------------------------------------------------
+
+    @property
+    def binned(self) -> bool:
+        return self.spec.readout != "full"
+
+    def output_shape(self) -> tuple[int, int]:
+        s = self.spec
+        return (s.height_px // 2, s.width_px // 2) if self.binned else (s.height_px, s.width_px)
+
+    @property
+    def output_bits(self) -> int:
+        hdr = self.spec.hdr
+        return hdr.output_bits if hdr is not None and hdr.output == "merged" else self.spec.adc_bits
+
+    @property
+    def output_dtype(self) -> str:
+        return "uint16" if self.output_bits <= 16 else "uint32"
+
+    @property
+    def output_cfa(self) -> str | None:
+        cfa = self.spec.cfa
+        if cfa == "mono":
+            return None
+        return "RGGB" if cfa == "QUAD_RGGB" and self.binned else cfa
+
+    def raw_bytes_per_frame(self) -> int:
+        h, w = self.output_shape()
+        return math.ceil(h * w * self.output_bits / 8)
+
+    def readout_ns(self) -> float:
+        """Modelled rolling-shutter readout time of one frame, ns (charge binning reads half the rows)."""
+        rows = self.spec.height_px // 2 if self.spec.readout == "bin2x2_charge" else self.spec.height_px
+        return rows * self.spec.row_readout_ns
+
+    # -- gains -----------------------------------------------------------------------------------------------
+
+    @property
+    def adc_white(self) -> int:
+        return 2**self.spec.adc_bits - 1
+
+    @property
+    def gain(self) -> float:
+        """Conversion gain K of the single-gain (or low-gain) read, DN/e-.
+
+        Default: the ADC top is reached at the full well minus 5 read-noise sigmas, so a saturated pixel reads
+        exactly the white level (flat clipped highlights, as raw converters and EMVA 1288 saturation assume).
+        """
+        s = self.spec
+        noise = s.hdr.lcg_read_noise_e if s.hdr else s.read_noise_e
+        return s.gain_dn_per_e or (self.adc_white - s.black_level_dn) / (s.full_well_e - 5 * noise)
+
+    @property
+    def hcg_gain(self) -> float:
+        """Conversion gain of the high-gain read (HDR), DN/e-."""
+        assert self.spec.hdr is not None
+        return (self.adc_white - self.spec.black_level_dn) / self.spec.hdr.hcg_full_scale_e
+
+    @property
+    def white_level(self) -> int:
+        return 2**self.output_bits - 1
+
+    # -- negotiation -----------------------------------------------------------------------------------------
+
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        s = self.spec
+        if upstream is None or upstream.format is not camrig.Format.IRRADIANCE:
+            raise camrig.CapsError("a sensor takes irradiance")
+        if tuple(upstream.bands_nm) != tuple(s.bands_nm):
+            raise camrig.CapsError(f"its QE table is for bands {s.bands_nm} nm, the light comes in {upstream.bands_nm} nm")
+        if upstream.shape[:2] != (s.height_px, s.width_px) or upstream.dtype != "float32":
+            raise camrig.CapsError(f"irradiance must be float32 on the {s.height_px}x{s.width_px} pixel grid")
+        return camrig.Caps(format=camrig.Format.RAW, dtype=self.output_dtype, shape=self.output_shape())
+
+    # -- physics ---------------------------------------------------------------------------------------------
+
+    def photons_per_w_m2(self, exposure_s: float) -> np.ndarray:
+        """Photons per pixel per (W/m^2) of band irradiance, for each band."""
+        s = self.spec
+        area_m2 = (s.pixel_pitch_um * 1e-6) ** 2 * s.fill_factor
+        return area_m2 * exposure_s * np.asarray(s.bands_nm) * 1e-9 / (PLANCK_J_S * LIGHT_SPEED_M_S)
+
+    def mean_electrons(self, irradiance: np.ndarray, exposure_s: float, row0: int = 0) -> np.ndarray:
+        """Expected photo-electrons per pixel (no PRNU, no noise) of rows ``row0...`` on the CFA, float32."""
+        s = self.spec
+        tile = qe_row_tile(s.cfa)
+        th, tw = tile.shape
+        weights = (np.asarray(s.qe)[:, None, :] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
+        mean = np.empty(irradiance.shape[:2], dtype=np.float32)
+        for dy in range(th):
+            for dx in range(tw):
+                r = (dy - row0) % th
+                mean[r::th, dx::tw] = irradiance[r::th, dx::tw, :] @ weights[tile[dy, dx], 0]
+        return mean
+
+    def _fixed_patterns(self, row: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of one physical row."""
+        s, on = self.spec, self.spec.noise
+        fpn = _row_rng(s.instance_seed, _FPN_KEY, row)
+        draws = fpn.standard_normal((2, width), dtype=np.float32)
+        hot = fpn.random(width, dtype=np.float32) < s.hot_pixel_fraction
+        prnu = 1 + np.float32(s.prnu if on.prnu else 0) * draws[0]
+        dark = np.full(width, dark_current_e_s(s) if on.dark else 0.0, dtype=np.float32)
+        if on.hot:
+            dark[hot] = s.hot_pixel_dark_current_e_s
+        dsnu = draws[1] * np.float32(s.dsnu_e if on.dsnu else 0)
+        return prnu, dark, dsnu
+
+    def _to_dn(self, charge: np.ndarray, noise_e: float, gain: float, rng: np.random.Generator, row_offset: float) -> np.ndarray:
+        """Add read noise and row noise (e-), convert and quantise to DN (float32, clipped to the ADC)."""
+        v = charge.copy()
+        if self.spec.noise.read and noise_e > 0:
+            v += rng.standard_normal(v.shape, dtype=np.float32) * np.float32(noise_e)
+        v += np.float32(row_offset)
+        v *= np.float32(gain)
+        v += np.float32(self.spec.black_level_dn)
+        np.rint(v, out=v)
+        return np.clip(v, 0, self.adc_white, out=v)
+
+    def _read_block(self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str) -> np.ndarray:
+        """Output rows of one block of physical rows ``row0 ... row0 + len(irradiance)``."""
+        s, on = self.spec, self.spec.noise
+        rows, width = irradiance.shape[:2]
+        mean = self.mean_electrons(irradiance, exposure_s, row0)
+        offsets = np.empty_like(mean)
+        for i in range(rows):
+            prnu, dark, dsnu = self._fixed_patterns(row0 + i, width)
+            mean[i] *= prnu
+            mean[i] += dark * np.float32(exposure_s)
+            offsets[i] = dsnu
+        well = s.full_well_e
+        if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
+            mean, offsets, well = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa), 4 * well
+        key = _role_key(role)
+        read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
+        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
+        for i in range(mean.shape[0]):
+            rng = _row_rng(seed, key, read_row0 + i)
+            charge = shot_noise(rng, mean[i]) if on.shot else mean[i].copy()
+            if on.clip:
+                np.minimum(charge, np.float32(well), out=charge)
+            charge += offsets[i]
+            row_offset = float(rng.standard_normal()) * s.row_noise_e if on.row else 0.0
+            if s.hdr is None:
+                out[i] = self._to_dn(charge, s.read_noise_e, self.gain, rng, row_offset)
+            else:
+                out[i] = self._merge_hdr(charge, rng, row_offset)
+        if s.readout == "bin2x2_digital":  # four reads averaged after the ADC
+            out = np.rint(bin2x2_same_colour(out, s.cfa) / 4)
+        return out
+
+    def _merge_hdr(self, charge: np.ndarray, rng: np.random.Generator, row_offset: float) -> np.ndarray:
+        """Dual conversion gain: read the charge twice and merge on the high-gain scale."""
+        hdr, black = self.spec.hdr, self.spec.black_level_dn
+        assert hdr is not None
+        high = self._to_dn(charge, hdr.hcg_read_noise_e, self.hcg_gain, rng, row_offset)
+        low = self._to_dn(charge, hdr.lcg_read_noise_e, self.gain, rng, row_offset)
+        if hdr.output == "hcg":
+            return high
+        if hdr.output == "lcg":
+            return low
+        use_high = high < black + HCG_SWITCH * (self.adc_white - black)
+        electrons = np.where(use_high, (high - black) / self.hcg_gain, (low - black) / self.gain)
+        merged = np.rint(electrons.astype(np.float64) * self.hcg_gain + black)
+        return np.clip(merged, 0, self.white_level)
+
+    def expose(
+        self, irradiance: np.ndarray, exposure_s: float, seed: int, role: str, *, block_rows: int | None = None, workers: int | None = None
+    ) -> np.ndarray:
+        """The raw mosaic for ``irradiance`` (rows x cols x bands, W/m^2), in blocks of rows on threads.
+
+        The result does not depend on ``block_rows`` (rounded up to a multiple of 4) or ``workers``.
+        """
+        s = self.spec
+        block = max(4, -(-(block_rows or self.BLOCK_ROWS) // 4) * 4)
+        out = np.empty(self.output_shape(), dtype=self.output_dtype)
+        factor = 2 if self.binned else 1
+
+        def run(row0: int) -> None:
+            rows = self._read_block(irradiance[row0 : row0 + block], row0, exposure_s, seed, role)
+            out[row0 // factor : row0 // factor + rows.shape[0]] = rows
+
+        starts = range(0, s.height_px, block)
+        workers = workers or min(os.cpu_count() or 1, 8)
+        if workers == 1:
+            for r in starts:
+                run(r)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, starts))  # list() re-raises the first exception
+        return out
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        s = self.spec
+        raw = self.expose(frame.data, ctx.exposure_s, ctx.seed, role)
+        return camrig.Frame(
+            raw,
+            frame.meta.model_copy(
+                update=dict(
+                    format=camrig.Format.RAW,
+                    units="DN",
+                    bands_nm=(),
+                    pitch=s.pixel_pitch_um * (2 if self.binned else 1),
+                    cfa=self.output_cfa,
+                    bit_depth=self.output_bits,
+                    black_level=float(s.black_level_dn),
+                    white_level=float(self.white_level),
+                    exposure_s=ctx.exposure_s,
+                    modelled_ns={
+                        **frame.meta.modelled_ns,
+                        "exposure": round(ctx.exposure_s * 1e9),
+                        "readout": round(self.readout_ns()),
+                    },
+                    extra={**frame.meta.extra, "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain},
+                )
+            ),
+        )
