@@ -98,3 +98,138 @@ def test_raw_metadata_and_bytes():
 def test_impossible_specs_are_refused(kw, message):
     with pytest.raises(ValueError, match=message):
         CmosSensorSpec(**kw)
+
+
+# -- reproducibility -----------------------------------------------------------------------------------------
+
+
+def flat(spec_kw: dict, electrons: float, exposure_s=1e-3):
+    """A sensor and an irradiance giving ``electrons`` mean photo-electrons per pixel (mono, one band)."""
+    sensor = mono(**spec_kw)
+    photons = electrons / 0.5
+    e = photons / ((2e-6) ** 2 * exposure_s * 550e-9 / (H * C))
+    s = sensor.spec
+    return sensor, np.full((s.height_px, s.width_px, 1), e, dtype=np.float32)
+
+
+def test_raw_is_bit_identical_whatever_the_blocks_or_workers():
+    everything_on = dict(noise={}, width_px=96, height_px=72, hot_pixel_fraction=0.01)
+    sensor, irradiance = flat(everything_on, 500.0)
+    runs = [sensor.expose(irradiance, 1e-3, 7, "sensor", block_rows=b, workers=w) for b, w in [(64, 1), (4, 2), (8, 2), (1000, 1)]]
+    for other in runs[1:]:
+        assert np.array_equal(runs[0], other)
+
+
+def test_different_seeds_give_independent_noise():
+    sensor, irradiance = flat(dict(width_px=256, height_px=128), 400.0)
+    a, b = (sensor.expose(irradiance, 1e-3, s, "sensor").astype(np.float64).ravel() for s in (1, 2))
+    r = np.corrcoef(a - a.mean(), b - b.mean())[0, 1]
+    assert abs(r) < 5 / math.sqrt(a.size)
+
+
+def test_fixed_patterns_belong_to_the_sensor_instance():
+    only_prnu = {k: k == "prnu" for k in ONLY_SHOT_AND_READ}
+    sensor, irradiance = flat(dict(noise=only_prnu, prnu=0.02, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0), 10000.0)
+    a = sensor.expose(irradiance, 1e-3, 1, "sensor").astype(np.float64)
+    b = sensor.expose(irradiance, 1e-3, 2, "sensor").astype(np.float64)
+    other = flat(dict(noise=only_prnu, prnu=0.02, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0, instance_seed=9), 10000.0)
+    c = other[0].expose(irradiance, 1e-3, 1, "sensor").astype(np.float64)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.mean() == pytest.approx(10000, rel=1e-3)
+    assert (a / 10000).std() == pytest.approx(0.02, rel=0.05)  # PRNU sigma, 20000 pixels
+
+
+def test_dark_current_doubles_every_doubling_temperature():
+    only_dark = {k: k == "dark" for k in ONLY_SHOT_AND_READ}
+    kw = dict(noise=only_dark, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0, dark_current_e_s=100.0, dark_reference_c=20.0, dark_doubling_c=6.0)
+    sensor, irradiance = flat({**kw, "temperature_c": 32.0}, 0.0)
+    dark = sensor.expose(irradiance * 0, 2.0, 0, "sensor")
+    assert (dark == round(100.0 * 2 ** (12 / 6) * 2.0)).all()  # 2 s at 20 + 12 C: 800 e-
+
+
+def test_hot_pixels_row_noise_and_dsnu():
+    kw = dict(width_px=400, height_px=200, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=1000)
+    hot = {k: k in ("hot", "dark") for k in ONLY_SHOT_AND_READ}
+    sensor, irradiance = flat({**kw, "noise": hot, "hot_pixel_fraction": 0.01, "hot_pixel_dark_current_e_s": 1e4, "dark_current_e_s": 0}, 0.0)
+    frame = sensor.expose(irradiance * 0, 0.1, 0, "sensor")
+    n_hot = int((frame == 1000 + 1000).sum())
+    assert abs(n_hot - 800) < 5 * math.sqrt(800 * 0.99)  # 1 % of 80000 pixels
+    row = {k: k == "row" for k in ONLY_SHOT_AND_READ}
+    sensor, _ = flat({**kw, "noise": row, "row_noise_e": 5.0}, 0.0)
+    frame = sensor.expose(irradiance * 0, 0.1, 0, "sensor").astype(np.float64)
+    assert (frame.std(axis=1) < 0.5).all()  # constant along each row (up to rounding)
+    assert frame.mean(axis=1).std() == pytest.approx(5.0, rel=0.15)  # 200 rows
+    dsnu = {k: k == "dsnu" for k in ONLY_SHOT_AND_READ}
+    sensor, _ = flat({**kw, "noise": dsnu, "dsnu_e": 3.0}, 0.0)
+    frame = sensor.expose(irradiance * 0, 0.1, 0, "sensor").astype(np.float64)
+    assert frame.std() == pytest.approx(math.sqrt(3.0**2 + 1 / 12), rel=0.02)
+
+
+# -- readout modes -------------------------------------------------------------------------------------------
+
+
+def test_charge_binning_sums_four_charges_and_reads_once():
+    kw = dict(width_px=400, height_px=200, adc_bits=16, gain_dn_per_e=0.5, black_level_dn=100, read_noise_e=4.0, full_well_e=60000, readout="bin2x2_charge")
+    sensor, irradiance = flat(kw, 300.0)
+    dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
+    assert dn.shape == (100, 200)
+    var = 0.25 * (4 * 300 + 4.0**2) + 1 / 12  # K^2 (4 mu + sigma_r^2) + quantisation
+    assert abs(dn.mean() - (100 + 0.5 * 1200)) < 5 * math.sqrt(var / dn.size)
+    assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size)
+    assert sensor.readout_ns() == 100 * 3000  # half the rows read
+
+
+def test_digital_binning_averages_four_reads():
+    kw = dict(width_px=400, height_px=200, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=100, read_noise_e=4.0, readout="bin2x2_digital")
+    sensor, irradiance = flat(kw, 300.0)
+    dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
+    var = (300 + 16 + 1 / 12) / 4 + 1 / 12  # mean of four reads, then rounded again
+    assert abs(dn.mean() - 400) < 5 * math.sqrt(var / dn.size)
+    assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size)
+
+
+def test_quad_bayer_binned_is_bayer_at_half_size():
+    from camrig_sensors import PHONE_50MP
+
+    sensor = CmosSensor(PHONE_50MP(width_px=64, height_px=48, readout="bin2x2_charge"))
+    assert sensor.output_shape() == (24, 32) and sensor.output_cfa == "RGGB"
+    assert CmosSensor(PHONE_50MP(width_px=64, height_px=48)).output_cfa == "QUAD_RGGB"
+    # a red-only light lands on the R sites of the binned Bayer mosaic only
+    irradiance = np.zeros((48, 64, 3), np.float32)
+    irradiance[:, :, 2] = 1.0
+    qe_red_only = ((0, 0, 0.5), (0, 0, 0), (0, 0, 0))
+    s = CmosSensor(PHONE_50MP(width_px=64, height_px=48, readout="bin2x2_charge", qe=qe_red_only, noise=ONLY_SHOT_AND_READ))
+    raw = s.expose(irradiance, 1e-3, 0, "sensor").astype(np.int64) - s.spec.black_level_dn
+    assert raw[0::2, 0::2].min() > 100 and np.abs(raw[1::2, :]).max() < 10 and np.abs(raw[0::2, 1::2]).max() < 10
+
+
+# -- HDR -----------------------------------------------------------------------------------------------------
+
+
+def test_dual_gain_merge_is_linear_over_the_whole_range():
+    from camrig_sensors import M43_100MP_HDR
+
+    base = M43_100MP_HDR().model_dump()
+    base.update(width_px=128, height_px=64, cfa="mono", bands_nm=(550.0,), qe=((0.5,),), pixel_pitch_um=2.0, noise=ONLY_SHOT_AND_READ)
+    sensor = CmosSensor(M43_100MP_HDR.model_validate(base))
+    assert sensor.output_dtype == "uint32" and sensor.white_level == 2**20 - 1
+    photons_per_w = (2e-6) ** 2 * 1e-3 * 550e-9 / (H * C)
+    for electrons in (5.0, 500.0, 3000.0, 3800.0, 10000.0, 30000.0):
+        irradiance = np.full((64, 128, 1), electrons / (0.5 * photons_per_w), np.float32)
+        dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
+        measured = (dn.mean() - 256) / sensor.hcg_gain
+        assert measured == pytest.approx(electrons, rel=0.01, abs=0.2)
+    dark = sensor.expose(np.zeros((64, 128, 1), np.float32), 1e-3, 0, "sensor").astype(np.float64)
+    assert dark.std() / sensor.hcg_gain == pytest.approx(math.hypot(0.7, 1 / (math.sqrt(12) * sensor.hcg_gain)), rel=0.1)
+
+
+def test_readout_rule_says_the_highest_frame_rate(host, rig_dict):
+    import camrig
+
+    rig_dict["rig"]["sensor"] = {"type": "sensors.m43_100mp"}
+    rig_dict["rig"]["lens"]["image_circle_mm"] = 22
+    rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 1000
+    report = camrig.assemble(host, camrig.read_rig(rig_dict, ["rig.frame_rate_hz=60"]), strict=False).report
+    found = {p.rule: p for p in report.problems}
+    # 8640 rows x 3000 ns = 25.92 ms per frame: at most 38.6 fps
+    assert found["sensors.readout"].suggestion == "the sensor reads at most 38.6 fps in readout 'full'"
