@@ -8,7 +8,7 @@ dark to beyond saturation. These helpers make such frames from our model; any EM
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -43,3 +43,31 @@ def mono_test_pixel(spec: CmosSensorSpec, band_nm: float = 550.0, size: int = 12
     data = spec.model_dump()
     data.update(width_px=size, height_px=size, cfa="mono", bands_nm=(band_nm,), qe=((green,),), readout="full", **changes)
     return type(spec).model_validate(data)
+
+
+def photon_sweep(
+    spec: CmosSensorSpec, photons: Sequence[float], exposure_s: float, settle_points: int = 2
+) -> Iterator[tuple[float, list[np.ndarray]]]:
+    """(photon count, frame pair) along ``photons`` (ascending, starting dark), ending ``settle_points``
+    points after the signal stops following the light, as a bench operator ends an EMVA 1288 sweep shortly
+    past saturation.
+
+    A point counts as saturated when its mean rose by less than a tenth of what the photon step should have
+    added (extrapolating the signal so far), where that expected rise is at least 2 DN. A long saturated tail
+    adds nothing to the analysis, and rare single-DN blips in it (a 5-sigma read-noise dip below the white
+    level) stop the ``emva1288`` reference's backward search for the variance peak too early.
+    """
+    dark = previous_mean = previous_photons = None
+    flat = 0
+    for i, p in enumerate(photons):
+        frames = flat_field_frames(spec, float(p), exposure_s, seeds=(2 * i, 2 * i + 1))
+        yield float(p), frames
+        mean = float(np.mean([f.mean() for f in frames]))
+        if dark is None:
+            dark = mean
+        elif previous_mean is not None and previous_photons:
+            expected_rise = (previous_mean - dark) * (p / previous_photons - 1)
+            flat = flat + 1 if expected_rise >= 2 and mean - previous_mean < 0.1 * expected_rise else 0
+            if flat >= settle_points:
+                return
+        previous_mean, previous_photons = mean, float(p)

@@ -16,7 +16,7 @@ import pytest
 emva = pytest.importorskip("emva1288.process")
 from camrig_sensors import M43_20MP, M43_100MP, CmosSensorSpec  # noqa: E402
 from camrig_sensors.cmos import CmosSensor, dark_current_e_s  # noqa: E402
-from camrig_sensors.emva import flat_field_frames, mono_test_pixel  # noqa: E402
+from camrig_sensors.emva import flat_field_frames, mono_test_pixel, photon_sweep  # noqa: E402
 
 EXPOSURE_S = 0.01
 
@@ -49,13 +49,12 @@ def emva_saturation_e(full_well_e: float) -> float:
 
 
 def emva_results(spec: CmosSensorSpec, saturation_photons: float):
-    """Run the reference analysis on a simulated sweep up to 1.3x the expected saturation."""
-    sweep = np.concatenate([np.linspace(0, 0.9, 28)[1:], np.linspace(0.91, 1.3, 25)]) * saturation_photons
+    """Run the reference analysis on a simulated sweep from dark to just past saturation."""
+    sweep = np.concatenate([np.linspace(0, 0.9, 28)[1:], np.linspace(0.91, 1.3, 40)]) * saturation_photons
     temporal = {}
-    for i, photons in enumerate([0.0, *sweep]):
-        a, b = flat_field_frames(spec, photons, EXPOSURE_S, seeds=(2 * i, 2 * i + 1))
+    for photons, (a, b) in photon_sweep(spec, [0.0, *sweep], EXPOSURE_S):
         imgs = emva.routines.get_int_imgs([a, b])
-        temporal[float(photons)] = {"sum": np.sum(imgs["sum"]), "pvar": np.sum(imgs["pvar"]), "dmean": imgs["dmean"]}
+        temporal[photons] = {"sum": np.sum(imgs["sum"]), "pvar": np.sum(imgs["pvar"]), "dmean": imgs["dmean"]}
     half = float(sweep[len(sweep) // 3])
     spatial = {
         0.0: emva.routines.get_int_imgs(flat_field_frames(spec, 0.0, EXPOSURE_S, seeds=range(1000, 1008))),
