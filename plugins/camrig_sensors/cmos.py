@@ -8,13 +8,15 @@ Model (EMVA 1288 release 4.0 "linear camera model", section 2; J. Janesick, *Pho
   doubles every ~6-8 K; Janesick, *Scientific Charge-Coupled Devices*, SPIE 2001, ch. 7), hot pixels having
   their own ``I_d``;
 * shot noise: the collected charge is Poisson(mu_e + mu_d); drawn exactly below ``EXACT_POISSON_BELOW``
-  electrons and as a rounded Gaussian of the same mean and variance above (skewness 1/sqrt(mu) < 0.1 there);
+  electrons and as a Gaussian of the same mean and variance above (skewness 1/sqrt(mu) < 0.1 there), merged
+  with the read noise into one draw where the well cannot clip (see ``CmosSensor._single_gain``);
 * full-well clipping, then the fixed dark offset pattern (DSNU, e-), temporal read noise and row noise;
 * ``DN = round(K (e + offsets + noise) + black)``, clipped to the ADC range.
 
-Reproducibility: every sensor row has its own random stream, seeded from (capture seed, accessory role, row)
-for temporal noise and from (``instance_seed``, row) for the fixed patterns, so the raw is bit-identical
-whatever the block size or number of worker threads, and two captures with different seeds are independent.
+Reproducibility: every tile of ``CmosSensor.NOISE_TILE_ROWS`` rows has its own random stream, seeded from
+(capture seed, accessory role, tile) for temporal noise and from (``instance_seed``, tile) for the fixed
+patterns. Blocks are whole tiles, so the raw is bit-identical whatever the block size or number of worker
+threads, and two captures with different seeds are independent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from scipy.special import ndtri
 
 import camrig
 
@@ -36,6 +39,10 @@ EXACT_POISSON_BELOW = 100.0
 HCG_SWITCH = 0.9
 """HDR merge: use the high-gain read while it is below this fraction of its full scale."""
 _FPN_KEY = 0x46504E  # 'FPN': keeps fixed-pattern streams apart from temporal ones
+_FPN_NORMAL = ndtri((np.arange(2**16) + 0.5) / 2**16).astype(np.float32)
+"""Standard normal quantiles at 65536 equiprobable midpoints: a uniform uint16 indexes a N(0, 1) draw (tails
+truncated at 4.3 sigma). Fixed patterns use it: 3x cheaper than ziggurat draws, and a pattern's shape needs no
+more; temporal noise keeps NumPy's exact normal generator."""
 
 COLOUR_ROW = {"R": 0, "G": 1, "B": 2}
 CFA_TILES = {
@@ -67,7 +74,7 @@ def shot_noise(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     np.maximum(out, 0, out=out)
     low = np.flatnonzero(mean < EXACT_POISSON_BELOW)
     if low.size:
-        out[low] = rng.poisson(mean[low])
+        out.ravel()[low] = rng.poisson(mean.ravel()[low])
     return out
 
 
@@ -92,7 +99,10 @@ def bin2x2_same_colour(a: np.ndarray, cfa: str) -> np.ndarray:
 
 class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     BLOCK_ROWS = 64
-    """Rows processed per block (a multiple of every CFA tile height)."""
+    """Physical rows processed per block (rounded to a multiple of 2 x NOISE_TILE_ROWS)."""
+    NOISE_TILE_ROWS = 16
+    """Rows sharing one random stream (temporal: read rows; fixed patterns: physical rows). Blocks are whole
+    tiles, so the raw does not depend on the block size or the number of workers."""
 
     # -- geometry and format -------------------------------------------------------------------------------
 
@@ -189,68 +199,110 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                 mean[r::th, dx::tw] = irradiance[r::th, dx::tw, :] @ weights[tile[dy, dx], 0]
         return mean
 
-    def _fixed_patterns(self, row: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of one physical row."""
+    def _fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile``."""
         s, on = self.spec, self.spec.noise
-        fpn = _row_rng(s.instance_seed, _FPN_KEY, row)
-        draws = fpn.standard_normal((2, width), dtype=np.float32)
-        hot = fpn.random(width, dtype=np.float32) < s.hot_pixel_fraction
-        prnu = 1 + np.float32(s.prnu if on.prnu else 0) * draws[0]
-        dark = np.full(width, dark_current_e_s(s) if on.dark else 0.0, dtype=np.float32)
+        fpn = _row_rng(s.instance_seed, _FPN_KEY, tile)
+        draws = np.take(_FPN_NORMAL, fpn.integers(0, 2**16, (2, rows, width), dtype=np.uint16))
+        hot = fpn.integers(0, rows * width, fpn.binomial(rows * width, s.hot_pixel_fraction))
+        prnu = draws[0]
+        prnu *= np.float32(s.prnu if on.prnu else 0)
+        prnu += 1
+        dark = np.full((rows, width), dark_current_e_s(s) if on.dark else 0.0, dtype=np.float32)
         if on.hot:
-            dark[hot] = s.hot_pixel_dark_current_e_s
-        dsnu = draws[1] * np.float32(s.dsnu_e if on.dsnu else 0)
+            dark.ravel()[hot] = s.hot_pixel_dark_current_e_s
+        dsnu = draws[1]
+        dsnu *= np.float32(s.dsnu_e if on.dsnu else 0)
         return prnu, dark, dsnu
 
-    def _to_dn(self, charge: np.ndarray, noise_e: float, gain: float, rng: np.random.Generator, row_offset: float) -> np.ndarray:
+    def _quantise(self, volts_e: np.ndarray, gain: float) -> np.ndarray:
+        """Electrons (with noise and offsets) to DN: scale, add black, round, clip to the ADC (in place)."""
+        volts_e *= np.float32(gain)
+        volts_e += np.float32(self.spec.black_level_dn)
+        np.rint(volts_e, out=volts_e)
+        return np.clip(volts_e, 0, self.adc_white, out=volts_e)
+
+    def _to_dn(self, charge: np.ndarray, noise_e: float, gain: float, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
         """Add read noise and row noise (e-), convert and quantise to DN (float32, clipped to the ADC)."""
         v = charge.copy()
         if self.spec.noise.read and noise_e > 0:
             v += rng.standard_normal(v.shape, dtype=np.float32) * np.float32(noise_e)
-        v += np.float32(row_offset)
-        v *= np.float32(gain)
-        v += np.float32(self.spec.black_level_dn)
-        np.rint(v, out=v)
-        return np.clip(v, 0, self.adc_white, out=v)
+        v += row_offsets[:, None]
+        return self._quantise(v, gain)
 
-    def _read_block(self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str) -> np.ndarray:
-        """Output rows of one block of physical rows ``row0 ... row0 + len(irradiance)``."""
-        s, on = self.spec, self.spec.noise
-        rows, width = irradiance.shape[:2]
-        mean = self.mean_electrons(irradiance, exposure_s, row0)
-        offsets = np.empty_like(mean)
-        for i in range(rows):
-            prnu, dark, dsnu = self._fixed_patterns(row0 + i, width)
-            mean[i] *= prnu
-            mean[i] += dark * np.float32(exposure_s)
-            offsets[i] = dsnu
-        well = s.full_well_e
-        if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
-            mean, offsets, well = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa), 4 * well
-        key = _role_key(role)
-        read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
-        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
-        for i in range(mean.shape[0]):
-            rng = _row_rng(seed, key, read_row0 + i)
-            charge = shot_noise(rng, mean[i]) if on.shot else mean[i].copy()
+    def _single_gain(self, mean: np.ndarray, offsets: np.ndarray, well: float, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
+        """DN of one noise tile of read rows: shot noise, clipping, offsets, read noise, row noise.
+
+        Where the charge is large (>= EXACT_POISSON_BELOW) and cannot reach the well (mu + 6 sqrt(mu) < well),
+        shot and read noise are one Gaussian N(mu, mu + sigma_r^2): one draw instead of two, differing from
+        Gaussian shot noise plus read noise only by the 1/12 e-^2 of electron rounding. The other pixels take
+        the exact path: Poisson (or rounded Gaussian) charge, clipped, plus read noise.
+        """
+        on = self.spec.noise
+        if not on.shot:
+            charge = np.minimum(mean, np.float32(well)) if on.clip else mean.copy()
+            return self._to_dn(charge + offsets, self.spec.read_noise_e, self.gain, rng, row_offsets)
+        read_e = self.spec.read_noise_e if on.read else 0.0
+        volts = rng.standard_normal(mean.shape, dtype=np.float32)
+        volts *= np.sqrt(mean + np.float32(read_e**2))
+        volts += mean
+        # mu + 6 sqrt(mu) >= well  <=>  mu >= (sqrt(9 + well) - 3)^2
+        may_clip = (math.sqrt(9 + well) - 3) ** 2 if on.clip else math.inf
+        idx = np.flatnonzero((mean < EXACT_POISSON_BELOW) | (mean >= np.float32(may_clip)))
+        if idx.size:
+            charge = shot_noise(rng, mean.ravel()[idx])
             if on.clip:
                 np.minimum(charge, np.float32(well), out=charge)
-            charge += offsets[i]
-            row_offset = float(rng.standard_normal()) * s.row_noise_e if on.row else 0.0
+            if read_e > 0:
+                charge += rng.standard_normal(idx.size, dtype=np.float32) * np.float32(read_e)
+            volts.ravel()[idx] = charge
+        volts += offsets
+        volts += row_offsets[:, None]
+        return self._quantise(volts, self.gain)
+
+    def _read_block(self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str) -> np.ndarray:
+        """Output rows of one block of physical rows ``row0 ... row0 + len(irradiance)``; ``row0`` and the
+        block length are multiples of the noise tile (the last block of the frame may be shorter)."""
+        s, on = self.spec, self.spec.noise
+        rows, width = irradiance.shape[:2]
+        tile = self.NOISE_TILE_ROWS
+        mean = self.mean_electrons(irradiance, exposure_s, row0)
+        offsets = np.empty_like(mean)
+        for r in range(0, rows, tile):
+            prnu, dark, dsnu = self._fixed_patterns((row0 + r) // tile, min(tile, rows - r), width)
+            mean[r : r + tile] *= prnu
+            dark *= np.float32(exposure_s)
+            mean[r : r + tile] += dark
+            offsets[r : r + tile] = dsnu
+        well = s.full_well_e
+        read_row0 = row0
+        if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
+            mean, offsets, well = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa), 4 * well
+            read_row0 = row0 // 2
+        key = _role_key(role)
+        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
+        for r in range(0, mean.shape[0], tile):
+            rng = _row_rng(seed, key, (read_row0 + r) // tile)
+            m, o = mean[r : r + tile], offsets[r : r + tile]
+            row_offsets = rng.standard_normal(m.shape[0], dtype=np.float32) * np.float32(s.row_noise_e if on.row else 0)
             if s.hdr is None:
-                out[i] = self._to_dn(charge, s.read_noise_e, self.gain, rng, row_offset)
+                out[r : r + tile] = self._single_gain(m, o, well, rng, row_offsets)
             else:
-                out[i] = self._merge_hdr(charge, rng, row_offset)
+                charge = shot_noise(rng, m) if on.shot else m.copy()
+                if on.clip:
+                    np.minimum(charge, np.float32(well), out=charge)
+                charge += o
+                out[r : r + tile] = self._merge_hdr(charge, rng, row_offsets)
         if s.readout == "bin2x2_digital":  # four reads averaged after the ADC
             out = np.rint(bin2x2_same_colour(out, s.cfa) / 4)
         return out
 
-    def _merge_hdr(self, charge: np.ndarray, rng: np.random.Generator, row_offset: float) -> np.ndarray:
+    def _merge_hdr(self, charge: np.ndarray, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
         """Dual conversion gain: read the charge twice and merge on the high-gain scale."""
         hdr, black = self.spec.hdr, self.spec.black_level_dn
         assert hdr is not None
-        high = self._to_dn(charge, hdr.hcg_read_noise_e, self.hcg_gain, rng, row_offset)
-        low = self._to_dn(charge, hdr.lcg_read_noise_e, self.gain, rng, row_offset)
+        high = self._to_dn(charge, hdr.hcg_read_noise_e, self.hcg_gain, rng, row_offsets)
+        low = self._to_dn(charge, hdr.lcg_read_noise_e, self.gain, rng, row_offsets)
         if hdr.output == "hcg":
             return high
         if hdr.output == "lcg":
@@ -265,10 +317,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     ) -> np.ndarray:
         """The raw mosaic for ``irradiance`` (rows x cols x bands, W/m^2), in blocks of rows on threads.
 
-        The result does not depend on ``block_rows`` (rounded up to a multiple of 4) or ``workers``.
+        The result does not depend on ``block_rows`` (rounded up to whole noise tiles) or ``workers``.
         """
         s = self.spec
-        block = max(4, -(-(block_rows or self.BLOCK_ROWS) // 4) * 4)
+        unit = 2 * self.NOISE_TILE_ROWS  # whole tiles, also after charge binning halves the rows
+        block = max(unit, -(-(block_rows or self.BLOCK_ROWS) // unit) * unit)
         out = np.empty(self.output_shape(), dtype=self.output_dtype)
         factor = 2 if self.binned else 1
 
