@@ -284,7 +284,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         for r in range(0, mean.shape[0], tile):
             rng = _row_rng(seed, key, (read_row0 + r) // tile)
             m, o = mean[r : r + tile], offsets[r : r + tile]
-            row_offsets = rng.standard_normal(m.shape[0], dtype=np.float32)
+            row_offsets = rng.standard_normal((m.shape[0],), dtype=np.float32)
             row_offsets *= np.float32(s.row_noise_e if on.row else 0)
             if s.hdr is None:
                 out[r : r + tile] = self._single_gain(m, o, well, rng, row_offsets)
