@@ -1,4 +1,4 @@
-"""The basic sensor: photon counting by hand, Poisson statistics, clipping, spec validation."""
+"""The CMOS sensor model: photon counting by hand, Poisson statistics, noise sources, readout modes, HDR."""
 
 from __future__ import annotations
 
