@@ -135,6 +135,7 @@ class Host:
         self._pm = pluggy.PluginManager(PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._plugins: dict[str, PluginInfo] = {}
+        self._name_clashes: list[PluginInfo] = []
         self._types: dict[str, Registered] = {}
         self._rules: dict[str, tuple[FitRule, str]] = {}
 
@@ -152,6 +153,9 @@ class Host:
         for ep in eps:
             self._load_entry_point(ep)
         for name, plugin in (plugins or {}).items():
+            if name in self._plugins:
+                self._fail(name, "unknown", f"another plugin is already named '{name}'")
+                continue
             if self._skip(name, "unknown"):
                 continue
             if self._check_api(name, plugin, "unknown"):
@@ -169,14 +173,18 @@ class Host:
         return False
 
     def _fail(self, name: str, version: str, detail: str) -> bool:
-        self._plugins[name] = PluginInfo(name, version, PluginStatus.FAILED, detail)
+        info = PluginInfo(name, version, PluginStatus.FAILED, detail)
+        if name in self._plugins:  # a second plugin under a taken name: report it beside the first
+            self._name_clashes.append(info)
+        else:
+            self._plugins[name] = info
         log.error("camrig plugin '%s' not loaded: %s", name, detail)
         return False
 
     def _load_entry_point(self, ep: EntryPoint) -> None:
         version = ep.dist.version if ep.dist is not None else "unknown"
         if ep.name in self._plugins:
-            self._fail(ep.name, version, f"another plugin is already registered as '{ep.name}'")
+            self._fail(ep.name, version, f"entry point '{ep.value}': another plugin is already named '{ep.name}'")
             return
         if self._skip(ep.name, version):
             return
@@ -269,8 +277,8 @@ class Host:
 
     @property
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin seen, loaded or not, sorted by name."""
-        return sorted(self._plugins.values(), key=lambda p: p.name)
+        """Every plugin seen, loaded or not, sorted by name (a name used twice appears twice)."""
+        return sorted([*self._plugins.values(), *self._name_clashes], key=lambda p: p.name)
 
     @property
     def accessory_types(self) -> list[Registered]:
