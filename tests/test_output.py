@@ -77,3 +77,9 @@ def test_rig_write_picks_the_writer_by_suffix_and_checks_it_first(host, rig_dict
     with pytest.raises(camrig.OutputError, match="writer 'writers.png' cannot write rgb_linear"):
         rig.write(linear, tmp_path / "x.png")
     assert listing(tmp_path) == ["raw.npy"]
+
+
+def test_written_file_has_the_mode_a_plain_open_gives(tmp_path):
+    out = camrig.write_atomically(tmp_path / "a.bin", lambda p: p.write_bytes(b"x"))
+    (tmp_path / "plain.bin").write_bytes(b"x")
+    assert out.stat().st_mode & 0o777 == (tmp_path / "plain.bin").stat().st_mode & 0o777

@@ -18,6 +18,12 @@ from .errors import OutputError
 __all__ = ["write_atomically"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: str | Path, write: Callable[[Path], None], *, force: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary path next to ``path`` and move the result to ``path``.
 
@@ -40,6 +46,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], None], *, force: 
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; land with the mode open() would give
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         if force:
