@@ -88,6 +88,8 @@ class CmosSensorSpec(camrig.SensorSpec):
     readout: READOUTS = Field(
         default="full", description="'full'; 'bin2x2_charge' (QUAD_RGGB or mono: 4 charges, one read); 'bin2x2_digital' (mean of 4 same-colour reads)."
     )
+    preview_readout: READOUTS = Field(default="full", description="Readout of the preview (live view) mode.")
+    preview_frame_rate_hz: float = Field(default=30.0, gt=0, description="Frame rate of the preview mode, Hz.")
     hdr: DualGainSpec | None = Field(default=None, description="Dual conversion gain HDR readout; none for single gain.")
     noise: NoiseSwitches = Field(default_factory=NoiseSwitches, description="Noise sources on or off.")
     instance_seed: int = Field(default=0, ge=0, description="Seed of this sensor's fixed patterns (PRNU, DSNU, hot pixels): its serial number.")
@@ -107,13 +109,15 @@ class CmosSensorSpec(camrig.SensorSpec):
         bits = self.hdr.output_bits if self.hdr and self.hdr.output == "merged" else self.adc_bits
         if self.black_level_dn >= 2**bits - 1:
             raise ValueError(f"black_level_dn {self.black_level_dn} leaves no range in {bits} bits")
-        if self.readout == "bin2x2_charge" and self.cfa not in ("QUAD_RGGB", "mono"):
-            raise ValueError(
-                f"readout bin2x2_charge needs same-colour neighbours sharing a floating diffusion (cfa QUAD_RGGB or mono), not {self.cfa}"
-            )
-        tile = 4 if self.readout != "full" and self.cfa not in ("mono",) else 2
-        if self.readout != "full" and (self.width_px % tile or self.height_px % tile):
-            raise ValueError(f"readout {self.readout} with cfa {self.cfa} needs width and height divisible by {tile}")
+        for field, readout in (("readout", self.readout), ("preview_readout", self.preview_readout)):
+            if readout == "bin2x2_charge" and self.cfa not in ("QUAD_RGGB", "mono"):
+                raise ValueError(
+                    f"{field} bin2x2_charge needs same-colour neighbours sharing a floating diffusion "
+                    f"(cfa QUAD_RGGB or mono), not {self.cfa}"
+                )
+            tile = 4 if readout != "full" and self.cfa != "mono" else 2
+            if readout != "full" and (self.width_px % tile or self.height_px % tile):
+                raise ValueError(f"{field} {readout} with cfa {self.cfa} needs width and height divisible by {tile}")
         if self.hdr is not None:
             if self.hdr.hcg_full_scale_e >= self.full_well_e:
                 raise ValueError("hdr.hcg_full_scale_e must be below full_well_e (else the low gain adds nothing)")
@@ -136,13 +140,17 @@ def _preset(name: str, doc: str, **defaults: object) -> type[CmosSensorSpec]:
 M43_100MP = _preset(
     "M43_100MPSpec",
     "Four Thirds 100 MP, single gain: 11520 x 8640 at 1.5 um (17.28 x 12.96 mm). Pixel figures are typical of "
-    "published 1.4-1.5 um smartphone pixels (full well ~6000 e-, read noise ~1.5 e-): an assumption, not a datasheet.",
+    "published 1.4-1.5 um smartphone pixels (full well ~6000 e-, read noise ~1.5 e-): an assumption, not a datasheet. "
+    "Preview: 2x2 digital binning (25 MP) at 30 fps.",
+    preview_readout="bin2x2_digital",
 )
 M43_100MP_HDR = _preset(
     "M43_100MP_HDRSpec",
     "Four Thirds 100 MP with dual conversion gain (overflow-capacitor style): 1.5 um pixel whose well plus "
     "capacitor holds 40000 e-, high-gain read noise 0.7 e- (full scale 4000 e-), low-gain read noise 6 e-. "
-    "An assumption sized to test the 16 EV claim (40000 / 0.7 = 15.8 EV by full well over read noise).",
+    "An assumption sized to test the 16 EV claim (40000 / 0.7 = 15.8 EV by full well over read noise). "
+    "Preview: 2x2 digital binning, single (low) gain.",
+    preview_readout="bin2x2_digital",
     full_well_e=40000.0,
     read_noise_e=6.0,
     adc_bits=14,
@@ -153,14 +161,14 @@ M43_20MP = _preset(
     "Four Thirds 20 MP: 5184 x 3888 at 3.34 um, full well 25000 e-, read noise 2.5 e-, 12-bit: figures typical "
     "of published measurements of 20 MP Four Thirds cameras at base ISO (an assumption, not a datasheet).",
     width_px=5184, height_px=3888, pixel_pitch_um=3.34, full_well_e=25000.0, read_noise_e=2.5, adc_bits=12,
-    black_level_dn=64, row_readout_ns=5000.0,
+    black_level_dn=64, row_readout_ns=5000.0, preview_readout="bin2x2_digital",
 )  # fmt: skip
 ONE_INCH_20MP = _preset(
     "OneInch20MPSpec",
     "1-inch 20 MP: 5472 x 3648 at 2.4 um (13.1 x 8.8 mm), full well 15000 e-, read noise 2.0 e-, 12-bit "
     "(typical of published 1-inch stacked sensors; an assumption).",
     width_px=5472, height_px=3648, pixel_pitch_um=2.4, full_well_e=15000.0, read_noise_e=2.0, adc_bits=12,
-    black_level_dn=64, mount="fixed", flange_distance_mm=5.0, row_readout_ns=4000.0,
+    black_level_dn=64, mount="fixed", flange_distance_mm=5.0, row_readout_ns=4000.0, preview_readout="bin2x2_digital",
 )  # fmt: skip
 PHONE_50MP = _preset(
     "Phone50MPSpec",
@@ -168,6 +176,7 @@ PHONE_50MP = _preset(
     "read noise 1.5 e-, 10-bit; usually read binned 2x2 (typical published figures; an assumption).",
     width_px=8160, height_px=6120, pixel_pitch_um=1.2, full_well_e=5000.0, read_noise_e=1.5, adc_bits=10,
     black_level_dn=64, cfa="QUAD_RGGB", mount="fixed", flange_distance_mm=4.0, row_readout_ns=2500.0,
+    readout="bin2x2_charge", preview_readout="bin2x2_charge",
 )  # fmt: skip
 
 PRESETS: dict[str, tuple[type[CmosSensorSpec], str]] = {
@@ -189,21 +198,27 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
 
 
 def _readout_rule(rig: camrig.Rig) -> list[camrig.Problem]:
+    """Each readout (capture and preview) must fit within its frame period."""
     sensor = rig.part("sensor")
     if not isinstance(sensor.accessory.spec, CmosSensorSpec):
         return []
-    readout_ns = sensor.accessory.readout_ns()
-    if readout_ns * rig.frame_rate_hz <= 1e9:
-        return []
-    return [
-        camrig.Problem(
-            severity=camrig.Severity.ERROR,
-            rule="sensors.readout",
-            parts=(sensor.label,),
-            message=f"reading out a frame takes {readout_ns / 1e6:.2f} ms, longer than 1/{rig.frame_rate_hz:g} s",
-            suggestion=f"the sensor reads at most {1e9 / readout_ns:.1f} fps in readout '{sensor.accessory.spec.readout}'",
+    problems = []
+    modes = [(sensor.accessory, rig.frame_rate_hz, "")]
+    modes.append((sensor.accessory.preview(), sensor.accessory.spec.preview_frame_rate_hz, "preview "))
+    for model, rate_hz, label in modes:
+        readout_ns = model.readout_ns()
+        if readout_ns * rate_hz <= 1e9:
+            continue
+        problems.append(
+            camrig.Problem(
+                severity=camrig.Severity.ERROR,
+                rule="sensors.readout",
+                parts=(sensor.label,),
+                message=f"{label}readout takes {readout_ns / 1e6:.2f} ms per frame, longer than 1/{rate_hz:g} s",
+                suggestion=f"the sensor reads at most {1e9 / readout_ns:.1f} fps in {label}readout '{model.spec.readout}'",
+            )
         )
-    ]
+    return problems
 
 
 @camrig.hookimpl

@@ -139,6 +139,10 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         rows = self.spec.height_px // 2 if self.spec.readout == "bin2x2_charge" else self.spec.height_px
         return rows * self.spec.row_readout_ns
 
+    def preview(self) -> CmosSensor:
+        """The same sensor (same fixed patterns) in its preview readout."""
+        return CmosSensor(self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None}))
+
     # -- gains -----------------------------------------------------------------------------------------------
 
     @property
@@ -340,8 +344,22 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                 list(pool.map(run, starts))  # list() re-raises the first exception
         return out
 
+    def check_input(self, frame: camrig.Frame | None) -> camrig.Frame:
+        """The irradiance frame, or a ValueError naming the field that is wrong."""
+        s = self.spec
+        if frame is None:
+            raise ValueError("a sensor needs an irradiance frame, got none")
+        if frame.meta.format is not camrig.Format.IRRADIANCE:
+            raise ValueError(f"frame.meta.format is {frame.meta.format.value!r}, expected 'irradiance'")
+        if tuple(frame.meta.bands_nm) != tuple(s.bands_nm):
+            raise ValueError(f"frame.meta.bands_nm is {frame.meta.bands_nm}, the QE table is for {s.bands_nm}")
+        expected = (s.height_px, s.width_px, len(s.bands_nm))
+        if frame.data.shape != expected:
+            raise ValueError(f"frame.data.shape is {frame.data.shape}, expected {expected} (rows, columns, bands)")
+        return frame
+
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
-        assert frame is not None
+        frame = self.check_input(frame)
         s = self.spec
         raw = self.expose(frame.data, ctx.exposure_s, ctx.seed, role)
         return camrig.Frame(

@@ -193,7 +193,7 @@ def test_quad_bayer_binned_is_bayer_at_half_size():
 
     sensor = CmosSensor(PHONE_50MP(width_px=64, height_px=48, readout="bin2x2_charge"))
     assert sensor.output_shape() == (24, 32) and sensor.output_cfa == "RGGB"
-    assert CmosSensor(PHONE_50MP(width_px=64, height_px=48)).output_cfa == "QUAD_RGGB"
+    assert CmosSensor(PHONE_50MP(width_px=64, height_px=48, readout="full")).output_cfa == "QUAD_RGGB"
     # a red-only light lands on the R sites of the binned Bayer mosaic only
     irradiance = np.zeros((48, 64, 3), np.float32)
     irradiance[:, :, 2] = 1.0
@@ -233,3 +233,40 @@ def test_readout_rule_says_the_highest_frame_rate(host, rig_dict):
     found = {p.rule: p for p in report.problems}
     # 8640 rows x 3000 ns = 25.92 ms per frame: at most 38.6 fps
     assert found["sensors.readout"].suggestion == "the sensor reads at most 38.6 fps in readout 'full'"
+
+
+def test_preview_mode_has_its_own_readout_and_frame_rate(host, rig_dict):
+    import camrig
+    from camrig_sensors import M43_100MP
+
+    sensor = CmosSensor(M43_100MP())
+    preview = sensor.preview()
+    assert preview.output_shape() == (4320, 5760) and preview.output_cfa == "RGGB"
+    assert preview.readout_ns() == 8640 * 3000  # digital binning reads every row
+    rig_dict["rig"]["sensor"] = {"type": "sensors.m43_100mp", "preview_frame_rate_hz": 60}
+    rig_dict["rig"]["lens"]["image_circle_mm"] = 22
+    rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 1000
+    report = camrig.assemble(host, camrig.read_rig(rig_dict, ["rig.frame_rate_hz=10"]), strict=False).report
+    (problem,) = [p for p in report.problems if p.rule == "sensors.readout"]
+    assert problem.message == "preview readout takes 25.92 ms per frame, longer than 1/60 s"
+    with pytest.raises(ValueError, match="preview_readout bin2x2_charge needs same-colour neighbours"):
+        M43_100MP(preview_readout="bin2x2_charge")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "radiance"}, "frame.meta.format is 'radiance', expected 'irradiance'"),
+        ({"bands_nm": (500.0,)}, r"frame.meta.bands_nm is \(500.0,\)"),
+        ({"shape": (5, 200, 1)}, r"frame.data.shape is \(5, 200, 1\), expected \(100, 200, 1\)"),
+    ],
+)
+def test_a_wrong_irradiance_frame_names_the_field(change, message):
+    import camrig
+
+    sensor = mono()
+    shape = change.pop("shape", (100, 200, 1))
+    meta = {"format": "irradiance", "units": "W/m^2", "bands_nm": (550.0,), **change}
+    frame = camrig.Frame(np.zeros(shape, np.float32), camrig.FrameMeta(**meta))
+    with pytest.raises(ValueError, match=message):
+        sensor.process(frame, None, "sensor")
