@@ -111,7 +111,7 @@ def direct(rig: camrig.Rig):
 
 def run(quick: bool) -> list[Result]:
     rows, cols = (1500, 2000) if quick else (3000, 4000)  # 12 MP (3 MP quick)
-    repeats = 3 if quick else 7
+    repeats = 5 if quick else 15
     results = []
     frames = {
         "raw uint16": np.zeros((rows, cols), np.uint16),
