@@ -1,0 +1,78 @@
+"""Our PSFs against the analytic diffraction results."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from camrig_optics.psf import defocus_waves, diffraction_mtf, pixel_kernel, pixel_psf, psf, zernike
+
+WAVELENGTH = 0.55
+
+
+@pytest.mark.parametrize("f_number", [1.4, 4.0, 8.0])
+def test_mtf_from_our_psf_is_diffraction_times_pixel_aperture(f_number):
+    pitch = 1.5
+    blurred, k = pixel_psf(WAVELENGTH, f_number, pitch, min_field_px=64)
+    dx = pitch / k
+    otf = np.abs(np.fft.fft(blurred.sum(axis=0)))  # line spread function -> MTF along x
+    otf /= otf[0]
+    freqs = np.fft.fftfreq(blurred.shape[1], d=dx)
+    nyquist = 1 / (2 * pitch)
+    sel = (freqs >= 0) & (freqs <= nyquist)
+    expected = diffraction_mtf(freqs[sel], WAVELENGTH, f_number) * np.abs(np.sinc(freqs[sel] * pitch))
+    assert np.max(np.abs(otf[sel] - expected)) < 0.02
+
+
+def test_first_dark_ring_at_1_22_lambda_n():
+    f_number, dx = 4.0, 0.05
+    p = psf(WAVELENGTH, f_number, dx, min_field_um=60)
+    c = p.shape[0] // 2
+    profile = p[c, c:]  # along +x from the peak
+    r = np.arange(profile.size) * dx
+    first_min = r[np.argmax(np.diff(profile) > 0)]  # profile falls until the first ring's minimum
+    assert first_min == pytest.approx(1.22 * WAVELENGTH * f_number, abs=dx)
+
+
+@pytest.mark.parametrize("waves", [{}, {4: 0.3}, {7: 0.2, 11: 0.1}])
+def test_kernel_energy_is_the_transmission(waves):
+    kernel = pixel_kernel(WAVELENGTH, 2.0, 1.5, zernike_waves=waves, transmission=0.87)
+    assert kernel.sum() == pytest.approx(0.87, abs=1e-3)
+    assert kernel.shape[0] % 2 == 1
+
+
+def test_zernike_terms_have_unit_rms_and_are_orthogonal():
+    n = 801
+    c = np.linspace(-1, 1, n)
+    x, y = np.meshgrid(c, c)
+    rho, theta = np.hypot(x, y), np.arctan2(y, x)
+    inside = rho <= 1
+    for j in (4, 5, 6, 7, 8, 11):
+        z = zernike(j, rho, theta)[inside]
+        assert np.sqrt(np.mean(z**2)) == pytest.approx(1.0, rel=0.01)
+        assert abs(np.mean(z * zernike(4 if j != 4 else 11, rho, theta)[inside])) < 0.01
+
+
+def test_aberrations_lower_the_peak_as_marechal_says():
+    # Strehl ~ exp(-(2 pi sigma)^2) for small RMS wavefront error sigma (Marechal approximation)
+    perfect = psf(WAVELENGTH, 4.0, 0.5)
+    for sigma in (0.03, 0.05):
+        aberrated = psf(WAVELENGTH, 4.0, 0.5, zernike_waves={11: sigma})
+        assert aberrated.max() / perfect.max() == pytest.approx(math.exp(-((2 * math.pi * sigma) ** 2)), rel=0.02)
+
+
+def test_defocus_from_subject_distance():
+    # 35 mm at f/1.4 focused at 2 m, subject at 1 m: v = 1/(1/f - 1/s)
+    f = 0.035
+    dz = 1 / (1 / f - 1 / 1.0) - 1 / (1 / f - 1 / 2.0)
+    expected = dz * 1e6 / (8 * 1.4**2) / (2 * math.sqrt(3)) / 0.55
+    assert defocus_waves(35, 1.4, 2.0, 1.0, 0.55) == pytest.approx(expected)
+    assert defocus_waves(35, 1.4, 2.0, 2.0, 0.55) == 0.0
+    with pytest.raises(ValueError, match="inside the focal length"):
+        defocus_waves(35, 1.4, 2.0, 0.02, 0.55)
+
+
+def test_sampling_too_coarse_is_refused():
+    with pytest.raises(ValueError, match="cannot be sampled"):
+        psf(WAVELENGTH, 1.4, 1.0)
