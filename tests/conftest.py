@@ -13,7 +13,7 @@ SMALL_RIG: dict[str, Any] = {
     "rig": {
         "name": "test rig",
         "frame_rate_hz": 30,
-        "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8},
+        "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8, "psf": "none"},  # 200 um pixels
         "sensor": {"type": "sensors.cmos", "width_px": 64, "height_px": 48, "pixel_pitch_um": 200.0},
         "attachment": {"type": "mounts.magnetic"},
         "link": {"type": "links.ideal", "bandwidth_gbit_s": 1.0, "latency_ns": 7.0},

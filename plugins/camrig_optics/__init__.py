@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import camrig
 
 camrig_api = ">=1,<2"
 
 
+class AberrationZone(BaseModel):
+    """Wavefront error at one field position; the lens blends neighbouring zones linearly in field radius."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: float = Field(ge=0, le=1, description="Relative field radius: 0 on axis, 1 at the sensor corner.")
+    zernike_waves: dict[int, float] = Field(description="RMS wavefront error per Noll index (4 defocus, 5-6 astigmatism, 7-8 coma, 11 spherical), waves.")
+
+
 class IdealLensSpec(camrig.LensSpec):
-    """An aberration-free rectilinear lens focused at infinity (no diffraction yet)."""
+    """A rectilinear lens: camera equation, cos^4 falloff, diffraction and optional wavefront aberrations."""
 
     focal_length_mm: float = Field(gt=0, description="Focal length, mm.")
     f_number: float = Field(ge=0.5, description="f-number N = focal length / entrance pupil diameter (>= 0.5).")
@@ -26,6 +38,38 @@ class IdealLensSpec(camrig.LensSpec):
         description="Radial distance beyond the image circle over which light falls to zero (mechanical "
         "vignetting), mm.",
     )
+    psf: Literal["diffraction", "none"] = Field(
+        default="diffraction", description="'diffraction': blur by the pupil's PSF per band; 'none': a pinhole image."
+    )
+    zernike_waves: dict[int, float] = Field(
+        default_factory=dict, description="RMS wavefront error per Noll index over the whole field, waves (see zones)."
+    )
+    zones: list[AberrationZone] = Field(
+        default_factory=list, description="Field-dependent wavefront error, by increasing field; replaces zernike_waves."
+    )
+    focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (inf: infinity).")
+    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
+
+    @field_validator("zernike_waves")
+    @classmethod
+    def _noll(cls, value: dict[int, float]) -> dict[int, float]:
+        bad = sorted(j for j in value if not 1 <= j <= 11)
+        if bad:
+            raise ValueError(f"Zernike indices {bad} are not supported (Noll 1..11)")
+        return value
+
+    @model_validator(mode="after")
+    def _zones_and_distances(self) -> IdealLensSpec:
+        fields = [z.field for z in self.zones]
+        if fields != sorted(fields) or len(set(fields)) != len(fields):
+            raise ValueError(f"zones must be in increasing field order, got fields {fields}")
+        for z in self.zones:
+            self._noll(z.zernike_waves)
+        f_m = self.focal_length_mm * 1e-3
+        for name in ("focus_distance_m", "subject_distance_m"):
+            if getattr(self, name) <= f_m:
+                raise ValueError(f"{name} {getattr(self, name)} m is inside the focal length ({f_m} m)")
+        return self
 
 
 @camrig.hookimpl
@@ -36,6 +80,6 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
             kind=camrig.Kind.LENS,
             spec=IdealLensSpec,
             factory="camrig_optics.ideal:IdealLens",
-            summary="aberration-free rectilinear lens: camera equation with cos^4 falloff",
+            summary="rectilinear lens: camera equation, cos^4, diffraction, Zernike aberrations, defocus",
         )
     ]

@@ -1,27 +1,38 @@
-"""The ideal lens: pinhole geometry plus the camera equation.
+"""The ideal lens: pinhole geometry, the camera equation, diffraction and wavefront aberrations.
 
-Geometry: a rectilinear lens focused at infinity images the direction (tan x, tan y) at focal-plane position
-(f tan x, f tan y).
+Geometry: a rectilinear lens focused at distance s forms its image at v = f (1 + m), m = f / (s - f)
+(thin lens); the direction (tan x, tan y) lands at focal-plane position (v tan x, v tan y).
 
-Irradiance (the camera equation; W. J. Smith, *Modern Optical Engineering*, 4th ed., ch. 8; for a distant
-object, magnification m = 0)::
+Irradiance (the camera equation; W. J. Smith, *Modern Optical Engineering*, 4th ed., ch. 8)::
 
     E = pi * L * T * cos^4(theta) / (4 * N^2 * (1 + m)^2)
 
 Beyond the image circle the exit pupil is progressively cut off by a mechanical stop ("cat's eye"
 vignetting); we model the passed fraction as the overlap area of two equal circles whose centres separate
 linearly from 0 at the image-circle radius to one full diameter ``vignetting_rolloff_mm`` further out.
+
+Blur: the pinhole irradiance is convolved, per band, with the pixel-integrated PSF of the pupil
+(:mod:`camrig_optics.psf`), whose energy is the transmission T. Defocus from ``subject_distance_m`` against
+``focus_distance_m`` adds to Zernike Z4. With ``zones``, the image is the blend of one convolution per zone,
+weighted linearly in relative field radius (weights sum to 1 everywhere). The scene is rendered with a margin
+of the kernel's radius, so pixels at the sensor edge are blurred with the light that really surrounds them.
 """
 
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
+from scipy import signal
 
 import camrig
 
 from . import IdealLensSpec
+from .psf import defocus_waves, oversampling, pixel_kernel
+
+MAX_OVERSAMPLING = 65
+"""A pixel this many times larger than the PSF's Nyquist sample: the blur is invisible and costly to compute."""
 
 
 def circle_overlap(s: np.ndarray | float) -> np.ndarray:
@@ -32,51 +43,141 @@ def circle_overlap(s: np.ndarray | float) -> np.ndarray:
 
 
 class IdealLens(camrig.Lens[IdealLensSpec]):
+    # -- geometry ----------------------------------------------------------------------------------------------
+
+    @property
+    def magnification(self) -> float:
+        """Lateral magnification m = f / (s - f) at the focus distance (0 at infinity)."""
+        f_m = self.spec.focal_length_mm * 1e-3
+        s = self.spec.focus_distance_m
+        return 0.0 if math.isinf(s) else f_m / (s - f_m)
+
+    @property
+    def image_distance_mm(self) -> float:
+        return self.spec.focal_length_mm * (1 + self.magnification)
+
+    def margin_px(self, plane: camrig.FocalPlane, bands_nm: tuple[float, ...] = (650.0,)) -> int:
+        """Kernel radius in pixels: 10 lambda N (98 % of an Airy pattern's energy), widened by the wavefront
+        error and the defocus blur."""
+        if self.spec.psf == "none":
+            return 0
+        s = self.spec
+        waves = sum(abs(w) for w in self._all_waves()) + abs(self._defocus(max(bands_nm)))
+        blur_um = 10 * max(bands_nm) * 1e-3 * s.f_number * (1 + 4 * waves)
+        return max(2, min(64, math.ceil(blur_um / plane.pitch_um)))
+
+    def _all_waves(self) -> list[float]:
+        vals = list(self.spec.zernike_waves.values())
+        for z in self.spec.zones:
+            vals += list(z.zernike_waves.values())
+        return vals
+
+    def _defocus(self, wavelength_nm: float) -> float:
+        s = self.spec
+        if s.focus_distance_m == s.subject_distance_m:
+            return 0.0
+        return defocus_waves(s.focal_length_mm, s.f_number, s.focus_distance_m, s.subject_distance_m, wavelength_nm * 1e-3)
+
     def view(self, plane: camrig.FocalPlane) -> camrig.AngularGrid:
+        m = self.margin_px(plane)
         x, y = plane.pixel_centres_mm()
-        f = self.spec.focal_length_mm
+        v = self.image_distance_mm
+        step = plane.pitch_um * 1e-3 / v
         return camrig.AngularGrid(
-            width=plane.width_px, height=plane.height_px, x0=x[0] / f, y0=y[0] / f, step=plane.pitch_um * 1e-3 / f
+            width=plane.width_px + 2 * m, height=plane.height_px + 2 * m, x0=x[0] / v - m * step, y0=y[0] / v - m * step, step=step
         )
 
     def coverage(self, radius_mm: float) -> float:
         beyond = radius_mm - self.spec.image_circle_mm / 2
         return 1.0 if beyond <= 0 else float(circle_overlap(beyond / self.spec.vignetting_rolloff_mm))
 
-    def relative_illumination(self, plane: camrig.FocalPlane) -> np.ndarray:
-        """(rows, cols) cos^4(theta) x coverage on the pixel grid, float32."""
-        x, y = plane.pixel_centres_mm()
-        f = self.spec.focal_length_mm
+    def relative_illumination(self, plane: camrig.FocalPlane, margin: int = 0) -> np.ndarray:
+        """(rows, cols) cos^4(theta) x coverage on the pixel grid (plus ``margin`` pixels around), float32."""
+        p = plane.pitch_um * 1e-3
+        x = (np.arange(-margin, plane.width_px + margin) - (plane.width_px - 1) / 2) * p
+        y = (np.arange(-margin, plane.height_px + margin) - (plane.height_px - 1) / 2) * p
+        v = self.image_distance_mm
         r2 = (y[:, None] ** 2 + x[None, :] ** 2).astype(np.float32)
-        cos2 = 1.0 / (1.0 + r2 / np.float32(f * f))
+        cos2 = 1.0 / (1.0 + r2 / np.float32(v * v))
         ri = cos2 * cos2
         circle = self.spec.image_circle_mm / 2
         if (x[-1] ** 2 + y[-1] ** 2) > circle**2:
             ri *= circle_overlap((np.sqrt(r2) - circle) / self.spec.vignetting_rolloff_mm).astype(np.float32)
         return ri
 
+    # -- blur --------------------------------------------------------------------------------------------------
+
+    def kernel(self, plane: camrig.FocalPlane, wavelength_nm: float, zernike_waves: dict[int, float], margin: int) -> np.ndarray:
+        """The pixel-grid PSF for one band and wavefront (defocus added), summing to the transmission."""
+        s = self.spec
+        k = oversampling(plane.pitch_um, wavelength_nm * 1e-3, s.f_number)
+        if k > MAX_OVERSAMPLING:
+            raise ValueError(
+                f"psf: the diffraction spot (lambda N = {wavelength_nm * 1e-3 * s.f_number:.2f} um) is {k // 2}x smaller "
+                f"than the {plane.pitch_um} um pixel: its blur cannot be seen at this pitch; set psf: none"
+            )
+        waves = dict(zernike_waves)
+        waves[4] = waves.get(4, 0.0) + self._defocus(wavelength_nm)
+        return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
+                            transmission=s.transmission, radius_px=margin).astype(np.float32)  # fmt: skip
+
+    def zone_weights(self, plane: camrig.FocalPlane) -> list[tuple[dict[int, float], np.ndarray | None]]:
+        """(wavefront, weight map or None for 'everywhere') per zone; linear in relative field radius."""
+        zones = self.spec.zones
+        if not zones:
+            return [(self.spec.zernike_waves, None)]
+        x, y = plane.pixel_centres_mm()
+        r = np.hypot(y[:, None], x[None, :]) / (plane.diagonal_mm / 2)
+        fields = np.array([z.field for z in zones])
+        out = []
+        for i, z in enumerate(zones):
+            basis = np.zeros(len(zones))
+            basis[i] = 1.0
+            out.append((z.zernike_waves, np.interp(r, fields, basis).astype(np.float32)))  # hat functions sum to 1
+        return out
+
+    # -- the stage ---------------------------------------------------------------------------------------------
+
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
-        plane = geometry.plane
+        plane, view = geometry.plane, geometry.view
         if upstream is None or upstream.format is not camrig.Format.RADIANCE:
             raise camrig.CapsError("a lens takes radiance")
-        if upstream.shape[:2] != (plane.height_px, plane.width_px) or len(upstream.shape) != 3:
-            raise camrig.CapsError(f"radiance must be sampled on the view grid {plane.height_px}x{plane.width_px}xbands")
+        if upstream.shape[:2] != (view.height, view.width) or len(upstream.shape) != 3:
+            raise camrig.CapsError(f"radiance must be sampled on the view grid {view.height}x{view.width}xbands")
+        if self.spec.psf == "diffraction":
+            for band in upstream.bands_nm:  # fail before frames flow if the PSF cannot be sampled
+                k = oversampling(plane.pitch_um, band * 1e-3, self.spec.f_number)
+                if k > MAX_OVERSAMPLING:
+                    raise camrig.CapsError(f"psf: {plane.pitch_um} um pixels are {k // 2}x the diffraction spot at {band} nm; set psf: none")
         return camrig.Caps(
-            format=camrig.Format.IRRADIANCE, dtype="float32", shape=upstream.shape, bands_nm=upstream.bands_nm
-        )
+            format=camrig.Format.IRRADIANCE, dtype="float32", shape=(plane.height_px, plane.width_px, upstream.shape[2]),
+            bands_nm=upstream.bands_nm,
+        )  # fmt: skip
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        s = self.spec
-        scale = np.float32(math.pi * s.transmission / (4 * s.f_number**2))
-        factor = self.relative_illumination(ctx.geometry.plane)
-        factor *= scale
-        irradiance = np.multiply(frame.data, factor[:, :, None], dtype=np.float32)
+        s, plane = self.spec, ctx.geometry.plane
+        margin = (ctx.geometry.view.height - plane.height_px) // 2
+        blur = s.psf == "diffraction"
+        scale = math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2)
+        factor = self.relative_illumination(plane, margin)
+        factor *= np.float32(scale)
+        pinhole = np.multiply(frame.data, factor[:, :, None], dtype=np.float32)
+        if not blur:
+            irradiance = pinhole
+        else:
+            irradiance = np.zeros((plane.height_px, plane.width_px, pinhole.shape[2]), np.float32)
+            for waves, weight in self.zone_weights(plane):
+                for b, band in enumerate(frame.meta.bands_nm):
+                    kern = self.kernel(plane, band, waves, margin)
+                    blurred = signal.oaconvolve(pinhole[:, :, b], kern, mode="valid")
+                    irradiance[:, :, b] += blurred if weight is None else blurred * weight
+            np.maximum(irradiance, 0, out=irradiance)  # FFT round-off around black
         return frame.derive(
             irradiance,
             format=camrig.Format.IRRADIANCE,
             units="W/m^2",
-            pitch=ctx.geometry.plane.pitch_um,
+            pitch=plane.pitch_um,
             f_number=s.f_number,
             focal_length_mm=s.focal_length_mm,
         )

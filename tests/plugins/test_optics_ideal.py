@@ -14,17 +14,22 @@ import camrig
 PLANE = camrig.FocalPlane(width_px=40, height_px=30, pitch_um=300.0)  # 12 x 9 mm
 
 
-def irradiance(lens: IdealLens, radiance: float = 1.0) -> np.ndarray:
-    view = lens.view(PLANE)
-    geometry = camrig.Geometry(plane=PLANE, view=view)
+def irradiance(lens: IdealLens, radiance: float | np.ndarray = 1.0, plane: camrig.FocalPlane = PLANE) -> np.ndarray:
+    """The lens's irradiance for a scene of constant ``radiance`` (or a radiance array on the view grid)."""
+    view = lens.view(plane)
+    geometry = camrig.Geometry(plane=plane, view=view)
     ctx = camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=geometry)
-    data = np.full((30, 40, 3), radiance, dtype=np.float32)
+    data = np.broadcast_to(np.asarray(radiance, dtype=np.float32), (view.height, view.width, 3)).copy()
     frame = camrig.Frame(data, camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450, 550, 650)))
     return lens.process(frame, ctx, "lens").data
 
 
+def pinhole(**kw) -> IdealLens:
+    return IdealLens(IdealLensSpec(psf="none", **kw))
+
+
 def test_camera_equation_and_cos4_falloff():
-    lens = IdealLens(IdealLensSpec(focal_length_mm=20, f_number=2.0, transmission=0.8, image_circle_mm=40))
+    lens = pinhole(focal_length_mm=20, f_number=2.0, transmission=0.8, image_circle_mm=40)
     e = irradiance(lens, radiance=3.0)
     for row, col in [(14, 19), (0, 0), (29, 39), (0, 20)]:
         x = (col - 19.5) * 0.3  # mm from the axis
@@ -35,15 +40,15 @@ def test_camera_equation_and_cos4_falloff():
 
 
 def test_focal_length_sets_the_framing():
-    wide = IdealLens(IdealLensSpec(focal_length_mm=17.5, f_number=2)).view(PLANE)
-    normal = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2)).view(PLANE)
+    wide = pinhole(focal_length_mm=17.5, f_number=2).view(PLANE)
+    normal = pinhole(focal_length_mm=35, f_number=2).view(PLANE)
     assert wide.step == pytest.approx(0.3 / 17.5) and normal.step == pytest.approx(wide.step / 2)
     # the first column looks 19.5 pixels left of the axis: tan = -19.5 * 0.3 mm / f
     assert normal.x0 == pytest.approx(-19.5 * 0.3 / 35)
 
 
 def test_coverage_beyond_the_image_circle():
-    lens = IdealLens(IdealLensSpec(focal_length_mm=20, f_number=2, image_circle_mm=10, vignetting_rolloff_mm=2))
+    lens = pinhole(focal_length_mm=20, f_number=2, image_circle_mm=10, vignetting_rolloff_mm=2)
     assert lens.coverage(4.9) == 1.0
     s = 0.5  # r = 5 + 1 mm: centres half a diameter apart
     assert lens.coverage(6.0) == pytest.approx((2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s)))
@@ -60,3 +65,70 @@ def test_impossible_specs_name_the_field(field, value, message):
     kwargs = {"focal_length_mm": 35, "f_number": 2, field: value}
     with pytest.raises(ValueError, match=f"{field}[\\s\\S]*{message}"):
         IdealLensSpec(**kwargs)
+
+
+FINE = camrig.FocalPlane(width_px=64, height_px=48, pitch_um=1.5)
+
+
+def test_diffraction_conserves_energy_into_the_camera_equation():
+    lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, transmission=0.9))
+    e = irradiance(lens, 2.0, FINE)
+    assert e.shape == (48, 64, 3)
+    x, y = 0.75e-3, 0.75e-3  # pixel (23, 31) sits half a pitch from the axis each way, mm
+    cos4 = math.cos(math.atan(math.hypot(x, y) / 35)) ** 4
+    assert e[23, 31, 1] == pytest.approx(math.pi * 2.0 * 0.9 * cos4 / (4 * 2.8**2), rel=1e-3)
+
+
+def test_magnification_at_near_focus():
+    # focused at 0.5 m: m = f / (s - f); framing uses v = f (1 + m), irradiance falls by (1 + m)^2
+    lens = pinhole(focal_length_mm=50, f_number=2, focus_distance_m=0.5, subject_distance_m=0.5)
+    m = 0.05 / (0.5 - 0.05)
+    assert lens.view(PLANE).step == pytest.approx(0.3 / (50 * (1 + m)))
+    centre = irradiance(lens, 1.0)[14, 19, 1]
+    theta = math.atan(math.hypot(0.15, 0.15) / (50 * (1 + m)))
+    assert centre == pytest.approx(math.pi * 0.9 * math.cos(theta) ** 4 / (4 * 4 * (1 + m) ** 2), rel=1e-6)
+
+
+def edge_contrast(lens: IdealLens) -> float:
+    """Steepest step across a vertical black/white edge in the middle of FINE."""
+    view = lens.view(FINE)
+    radiance = np.zeros((view.height, view.width, 3), np.float32)
+    radiance[:, view.width // 2 :] = 1.0
+    row = irradiance(lens, radiance, FINE)[24, :, 1]
+    return float(np.max(np.diff(row)) / row.max())
+
+
+def test_defocus_and_aberrations_soften_an_edge():
+    sharp = edge_contrast(IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8)))
+    defocused = edge_contrast(IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, focus_distance_m=2, subject_distance_m=1)))
+    coma = edge_contrast(IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, zernike_waves={8: 0.5})))
+    assert defocused < 0.5 * sharp and coma < sharp
+
+
+def test_field_zones_blend_linearly():
+    lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, zones=[
+        {"field": 0.0, "zernike_waves": {}}, {"field": 1.0, "zernike_waves": {4: 1.0}}]))  # fmt: skip
+    (_, w0), (_, w1) = lens.zone_weights(FINE)
+    np.testing.assert_allclose(w0 + w1, 1.0, atol=1e-6)
+    x, y = FINE.pixel_centres_mm()
+    r = math.hypot(x[0], y[0]) / (FINE.diagonal_mm / 2)
+    assert w1[0, 0] == pytest.approx(r, rel=1e-5) and w1[23, 31] < 0.05
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"zernike_waves": {12: 0.1}}, "Zernike indices \\[12\\]"),
+        ({"zones": [{"field": 0.5, "zernike_waves": {}}, {"field": 0.2, "zernike_waves": {}}]}, "increasing field order"),
+        ({"focus_distance_m": 0.01}, "focus_distance_m 0.01 m is inside the focal length"),
+    ],
+)
+def test_bad_optics_specs(kw, message):
+    with pytest.raises(ValueError, match=message):
+        IdealLensSpec(focal_length_mm=35, f_number=2, **kw)
+
+
+def test_a_psf_invisible_at_the_pitch_is_refused_with_the_fix():
+    lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=1.4))
+    with pytest.raises(ValueError, match="set psf: none"):
+        lens.kernel(camrig.FocalPlane(width_px=4, height_px=4, pitch_um=500.0), 450, {}, 2)
