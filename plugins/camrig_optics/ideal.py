@@ -16,6 +16,8 @@ Blur: the pinhole irradiance is convolved, per band, with the pixel-integrated P
 ``focus_distance_m`` adds to Zernike Z4. With ``zones``, the image is the blend of one convolution per zone,
 weighted linearly in relative field radius (weights sum to 1 everywhere). The scene is rendered with a margin
 of the kernel's radius, so pixels at the sensor edge are blurred with the light that really surrounds them.
+The blur runs on row strips (with the margin as overlap): one forward FFT per band and strip, one inverse per
+zone, so memory stays near the output's size and extra zones cost only an inverse FFT each.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import math
 from functools import cached_property
 
 import numpy as np
-from scipy import signal
+from scipy import fft
 
 import camrig
 
@@ -91,17 +93,20 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         beyond = radius_mm - self.spec.image_circle_mm / 2
         return 1.0 if beyond <= 0 else float(circle_overlap(beyond / self.spec.vignetting_rolloff_mm))
 
-    def relative_illumination(self, plane: camrig.FocalPlane, margin: int = 0) -> np.ndarray:
-        """(rows, cols) cos^4(theta) x coverage on the pixel grid (plus ``margin`` pixels around), float32."""
+    def relative_illumination(self, plane: camrig.FocalPlane, margin: int = 0, rows: tuple[int, int] | None = None) -> np.ndarray:
+        """cos^4(theta) x coverage on the pixel grid extended by ``margin`` pixels all round, float32; ``rows``
+        (start, stop) selects rows of that extended grid."""
         p = plane.pitch_um * 1e-3
+        r0, r1 = rows or (0, plane.height_px + 2 * margin)
         x = (np.arange(-margin, plane.width_px + margin) - (plane.width_px - 1) / 2) * p
-        y = (np.arange(-margin, plane.height_px + margin) - (plane.height_px - 1) / 2) * p
+        y = (np.arange(r0 - margin, r1 - margin) - (plane.height_px - 1) / 2) * p
         v = self.image_distance_mm
         r2 = (y[:, None] ** 2 + x[None, :] ** 2).astype(np.float32)
         cos2 = 1.0 / (1.0 + r2 / np.float32(v * v))
         ri = cos2 * cos2
         circle = self.spec.image_circle_mm / 2
-        if (x[-1] ** 2 + y[-1] ** 2) > circle**2:
+        corner = max(abs(x[0]), abs(x[-1])) ** 2 + max(abs(y[0]), abs(y[-1])) ** 2
+        if corner > circle**2:
             ri *= circle_overlap((np.sqrt(r2) - circle) / self.spec.vignetting_rolloff_mm).astype(np.float32)
         return ri
 
@@ -121,19 +126,22 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
                             transmission=s.transmission, radius_px=margin).astype(np.float32)  # fmt: skip
 
-    def zone_weights(self, plane: camrig.FocalPlane) -> list[tuple[dict[int, float], np.ndarray | None]]:
-        """(wavefront, weight map or None for 'everywhere') per zone; linear in relative field radius."""
+    def zone_weights(self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None) -> list[tuple[dict[int, float], np.ndarray | None]]:
+        """(wavefront, weight map or None for 'everywhere') per zone, for pixel rows ``rows`` (default all);
+        hat functions of the relative field radius, so the weights sum to 1 everywhere."""
         zones = self.spec.zones
         if not zones:
             return [(self.spec.zernike_waves, None)]
         x, y = plane.pixel_centres_mm()
+        if rows is not None:
+            y = y[rows[0] : rows[1]]
         r = np.hypot(y[:, None], x[None, :]) / (plane.diagonal_mm / 2)
         fields = np.array([z.field for z in zones])
         out = []
         for i, z in enumerate(zones):
             basis = np.zeros(len(zones))
             basis[i] = 1.0
-            out.append((z.zernike_waves, np.interp(r, fields, basis).astype(np.float32)))  # hat functions sum to 1
+            out.append((z.zernike_waves, np.interp(r, fields, basis).astype(np.float32)))
         return out
 
     # -- the stage ---------------------------------------------------------------------------------------------
@@ -154,25 +162,39 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             bands_nm=upstream.bands_nm,
         )  # fmt: skip
 
+    STRIP_ROWS = 512
+    """Output rows blurred per strip: peak memory is the output plus one strip's temporaries."""
+
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         s, plane = self.spec, ctx.geometry.plane
         margin = (ctx.geometry.view.height - plane.height_px) // 2
         blur = s.psf == "diffraction"
-        scale = math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2)
-        factor = self.relative_illumination(plane, margin)
-        factor *= np.float32(scale)
-        pinhole = np.multiply(frame.data, factor[:, :, None], dtype=np.float32)
-        if not blur:
-            irradiance = pinhole
-        else:
-            irradiance = np.zeros((plane.height_px, plane.width_px, pinhole.shape[2]), np.float32)
-            for waves, weight in self.zone_weights(plane):
-                for b, band in enumerate(frame.meta.bands_nm):
-                    kern = self.kernel(plane, band, waves, margin)
-                    blurred = signal.oaconvolve(pinhole[:, :, b], kern, mode="valid")
-                    irradiance[:, :, b] += blurred if weight is None else blurred * weight
-            np.maximum(irradiance, 0, out=irradiance)  # FFT round-off around black
+        scale = np.float32(math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2))
+        rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
+        irradiance = np.zeros((rows, cols, bands), np.float32)
+        spectra: dict[tuple[int, int, int, int], np.ndarray] = {}  # (zone, band, fft rows, fft cols) -> kernel FFT
+        for r0 in range(0, rows, self.STRIP_ROWS):
+            r1 = min(rows, r0 + self.STRIP_ROWS)
+            factor = self.relative_illumination(plane, margin, (r0, r1 + 2 * margin))
+            factor *= scale
+            source = frame.data[r0 : r1 + 2 * margin]  # this strip's output rows plus the kernel margin
+            if not blur:
+                irradiance[r0:r1] = source * factor[:, :, None]
+                continue
+            zones = self.zone_weights(plane, (r0, r1))
+            shape = (fft.next_fast_len(source.shape[0], real=True), fft.next_fast_len(source.shape[1], real=True))
+            for b, band in enumerate(frame.meta.bands_nm):
+                pinhole = source[:, :, b] * factor
+                image = fft.rfft2(pinhole, s=shape)
+                for z, (waves, weight) in enumerate(zones):
+                    key = (z, b, *shape)
+                    if key not in spectra:
+                        spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin), s=shape)
+                    full = fft.irfft2(image * spectra[key], s=shape)
+                    valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + cols]
+                    irradiance[r0:r1, :, b] += valid if weight is None else valid * weight
+        np.maximum(irradiance, 0, out=irradiance)  # FFT round-off around black
         return frame.derive(
             irradiance,
             format=camrig.Format.IRRADIANCE,
