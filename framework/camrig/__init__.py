@@ -24,6 +24,7 @@ from .accessory import (
     StageSpec,
     Writer,
     WriterSpec,
+    spec_preset,
 )
 from .api import host_for, load_rig, read_rig
 from .config import RigFile, apply_override
@@ -105,5 +106,6 @@ __all__ = [
     "hookspec",
     "load_rig",
     "read_rig",
+    "spec_preset",
     "write_atomically",
 ]

@@ -11,6 +11,7 @@ forbids unknown fields and every field carries a description with its unit.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
 from abc import ABC, abstractmethod
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import PydanticUndefined
 
 from .frame import Caps, Frame
 from .geometry import AngularGrid, FocalPlane, Geometry
@@ -48,6 +50,7 @@ __all__ = [
     "CaptureContext",
     "CapsError",
     "QUALIFIED_NAME",
+    "spec_preset",
 ]
 
 QUALIFIED_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -126,6 +129,35 @@ class WriterSpec(Spec):
 
 
 SpecT = TypeVar("SpecT", bound=Spec)
+
+
+def spec_preset(base: type[SpecT], name: str, doc: str, **defaults: Any) -> type[SpecT]:
+    """A subclass of ``base`` with other defaults: a preset that stays a fully validated, overridable spec.
+
+    Each changed field keeps its type, range and description; unknown field names raise ``KeyError``. The
+    defaults are validated now, so a preset cannot ship a value its own spec rejects::
+
+        M43_20MP = camrig.spec_preset(CmosSensorSpec, "M43_20MPSpec", "Four Thirds 20 MP ...", width_px=5184)
+    """
+    fields: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if key not in base.model_fields:
+            raise KeyError(f"{base.__name__} has no field {key!r}")
+        info = copy.copy(base.model_fields[key])
+        if isinstance(value, (list, dict, set)):  # a fresh copy per spec: no shared mutable default
+            info.default = PydanticUndefined
+            info.default_factory = lambda value=value: copy.deepcopy(value)
+        else:
+            info.default, info.default_factory = value, None
+        fields[key] = (info.annotation, info)
+    preset = create_model(name, __base__=base, __doc__=doc, **fields)  # type: ignore[call-overload]
+    try:
+        preset()
+    except ValidationError as exc:
+        required = {e["loc"][0] for e in exc.errors() if e["type"] == "missing"}
+        if len(required) != len(exc.errors()):
+            raise ValueError(f"preset {name}: its defaults fail validation: {exc}") from None
+    return preset  # type: ignore[no-any-return]
 
 
 class CapsError(ValueError):

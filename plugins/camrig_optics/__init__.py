@@ -72,14 +72,57 @@ class IdealLensSpec(camrig.LensSpec):
         return self
 
 
+M43_35MM_F1_4 = camrig.spec_preset(
+    IdealLensSpec,
+    "M43_35mm_F1_4Spec",
+    "The module's 35mm F1.4 for Four Thirds (MFT mount, 22 mm image circle). Wavefront error is an assumption "
+    "for a well-corrected fast normal lens, not design data: lambda/25 RMS spherical on axis, astigmatism and "
+    "coma growing to ~lambda/7 RMS at the corner.",
+    focal_length_mm=35.0,
+    f_number=1.4,
+    image_circle_mm=22.0,
+    zones=[
+        AberrationZone(field=0.0, zernike_waves={11: 0.04}),
+        AberrationZone(field=0.7, zernike_waves={11: 0.04, 5: 0.06, 8: 0.04}),
+        AberrationZone(field=1.0, zernike_waves={11: 0.04, 5: 0.12, 8: 0.08}),
+    ],
+)
+PHONE_MAIN = camrig.spec_preset(
+    IdealLensSpec,
+    "PhoneMainSpec",
+    "A phone main-camera lens for a 1/1.3-inch sensor: 6.8 mm F1.8 (24 mm equivalent), fixed to the module. "
+    "Wavefront error assumed (lambda/20 RMS on axis, lambda/8 at the corner).",
+    focal_length_mm=6.8,
+    f_number=1.8,
+    image_circle_mm=12.4,
+    mount="fixed",
+    flange_distance_mm=4.0,
+    zones=[AberrationZone(field=0.0, zernike_waves={11: 0.05}), AberrationZone(field=1.0, zernike_waves={11: 0.05, 5: 0.1, 8: 0.06})],
+)
+EF_50MM_F1_8 = camrig.spec_preset(
+    IdealLensSpec,
+    "EF50mmF1_8Spec",
+    "A full-frame 50mm f/1.8 for the Canon EF mount (flange 44.00 mm): on the Four Thirds module it needs an "
+    "EF to MFT adapter of 24.75 mm. Wavefront error assumed (lambda/15 RMS spherical wide open).",
+    focal_length_mm=50.0,
+    f_number=1.8,
+    image_circle_mm=43.3,
+    mount="EF",
+    flange_distance_mm=44.0,
+    zernike_waves={11: 0.07},
+)
+
+LENSES: dict[str, tuple[type[IdealLensSpec], str]] = {
+    "optics.ideal": (IdealLensSpec, "rectilinear lens: camera equation, cos^4, diffraction, Zernike aberrations, defocus"),
+    "optics.m43_35mm_f1_4": (M43_35MM_F1_4, "the module's 35mm F1.4 (MFT)"),
+    "optics.phone_main": (PHONE_MAIN, "phone main camera, 6.8 mm F1.8 (fixed)"),
+    "optics.ef_50mm_f1_8": (EF_50MM_F1_8, "full-frame 50mm f/1.8 (Canon EF)"),
+}
+
+
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
-        camrig.AccessoryType(
-            name="optics.ideal",
-            kind=camrig.Kind.LENS,
-            spec=IdealLensSpec,
-            factory="camrig_optics.ideal:IdealLens",
-            summary="rectilinear lens: camera equation, cos^4, diffraction, Zernike aberrations, defocus",
-        )
+        camrig.AccessoryType(name, camrig.Kind.LENS, spec, "camrig_optics.ideal:IdealLens", summary)
+        for name, (spec, summary) in LENSES.items()
     ]

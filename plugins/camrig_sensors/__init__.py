@@ -6,10 +6,9 @@ Specs live here (cheap to import); the model itself is in :mod:`camrig_sensors.c
 
 from __future__ import annotations
 
-import copy
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 import camrig
 
@@ -127,14 +126,7 @@ class CmosSensorSpec(camrig.SensorSpec):
 
 
 def _preset(name: str, doc: str, **defaults: object) -> type[CmosSensorSpec]:
-    """A spec class with other defaults; each field keeps its type, range and description, so a preset stays
-    a fully validated, overridable CmosSensorSpec."""
-    fields: dict[str, Any] = {}
-    for key, value in defaults.items():
-        info = copy.copy(CmosSensorSpec.model_fields[key])
-        info.default = value
-        fields[key] = (info.annotation, info)
-    return create_model(name, __base__=CmosSensorSpec, __doc__=doc, **fields)  # type: ignore[call-overload, no-any-return]
+    return camrig.spec_preset(CmosSensorSpec, name, doc, **defaults)
 
 
 M43_100MP = _preset(

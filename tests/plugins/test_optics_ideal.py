@@ -132,3 +132,19 @@ def test_a_psf_invisible_at_the_pitch_is_refused_with_the_fix():
     lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=1.4))
     with pytest.raises(ValueError, match="set psf: none"):
         lens.kernel(camrig.FocalPlane(width_px=4, height_px=4, pitch_um=500.0), 450, {}, 2)
+
+
+@pytest.mark.parametrize(
+    ("lens", "sensor", "adapters", "rules"),
+    [
+        ("optics.m43_35mm_f1_4", "sensors.m43_100mp", [], set()),
+        ("optics.phone_main", "sensors.phone_50mp", [], set()),
+        ("optics.ef_50mm_f1_8", "sensors.m43_100mp", [], {"mount.chain", "mount.flange"}),
+        ("optics.ef_50mm_f1_8", "sensors.m43_100mp", [{"type": "mounts.adapter", "front": "EF", "rear": "MFT", "length_mm": 24.75}], set()),
+    ],
+)
+def test_presets_fit_where_they_should(host, rig_dict, lens, sensor, adapters, rules):
+    rig_dict["rig"].update(lens={"type": lens}, sensor={"type": sensor}, adapters=adapters, frame_rate_hz=1)
+    rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 100
+    report = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False).report
+    assert {p.rule for p in report.problems} == rules
