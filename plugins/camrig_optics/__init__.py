@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 import camrig
 
+from .distortion import DistortionSpec, TcaSpec
+
 camrig_api = ">=1,<2"
 
 
@@ -47,6 +49,8 @@ class IdealLensSpec(camrig.LensSpec):
     zones: list[AberrationZone] = Field(
         default_factory=list, description="Field-dependent wavefront error, by increasing field; replaces zernike_waves."
     )
+    distortion: DistortionSpec | None = Field(default=None, description="Geometric distortion; none for a perfect rectilinear lens.")
+    tca: TcaSpec | None = Field(default=None, description="Lateral colour (transverse chromatic aberration); none for none.")
     focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (inf: infinity).")
     subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
 

@@ -18,6 +18,10 @@ weighted linearly in relative field radius (weights sum to 1 everywhere). The sc
 of the kernel's radius, so pixels at the sensor edge are blurred with the light that really surrounds them.
 The blur runs on row strips (with the margin as overlap): one forward FFT per band and strip, one inverse per
 zone, so memory stays near the output's size and extra zones cost only an inverse FFT each.
+
+Distortion and lateral colour (:mod:`camrig_optics.distortion`) move light after the blur: each pixel takes
+the blurred ideal image at the ideal position its light comes from in its band (lateral colour undone, then
+distortion undone), times the area ratio of the mapping, so flux is conserved.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ import math
 from functools import cached_property
 
 import numpy as np
-from scipy import fft
+from scipy import fft, ndimage
 
 import camrig
 
 from . import IdealLensSpec
+from .distortion import undistort, untca
 from .psf import defocus_waves, oversampling, pixel_kernel
 
 MAX_OVERSAMPLING = 65
@@ -80,8 +85,30 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             return 0.0
         return defocus_waves(s.focal_length_mm, s.f_number, s.focus_distance_m, s.subject_distance_m, wavelength_nm * 1e-3)
 
+    def to_ideal(self, wavelength_nm: float, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ideal (pinhole) focal-plane position, mm, of the light that lands at real position (x, y) mm in this
+        band: lateral colour undone, then distortion undone."""
+        if self.spec.tca is not None:
+            x, y = untca(self.spec.tca, wavelength_nm, x, y)
+        if self.spec.distortion is not None:
+            x, y = undistort(self.spec.distortion, x, y)
+        return x, y
+
+    def distortion_margin_px(self, plane: camrig.FocalPlane, bands_nm: tuple[float, ...] = (450.0, 550.0, 650.0)) -> int:
+        """Pixels the ideal image must extend beyond the sensor so every pixel's light is inside it."""
+        if self.spec.distortion is None and self.spec.tca is None:
+            return 0
+        x, y = plane.pixel_centres_mm()
+        border_x = np.concatenate([x, x, np.full(y.size, x[0]), np.full(y.size, x[-1])])
+        border_y = np.concatenate([np.full(x.size, y[0]), np.full(x.size, y[-1]), y, y])
+        reach = 0.0
+        for band in bands_nm:
+            bx, by = self.to_ideal(band, border_x, border_y)
+            reach = max(reach, float(np.max(np.maximum(np.abs(bx) - abs(x[0]), np.abs(by) - abs(y[0])))))
+        return max(0, math.ceil(reach / (plane.pitch_um * 1e-3))) + 2
+
     def view(self, plane: camrig.FocalPlane) -> camrig.AngularGrid:
-        m = self.margin_px(plane)
+        m = self.margin_px(plane) + self.distortion_margin_px(plane)
         x, y = plane.pixel_centres_mm()
         v = self.image_distance_mm
         step = plane.pitch_um * 1e-3 / v
@@ -168,7 +195,24 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         s, plane = self.spec, ctx.geometry.plane
-        margin = (ctx.geometry.view.height - plane.height_px) // 2
+        total = (ctx.geometry.view.height - plane.height_px) // 2
+        d = self.distortion_margin_px(plane, tuple(frame.meta.bands_nm))
+        margin = total - d  # the blur kernel's radius
+        ideal_plane = camrig.FocalPlane(width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um)
+        ideal = self._blurred(frame, ideal_plane, margin)
+        irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm)
+        return frame.derive(
+            irradiance,
+            format=camrig.Format.IRRADIANCE,
+            units="W/m^2",
+            pitch=plane.pitch_um,
+            f_number=s.f_number,
+            focal_length_mm=s.focal_length_mm,
+        )
+
+    def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int) -> np.ndarray:
+        """The pinhole irradiance on ``plane``, blurred by the PSF (rows x cols x bands, float32)."""
+        s = self.spec
         blur = s.psf == "diffraction"
         scale = np.float32(math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2))
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
@@ -195,11 +239,29 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                     valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + cols]
                     irradiance[r0:r1, :, b] += valid if weight is None else valid * weight
         np.maximum(irradiance, 0, out=irradiance)  # FFT round-off around black
-        return frame.derive(
-            irradiance,
-            format=camrig.Format.IRRADIANCE,
-            units="W/m^2",
-            pitch=plane.pitch_um,
-            f_number=s.f_number,
-            focal_length_mm=s.focal_length_mm,
-        )
+        return irradiance
+
+    def _remap(self, ideal: np.ndarray, plane: camrig.FocalPlane, d: int, bands_nm: tuple[float, ...]) -> np.ndarray:
+        """Sample the ideal image where each pixel's light comes from, per band (bilinear), conserving flux:
+        the irradiance scales with the area ratio |det d(ideal)/d(real)|, from central differences half a pixel
+        either side (second-order accurate up to the sensor edges)."""
+        rows, cols = plane.height_px, plane.width_px
+        pitch_mm = plane.pitch_um * 1e-3
+        out = np.empty((rows, cols, ideal.shape[2]), np.float32)
+        centre_x, centre_y = (cols - 1) / 2 + d, (rows - 1) / 2 + d
+        x, y = plane.pixel_centres_mm()
+        h = pitch_mm / 2
+        for r0 in range(0, rows, self.STRIP_ROWS):
+            r1 = min(rows, r0 + self.STRIP_ROWS)
+            xs, ys = np.meshgrid(x, y[r0:r1])
+            for b, band in enumerate(bands_nm):
+                xu, yu = self.to_ideal(band, xs, ys)
+                x_right, y_right = self.to_ideal(band, xs + h, ys)
+                x_left, y_left = self.to_ideal(band, xs - h, ys)
+                x_down, y_down = self.to_ideal(band, xs, ys + h)
+                x_up, y_up = self.to_ideal(band, xs, ys - h)
+                area = np.abs((x_right - x_left) * (y_down - y_up) - (x_down - x_up) * (y_right - y_left)) / pitch_mm**2
+                coords = np.stack([yu / pitch_mm + centre_y, xu / pitch_mm + centre_x])
+                sampled = ndimage.map_coordinates(ideal[:, :, b], coords, order=1, mode="nearest")
+                out[r0:r1, :, b] = sampled * area
+        return out

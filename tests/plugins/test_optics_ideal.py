@@ -148,3 +148,41 @@ def test_presets_fit_where_they_should(host, rig_dict, lens, sensor, adapters, r
     rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 100
     report = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False).report
     assert {p.rule for p in report.problems} == rules
+
+
+def test_distortion_moves_light_and_conserves_flux():
+    from scipy.optimize import brentq
+
+    k1, norm = -0.05, 6.0  # barrel poly3 on a 12 x 9 mm sensor (PLANE), normalised by 6 mm
+    lens = pinhole(focal_length_mm=20, f_number=2, image_circle_mm=40,
+                   distortion={"model": "poly3", "k1": k1, "norm_radius_mm": norm})  # fmt: skip
+    e = irradiance(lens, 1.0)
+    assert e.shape == (30, 40, 3)
+    for row, col in [(0, 0), (14, 39), (29, 20)]:
+        x, y = (col - 19.5) * 0.3, (row - 14.5) * 0.3
+        rd = math.hypot(x, y) / norm
+        ru = brentq(lambda r: r * (1 - k1 + k1 * r * r) - rd, 0, 3)
+        area = (ru / rd) / (1 - k1 + 3 * k1 * ru * ru)  # |det| of the radial map real -> ideal
+        theta = math.atan(ru * norm / 20)
+        expected = math.pi * 0.9 * math.cos(theta) ** 4 / (4 * 2.0**2) * area
+        assert e[row, col, 1] == pytest.approx(expected, rel=2e-3)  # bilinear sampling of a smooth field
+
+
+def test_lateral_colour_shifts_red_against_green():
+    k = 1.004  # red image 0.4 % larger than green
+    lens = pinhole(focal_length_mm=35, f_number=2, image_circle_mm=40,
+                   tca={"model": "linear", "red": [k], "blue": [1.0], "norm_radius_mm": 6.0})  # fmt: skip
+    view = lens.view(FINE)
+    tx, _ = view.tangents()
+    radiance = np.zeros((view.height, view.width, 3), np.float32)
+    radiance[:, tx * lens.image_distance_mm > 30 * 1.5e-3] = 1.0  # an edge 30 pixels right of the axis
+    e = irradiance(lens, radiance, FINE)[24]
+
+    def crossing(profile):
+        half = profile.max() / 2
+        i = int(np.argmax(profile > half))
+        return i - 1 + (half - profile[i - 1]) / (profile[i] - profile[i - 1])
+
+    x_green = (crossing(e[:, 1]) - 31.5) * 1.5e-3
+    x_red = (crossing(e[:, 2]) - 31.5) * 1.5e-3
+    assert x_red / x_green == pytest.approx(k, abs=2e-3)
