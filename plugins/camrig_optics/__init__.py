@@ -76,6 +76,24 @@ class IdealLensSpec(camrig.LensSpec):
         return self
 
 
+class LensfunSpec(camrig.LensSpec):
+    """A real lens from the lensfun database: its distortion, lateral colour, mount and image circle are
+    measured data; diffraction and the camera equation as for optics.ideal."""
+
+    maker: str = Field(description="Lens maker as lensfun spells it, e.g. 'Canon'.")
+    model: str = Field(description="Lens model as lensfun spells it, e.g. 'Canon EF 50mm f/1.8 II'.")
+    focal_length_mm: float = Field(gt=0, description="Focal length used (within the lens's range), mm.")
+    f_number: float = Field(ge=0.5, description="f-number used (not below the lens's maximum aperture).")
+    transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
+    mount: str | None = Field(default=None, description="None: lensfun's mount, mapped to camrig's mount names.")  # type: ignore[assignment]
+    flange_distance_mm: float | None = Field(default=None, gt=0, description="None: the mount's published flange distance, mm.")  # type: ignore[assignment]
+    image_circle_mm: float | None = Field(default=None, gt=0, description="None: the diagonal of the lens's calibration sensor, mm.")  # type: ignore[assignment]
+    psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
+    zernike_waves: dict[int, float] = Field(default_factory=dict, description="RMS wavefront error per Noll index, waves.")
+    focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m.")
+    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
+
+
 M43_35MM_F1_4 = camrig.spec_preset(
     IdealLensSpec,
     "M43_35mm_F1_4Spec",
@@ -127,6 +145,10 @@ LENSES: dict[str, tuple[type[IdealLensSpec], str]] = {
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
-        camrig.AccessoryType(name, camrig.Kind.LENS, spec, "camrig_optics.ideal:IdealLens", summary)
-        for name, (spec, summary) in LENSES.items()
-    ]
+        *(
+            camrig.AccessoryType(name, camrig.Kind.LENS, spec, "camrig_optics.ideal:IdealLens", summary)
+            for name, (spec, summary) in LENSES.items()
+        ),
+        camrig.AccessoryType("optics.lensfun", camrig.Kind.LENS, LensfunSpec, "camrig_optics.lensfun:LensfunLens",
+                             "a real lens from the lensfun database (distortion, lateral colour, mount)"),
+    ]  # fmt: skip
