@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 import camrig
 
-from .distortion import DistortionSpec, TcaSpec
+from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 
 camrig_api = ">=1,<2"
 
@@ -51,6 +51,9 @@ class IdealLensSpec(camrig.LensSpec):
     )
     distortion: DistortionSpec | None = Field(default=None, description="Geometric distortion; none for a perfect rectilinear lens.")
     tca: TcaSpec | None = Field(default=None, description="Lateral colour (transverse chromatic aberration); none for none.")
+    vignetting: VignettingSpec | None = Field(
+        default=None, description="Measured relative illumination, replacing cos^4 (none: the natural cos^4 falloff)."
+    )
     focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (inf: infinity).")
     subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
 

@@ -11,6 +11,8 @@ Every model maps an ideal (pinhole) position to the real one, in coordinates nor
 * lateral colour (lensfun ``lfTCAModel``), per red and blue band relative to green: linear r' = k r;
   poly3 r' = r (b r^2 + c r + v).
 
+Measured vignetting (lensfun ``pa``): C = 1 + k1 r^2 + k2 r^4 + k3 r^6, replacing the natural cos^4 falloff.
+
 Sampling a scene needs the inverse (real -> ideal). Radial models are inverted through a dense monotonic
 table; Brown-Conrady by fixed-point iteration.
 """
@@ -127,3 +129,23 @@ def untca(spec: TcaSpec, wavelength_nm: float, x: np.ndarray, y: np.ndarray) -> 
     r0 = _invert_radial(lambda q: tca_scale(spec, coefficients, q), r, f"lateral colour ({spec.model})")
     ratio = np.divide(r0, r, out=np.ones_like(r), where=r > 0)
     return x * ratio, y * ratio
+
+
+class VignettingSpec(BaseModel):
+    """Measured relative illumination (lensfun's 'pa' model): C = 1 + k1 r^2 + k2 r^4 + k3 r^6, r = 1 at
+    ``norm_radius_mm`` (lensfun: half the diagonal of the calibration sensor). It includes the natural
+    cos^4 falloff, which it replaces."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: Literal["pa"] = Field(default="pa", description="Vignetting model (lensfun's 'pa' polynomial).")
+    k1: float = Field(description="Coefficient of r^2.")
+    k2: float = Field(default=0.0, description="Coefficient of r^4.")
+    k3: float = Field(default=0.0, description="Coefficient of r^6.")
+    norm_radius_mm: float = Field(gt=0, description="Focal-plane radius at which r = 1, mm.")
+
+
+def vignetting_factor(spec: VignettingSpec, radius_mm: np.ndarray) -> np.ndarray:
+    """Relative illumination at ``radius_mm`` from the axis."""
+    r2 = (np.asarray(radius_mm) / spec.norm_radius_mm) ** 2
+    return 1 + spec.k1 * r2 + spec.k2 * r2**2 + spec.k3 * r2**3

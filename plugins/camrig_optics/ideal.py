@@ -35,7 +35,7 @@ from scipy import fft, ndimage
 import camrig
 
 from . import IdealLensSpec
-from .distortion import undistort, untca
+from .distortion import undistort, untca, vignetting_factor
 from .psf import defocus_waves, oversampling, pixel_kernel
 
 MAX_OVERSAMPLING = 65
@@ -121,7 +121,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return 1.0 if beyond <= 0 else float(circle_overlap(beyond / self.spec.vignetting_rolloff_mm))
 
     def relative_illumination(self, plane: camrig.FocalPlane, margin: int = 0, rows: tuple[int, int] | None = None) -> np.ndarray:
-        """cos^4(theta) x coverage on the pixel grid extended by ``margin`` pixels all round, float32; ``rows``
+        """cos^4(theta) (or the measured vignetting) x coverage on the pixel grid extended by ``margin`` pixels all round, float32; ``rows``
         (start, stop) selects rows of that extended grid."""
         p = plane.pitch_um * 1e-3
         r0, r1 = rows or (0, plane.height_px + 2 * margin)
@@ -129,8 +129,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         y = (np.arange(r0 - margin, r1 - margin) - (plane.height_px - 1) / 2) * p
         v = self.image_distance_mm
         r2 = (y[:, None] ** 2 + x[None, :] ** 2).astype(np.float32)
-        cos2 = 1.0 / (1.0 + r2 / np.float32(v * v))
-        ri = cos2 * cos2
+        if self.spec.vignetting is not None:  # measured: includes the natural falloff
+            ri = vignetting_factor(self.spec.vignetting, np.sqrt(r2)).astype(np.float32)
+        else:
+            cos2 = 1.0 / (1.0 + r2 / np.float32(v * v))
+            ri = cos2 * cos2
         circle = self.spec.image_circle_mm / 2
         corner = max(abs(x[0]), abs(x[-1])) ** 2 + max(abs(y[0]), abs(y[-1])) ** 2
         if corner > circle**2:

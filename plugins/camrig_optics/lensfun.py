@@ -1,7 +1,7 @@
 """Real glass: a lens built from the lensfun database (through ``lensfunpy``, which ships it).
 
-Pick a lens by maker and model; at the chosen focal length its measured distortion and lateral colour come
-from lensfun's calibration, its mount from lensfun's mount name (mapped to camrig's mount names with their
+Pick a lens by maker and model; at the chosen focal length (and aperture) its measured distortion, lateral
+colour and vignetting come from lensfun's calibration, its mount from lensfun's mount name (mapped to camrig's mount names with their
 published flange distances, so an EF lens on the Four Thirds module asks for an adapter), and its image
 circle from the crop factor it was calibrated for. Everything else (diffraction, aberrations, the camera
 equation) is :class:`~camrig_optics.ideal.IdealLens`.
@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import IdealLensSpec, LensfunSpec
-from .distortion import DistortionSpec, TcaSpec
+from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 from .ideal import IdealLens
 
 FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -104,6 +104,13 @@ def resolve(spec: LensfunSpec) -> IdealLensSpec:
             tca = TcaSpec(model="linear", red=(t[0],), blue=(t[1],), norm_radius_mm=norm_mm)
         elif calib_tca.model.name.lower() == "poly3":
             tca = TcaSpec(model="poly3", red=(t[0], t[2], t[4]), blue=(t[1], t[3], t[5]), norm_radius_mm=norm_mm)
+    vignetting = None
+    distance_m = 1000.0 if math.isinf(spec.focus_distance_m) else spec.focus_distance_m
+    calib_vig = lens.interpolate_vignetting(spec.focal_length_mm, spec.f_number, distance_m)
+    if calib_vig is not None and calib_vig.model.name.lower() == "pa":
+        k1, k2, k3 = list(calib_vig.terms)[:3]
+        half_diagonal = FULL_FRAME_DIAGONAL_MM / lens.crop_factor / 2
+        vignetting = VignettingSpec(k1=k1, k2=k2, k3=k3, norm_radius_mm=half_diagonal)
     return IdealLensSpec(
         focal_length_mm=spec.focal_length_mm,
         f_number=spec.f_number,
@@ -115,6 +122,7 @@ def resolve(spec: LensfunSpec) -> IdealLensSpec:
         zernike_waves=spec.zernike_waves,
         distortion=distortion,
         tca=tca,
+        vignetting=vignetting,
         focus_distance_m=spec.focus_distance_m,
         subject_distance_m=spec.subject_distance_m,
     )

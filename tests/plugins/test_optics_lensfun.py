@@ -81,3 +81,32 @@ def test_bad_lensfun_lenses_name_the_field(kw, message):
     base = {"maker": "Canon", "model": "Canon EF 50mm f/1.8 MkII", "focal_length_mm": 50, "f_number": 2.8}
     with pytest.raises(ValueError, match=message):
         resolve(LensfunSpec(**{**base, **kw}))
+
+
+VIGNETTING_LENSES = [
+    ("Canon EF 50mm f/1.8 MkII", 50.0, 1.8),
+    ("Canon EF 100mm f/2.8L Macro IS USM", 100.0, 2.8),
+    ("Canon EF 24-105mm f/4L IS USM", 24.0, 4.0),
+]
+
+
+@pytest.mark.parametrize("model,focal,f_number", VIGNETTING_LENSES, ids=[m for m, _, _ in VIGNETTING_LENSES])
+def test_vignetting_agrees_with_lensfuns_correction(model, focal, f_number):
+    from camrig_optics.lensfun import LensfunLens as Lens
+
+    lens = Lens(LensfunSpec(maker="Canon", model=model, focal_length_mm=focal, f_number=f_number, psf="none"))
+    # lensfun puts r = 1 at the corner pixel's centre, hypot(W - 1, H - 1) / 2 pixels out, where the physical
+    # half diagonal is hypot(W, H) / 2: 0.17 % apart at 600 x 400, 0.03 % at 3000 x 2000, nothing at 100 MP
+    width, height, level = 3000, 2000, 30  # 30 DN: no corner clips at 255 after the correction
+    plane = camrig.FocalPlane(width_px=width, height_px=height, pitch_um=36000 / width)  # a full-frame image
+    ours = lens.relative_illumination(plane)
+    db = lensfunpy.Database()
+    reference = next(lens for lens in db.lenses if lens.model == model)
+    modifier = lensfunpy.Modifier(reference, 1.0, width, height)
+    modifier.initialize(focal, f_number, 1000.0, scale=1.0, flags=lensfunpy.ModifyFlags.VIGNETTING)
+    image = np.full((height, width, 3), level, np.uint8)  # lensfunpy 1.18's float paths return garbage
+    modifier.apply_color_modification(image)  # divides by lensfun's vignetting factor, in place (fixed point)
+    corrected = image[..., 1].astype(float)
+    assert ours[0, 0] < 0.4  # these lenses darken their corners by more than 1.3 EV
+    assert abs(np.mean(corrected * ours / level) - 1) < 1e-3  # the gain agrees on average to 0.1 %
+    assert np.abs(corrected - np.rint(level / ours)).max() <= 2  # and nowhere by more than fixed-point rounding
