@@ -1,6 +1,6 @@
 """The lens stage (optics.ideal with diffraction) on a 12 MP 3-band frame, against a plain scipy.fft
 convolution of the same three planes with the same kernels; the same with three field zones; and its peak
-memory against the 3-band float32 frame (25 MP with --quick: 3 MP)."""
+memory against the 3-band float32 frame at 100 MP (3 MP with --quick)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def run(quick: bool) -> list[Result]:
         lens_s, base_s = interleaved(lambda: lens.process(frame, ctx, "lens"), lambda: baseline(frame, kernels), repeats)
         results.append(Result(f"lens stage, {label}, {rows * cols / 1e6:.0f} MP x 3 bands / scipy fftconvolve",
                               lens_s / base_s, target, f"lens {lens_s:.2f} s, fftconvolve {base_s:.2f} s"))  # fmt: skip
-    rows, cols = (1500, 2000) if quick else (4330, 5770)  # 25 MP: a quarter of the module, same per-pixel memory
+    rows, cols = (1500, 2000) if quick else (8640, 11520)  # the module's 100 MP (3 MP with --quick)
     ctx, frame, _ = setup(single, rows, cols)
     tracemalloc.start()
     single.process(frame, ctx, "lens")
