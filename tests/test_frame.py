@@ -39,3 +39,16 @@ def test_count_nonfinite(values, expected):
     for dtype in (np.float32, np.float64):
         assert count_nonfinite(np.array(values, dtype=dtype)) == expected
     assert count_nonfinite(np.arange(5)) == 0
+
+
+def test_planes_travel_with_the_frame_read_only_and_unshared_by_copy():
+    depth = np.full((3, 4), 2.0)
+    frame = camrig.Frame(np.zeros((3, 4), np.uint16), meta(), planes={"depth_m": depth})
+    assert np.shares_memory(frame.planes["depth_m"], depth)
+    with pytest.raises(ValueError, match="read-only"):
+        frame.planes["depth_m"][0, 0] = 1.0
+    with pytest.raises(TypeError):
+        frame.planes["other"] = depth  # type: ignore[index]
+    derived = frame.derive(np.ones((3, 4), np.uint16), units="e-")
+    assert np.shares_memory(derived.planes["depth_m"], depth)
+    assert frame.derive(planes={}).planes == {}

@@ -12,7 +12,9 @@ frame flows; the router then checks every real output against its declared caps.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -104,23 +106,33 @@ def _readonly_view(array: np.ndarray) -> np.ndarray:
 
 
 class Frame:
-    """An array plus :class:`FrameMeta`.
+    """An array plus :class:`FrameMeta`, and optional named auxiliary planes.
 
     The array is stored as a read-only view of whatever the producer handed over, so no consumer can edit
-    another accessory's output. Build derived frames with :meth:`derive`.
+    another accessory's output. ``planes`` carries per-pixel data that travels with the image on the same grid
+    (e.g. ``"depth_m"``, the subject distance a scene saw along each direction); planes are read-only views
+    too. Build derived frames with :meth:`derive`, which keeps the planes unless told otherwise.
     """
 
-    __slots__ = ("data", "meta")
+    __slots__ = ("data", "meta", "planes")
 
-    def __init__(self, data: np.ndarray, meta: FrameMeta) -> None:
+    def __init__(self, data: np.ndarray, meta: FrameMeta, planes: Mapping[str, np.ndarray] | None = None) -> None:
         if not isinstance(data, np.ndarray):
             raise TypeError(f"frame data must be a numpy array, got {type(data).__name__}")
         self.data: np.ndarray = _readonly_view(data)
         self.meta: FrameMeta = meta
+        self.planes: Mapping[str, np.ndarray] = MappingProxyType(
+            {name: _readonly_view(np.asarray(plane)) for name, plane in (planes or {}).items()}
+        )
 
-    def derive(self, data: np.ndarray | None = None, **meta: Any) -> Frame:
-        """A new frame with ``data`` (default: this frame's, shared) and metadata fields replaced."""
-        return Frame(self.data if data is None else data, self.meta.model_copy(update=meta))
+    def derive(self, data: np.ndarray | None = None, *, planes: Mapping[str, np.ndarray] | None = None, **meta: Any) -> Frame:
+        """A new frame with ``data`` (default: this frame's, shared), ``planes`` (default: this frame's) and
+        metadata fields replaced."""
+        return Frame(
+            self.data if data is None else data,
+            self.meta.model_copy(update=meta),
+            self.planes if planes is None else planes,
+        )
 
     def caps(self) -> Caps:
         """The caps this frame actually has."""
@@ -129,7 +141,8 @@ class Frame:
         )
 
     def __repr__(self) -> str:
-        return f"Frame({self.caps().describe()}, units={self.meta.units!r})"
+        extra = f", planes={sorted(self.planes)}" if self.planes else ""
+        return f"Frame({self.caps().describe()}, units={self.meta.units!r}{extra})"
 
 
 def count_nonfinite(array: np.ndarray) -> int:

@@ -99,7 +99,7 @@ def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
         compute_s = time.perf_counter() - start
         out = _checked(part, out, rig.caps[part.role])
         record = StageRecord(role=part.role, accessory=part.name)
-        frame = Frame(out.data, out.meta.model_copy(update={"history": (*out.meta.history, record)}))
+        frame = out.derive(history=(*out.meta.history, record))
         timings.append(StepTiming(part.role, part.name, part.plugin, compute_s))
         rig.host.notify("camrig_frame_done", rig=rig, role=part.role, frame=frame, compute_s=compute_s)
         if part.role == rig.raw_role:

@@ -55,7 +55,10 @@ class IdealLensSpec(camrig.LensSpec):
         default=None, description="Measured relative illumination, replacing cos^4 (none: the natural cos^4 falloff)."
     )
     focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (inf: infinity).")
-    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
+    subject_distance_m: float = Field(
+        default=math.inf, gt=0,
+        description="Distance of the subject, m. With a scene depth map: the subject that sets the largest blur (it sizes the blur margin).",
+    )
 
     @field_validator("zernike_waves")
     @classmethod

@@ -36,7 +36,7 @@ import camrig
 
 from . import IdealLensSpec
 from .distortion import undistort, untca, vignetting_factor
-from .psf import defocus_waves, oversampling, pixel_kernel
+from .psf import defocus_waves, defocus_waves_map, oversampling, pixel_kernel
 
 MAX_OVERSAMPLING = 65
 """A pixel this many times larger than the PSF's Nyquist sample: the blur is invisible and costly to compute."""
@@ -142,8 +142,10 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
 
     # -- blur --------------------------------------------------------------------------------------------------
 
-    def kernel(self, plane: camrig.FocalPlane, wavelength_nm: float, zernike_waves: dict[int, float], margin: int) -> np.ndarray:
-        """The pixel-grid PSF for one band and wavefront (defocus added), summing to the transmission."""
+    def kernel(self, plane: camrig.FocalPlane, wavelength_nm: float, zernike_waves: dict[int, float], margin: int,
+               defocus_550: float | None = None) -> np.ndarray:  # fmt: skip
+        """The pixel-grid PSF for one band and wavefront, summing to the transmission. Defocus is added: from
+        the spec's focus and subject distances, or ``defocus_550`` (Z4 RMS waves at 550 nm, from a depth map)."""
         s = self.spec
         k = oversampling(plane.pitch_um, wavelength_nm * 1e-3, s.f_number)
         if k > MAX_OVERSAMPLING:
@@ -152,7 +154,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 f"than the {plane.pitch_um} um pixel: its blur cannot be seen at this pitch; set psf: none"
             )
         waves = dict(zernike_waves)
-        waves[4] = waves.get(4, 0.0) + self._defocus(wavelength_nm)
+        defocus = self._defocus(wavelength_nm) if defocus_550 is None else defocus_550 * 550.0 / wavelength_nm
+        waves[4] = waves.get(4, 0.0) + defocus
         return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
                             transmission=s.transmission, radius_px=margin).astype(np.float32)  # fmt: skip
 
@@ -221,6 +224,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
         irradiance = np.zeros((rows, cols, bands), np.float32)
         spectra: dict[tuple[int, int, int, int], np.ndarray] = {}  # (zone, band, fft rows, fft cols) -> kernel FFT
+        depth_defocus = self._defocus_map(frame)  # per-pixel defocus and its layers, when the scene carries depth
         for r0 in range(0, rows, self.STRIP_ROWS):
             r1 = min(rows, r0 + self.STRIP_ROWS)
             factor = self.relative_illumination(plane, margin, (r0, r1 + 2 * margin))
@@ -229,20 +233,63 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             if not blur:
                 irradiance[r0:r1] = source * factor[:, :, None]
                 continue
-            zones = self.zone_weights(plane, (r0, r1))
+            zones = self._depth_layers(self.zone_weights(plane, (r0, r1)), depth_defocus, margin, (r0, r1))
             shape = (fft.next_fast_len(source.shape[0], real=True), fft.next_fast_len(source.shape[1], real=True))
             for b, band in enumerate(frame.meta.bands_nm):
                 pinhole = source[:, :, b] * factor
                 image = fft.rfft2(pinhole, s=shape)
-                for z, (waves, weight) in enumerate(zones):
+                for z, (waves, defocus, weight) in enumerate(zones):
                     key = (z, b, *shape)
                     if key not in spectra:
-                        spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin), s=shape)
+                        spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin, defocus), s=shape)
                     full = fft.irfft2(image * spectra[key], s=shape)
                     valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + cols]
                     irradiance[r0:r1, :, b] += valid if weight is None else valid * weight
         np.maximum(irradiance, 0, out=irradiance)  # FFT round-off around black
         return irradiance
+
+    DEPTH_LAYER_WAVES = 0.25
+    """Spacing of depth layers in defocus (Z4 RMS waves at 550 nm); at most 8 layers."""
+
+    def _defocus_map(self, frame: camrig.Frame) -> tuple[np.ndarray, np.ndarray] | None:
+        """(defocus at 550 nm per view sample, the layer values) from the frame's ``depth_m`` plane, or None."""
+        depth = frame.planes.get("depth_m")
+        if depth is None or self.spec.psf == "none":
+            return None
+        s = self.spec
+        whole = defocus_waves_map(s.focal_length_mm, s.f_number, s.focus_distance_m, depth, 0.55)
+        lo, hi = float(whole.min()), float(whole.max())
+        sized_for = max(abs(self._defocus(550.0)), 0.0)
+        if max(abs(lo), abs(hi)) > sized_for + self.DEPTH_LAYER_WAVES:
+            nearest = float(np.min(depth))
+            raise ValueError(
+                f"the depth map needs {max(abs(lo), abs(hi)):.2f} waves of defocus but the lens was assembled for "
+                f"{sized_for:.2f} (subject_distance_m sizes the blur margin): set subject_distance_m to the "
+                f"nearest (or farthest) subject, e.g. {nearest:.3g} m"
+            )
+        count = min(8, max(1, math.ceil((hi - lo) / self.DEPTH_LAYER_WAVES) + 1))
+        return whole, np.linspace(lo, hi, count)
+
+    def _depth_layers(self, zones: list[tuple[dict[int, float], np.ndarray | None]],
+                      defocus: tuple[np.ndarray, np.ndarray] | None, margin: int,
+                      rows: tuple[int, int]) -> list[tuple[dict[int, float], float | None, np.ndarray | None]]:  # fmt: skip
+        """Zones x depth layers: (wavefront, defocus at 550 nm or None for the spec's, weight map or None).
+
+        Without depth each zone is one entry. With it, the defocus of every pixel follows from its subject
+        distance (thin lens), and the image is blended from blurs at a few defocus values with hat weights,
+        like the field zones (the layered approximation: occlusion at depth edges is not modelled)."""
+        if defocus is None:
+            return [(waves, None, weight) for waves, weight in zones]
+        whole, layers = defocus
+        strip = whole[margin + rows[0] : margin + rows[1], margin : whole.shape[1] - margin]
+        out: list[tuple[dict[int, float], float | None, np.ndarray | None]] = []
+        for waves, zone_weight in zones:
+            for i, value in enumerate(layers):
+                basis = np.zeros(len(layers))
+                basis[i] = 1.0
+                layer_weight = np.interp(strip, layers, basis).astype(np.float32) if len(layers) > 1 else np.ones(strip.shape, np.float32)
+                out.append((waves, float(value), layer_weight if zone_weight is None else layer_weight * zone_weight))
+        return out
 
     def _remap(self, ideal: np.ndarray, plane: camrig.FocalPlane, d: int, bands_nm: tuple[float, ...]) -> np.ndarray:
         """Sample the ideal image where each pixel's light comes from, per band (bilinear), conserving flux:

@@ -53,9 +53,11 @@ def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return math.sqrt(2 * (n + 1)) * radial * angular
 
 
-def grid_for(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float) -> tuple[int, float]:
+def grid_for(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float, waves: float = 0.0) -> tuple[int, float]:
     """FFT size N and pupil radius R (samples) giving image samples ``sample_um`` apart over a field of at least
-    ``min_field_um``. Raises if ``sample_um`` cannot resolve the PSF (it must be <= lambda N_f / 2)."""
+    ``min_field_um``, with the pupil sampled finely enough for ``waves`` (sum of |Zernike coefficients|): the
+    steepest low-order term changes by about 4 sqrt(3) a waves across the radius, so R >= 16 a keeps the phase
+    step per sample below half a wave. Raises if ``sample_um`` cannot resolve the PSF (<= lambda N_f / 2)."""
     nyquist = wavelength_um * f_number / 2
     if sample_um > nyquist * (1 + 1e-9):
         raise ValueError(
@@ -64,7 +66,7 @@ def grid_for(wavelength_um: float, f_number: float, sample_um: float, min_field_
     n = 64
     while True:
         radius = sample_um * n / (2 * wavelength_um * f_number)
-        if radius >= MIN_PUPIL_RADIUS_SAMPLES and n * sample_um >= min_field_um:
+        if radius >= max(MIN_PUPIL_RADIUS_SAMPLES, 16 * waves) and n * sample_um >= min_field_um:
             return n, radius
         n *= 2
 
@@ -72,7 +74,7 @@ def grid_for(wavelength_um: float, f_number: float, sample_um: float, min_field_
 @lru_cache(maxsize=64)
 def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
                 terms: tuple[tuple[int, float], ...]) -> np.ndarray:  # fmt: skip
-    n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um)
+    n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, sum(abs(w) for _, w in terms))
     c = (np.arange(n) - n // 2) / radius
     x, y = np.meshgrid(c, c)
     rho, theta = np.hypot(x, y), np.arctan2(y, x)
@@ -149,4 +151,15 @@ def defocus_waves(focal_length_mm: float, f_number: float, focus_m: float, subje
 
     dz_m = image_distance(subject_m) - image_distance(focus_m)
     w020_um = dz_m * 1e6 / (8 * f_number**2)
+    return w020_um / (2 * math.sqrt(3)) / wavelength_um
+
+
+def defocus_waves_map(focal_length_mm: float, f_number: float, focus_m: float, subject_m: np.ndarray, wavelength_um: float) -> np.ndarray:
+    """:func:`defocus_waves` for an array of subject distances (infinity allowed; distances inside the focal
+    length are clamped just outside it)."""
+    f = focal_length_mm * 1e-3
+    s = np.maximum(np.asarray(subject_m, dtype=np.float64), 1.001 * f)
+    v_subject = np.where(np.isinf(s), f, 1.0 / (1.0 / f - 1.0 / np.where(np.isinf(s), 2 * f, s)))
+    v_focus = f if math.isinf(focus_m) else 1.0 / (1.0 / f - 1.0 / focus_m)
+    w020_um = (v_subject - v_focus) * 1e6 / (8 * f_number**2)
     return w020_um / (2 * math.sqrt(3)) / wavelength_um

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pydantic import Field
 
 import camrig
@@ -25,6 +27,12 @@ class ChartSpec(camrig.SceneSpec):
     )
     edge_angle_deg: float = Field(
         default=5.0, ge=-45, le=45, description="Tilt of the background's slanted edge from vertical, degrees."
+    )
+    distance_m: float = Field(
+        default=math.inf, gt=0, description="Distance of the chart on the axis, m (inf: at infinity, no depth map)."
+    )
+    tilt_deg: float = Field(
+        default=0.0, gt=-80, lt=80, description="Rotation of the chart about the vertical axis, degrees (right side farther when positive)."
     )
 
 

@@ -86,4 +86,16 @@ class Chart(camrig.Scene[ChartSpec]):
             bands_nm=self.spec.bands_nm,
             pitch=ctx.geometry.view.step,
         )
-        return camrig.Frame(rho, meta)
+        return camrig.Frame(rho, meta, planes=self.depth(ctx.geometry.view))
+
+    def depth(self, view: camrig.AngularGrid) -> dict[str, np.ndarray]:
+        """{"depth_m": distance along the axis to the chart plane for each direction} for a chart at a finite
+        distance: a plane z = d + x tan(t) meets the ray (x, z) = z (tan_x, 1) at z = d / (1 - tan_x tan t);
+        rays that never meet it see infinity. Empty for a chart at infinity."""
+        d = self.spec.distance_m
+        if math.isinf(d):
+            return {}
+        tx, _ = view.tangents()
+        denominator = 1 - tx * math.tan(math.radians(self.spec.tilt_deg))
+        row = np.where(denominator > 0, d / np.maximum(denominator, 1e-12), np.inf).astype(np.float32)
+        return {"depth_m": np.broadcast_to(row, (view.height, view.width))}

@@ -186,3 +186,64 @@ def test_lateral_colour_shifts_red_against_green():
     x_green = (crossing(e[:, 1]) - 31.5) * 1.5e-3
     x_red = (crossing(e[:, 2]) - 31.5) * 1.5e-3
     assert x_red / x_green == pytest.approx(k, abs=2e-3)
+
+
+def with_depth(lens: IdealLens, radiance: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    view = lens.view(FINE)
+    ctx = camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=camrig.Geometry(plane=FINE, view=view))
+    meta = camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450, 550, 650))
+    return lens.process(camrig.Frame(radiance, meta, planes={"depth_m": depth}), ctx, "lens").data
+
+
+def edge_scene(lens: IdealLens) -> np.ndarray:
+    view = lens.view(FINE)
+    radiance = np.zeros((view.height, view.width, 3), np.float32)
+    radiance[:, 16 + (view.width - 64) // 2 : 32 + (view.width - 64) // 2] = 1.0  # a bar in the left half
+    radiance[:, 48 + (view.width - 64) // 2 :] = 1.0  # an edge in the right half
+    return radiance
+
+
+def test_a_uniform_depth_map_is_the_subject_distance():
+    # focused at 2 m; a subject at 1.8 m is ~0.5 waves out of focus
+    spec = dict(focal_length_mm=35, f_number=2.8, focus_distance_m=2.0, subject_distance_m=1.8)
+    lens = IdealLens(IdealLensSpec(**spec))
+    radiance = edge_scene(lens)
+    view = lens.view(FINE)
+    by_map = with_depth(lens, radiance, np.full((view.height, view.width), 1.8))
+    np.testing.assert_allclose(by_map, irradiance(lens, radiance, FINE), rtol=1e-4, atol=1e-6)
+    in_focus = with_depth(lens, radiance, np.full((view.height, view.width), 2.0))
+    focused = IdealLens(IdealLensSpec(**{**spec, "subject_distance_m": 2.0}))
+    sharp = irradiance(focused, edge_scene(focused), FINE)
+    # equal up to the Airy tails the narrower kernel of the focused lens leaves out (0.1 % of the peak)
+    np.testing.assert_allclose(in_focus, sharp, rtol=0, atol=1e-3 * sharp.max())
+
+
+def test_a_depth_map_beyond_the_assembled_margin_says_how_to_fix_it():
+    lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, focus_distance_m=2.0))
+    view = lens.view(FINE)
+    with pytest.raises(ValueError, match="set subject_distance_m to the nearest"):
+        with_depth(lens, edge_scene(lens), np.full((view.height, view.width), 0.5))
+
+
+def test_depth_of_field_from_a_depth_map():
+    lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, focus_distance_m=2.0, subject_distance_m=1.5))
+    radiance = edge_scene(lens)
+    view = lens.view(FINE)
+    depth = np.full((view.height, view.width), 2.0)
+    depth[:, view.width // 2 :] = 1.5  # the right half is nearer than the focus: ~1.5 waves of defocus
+    e = with_depth(lens, radiance, depth)[24, :, 1]
+    sharp_step = np.max(np.abs(np.diff(e[8:32])))
+    soft_step = np.max(np.abs(np.diff(e[40:60])))
+    assert soft_step < 0.5 * sharp_step
+
+
+def test_tilted_chart_depth():
+    from camrig_scenes import ChartSpec
+    from camrig_scenes.chart import Chart
+
+    chart = Chart(ChartSpec(distance_m=2.0, tilt_deg=30))
+    view = camrig.AngularGrid(width=3, height=2, x0=-0.1, y0=0.0, step=0.1)
+    depth = chart.depth(view)["depth_m"]
+    expected = [2.0 / (1 - tx * math.tan(math.radians(30))) for tx in (-0.1, 0.0, 0.1)]
+    np.testing.assert_allclose(depth[1], expected, rtol=1e-6)
+    assert Chart(ChartSpec()).depth(view) == {}
