@@ -64,13 +64,13 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return self.spec.focal_length_mm * (1 + self.magnification)
 
     def margin_px(self, plane: camrig.FocalPlane, bands_nm: tuple[float, ...] = (650.0,)) -> int:
-        """Kernel radius in pixels: 10 lambda N (98 % of an Airy pattern's energy), widened by the wavefront
-        error and the defocus blur."""
+        """Kernel radius in pixels: 16 lambda N (an Airy pattern keeps ~1 % of its energy beyond 10 lambda N;
+        truncating there shifts that into the core), widened by the wavefront error and the defocus blur."""
         if self.spec.psf == "none":
             return 0
         s = self.spec
         waves = sum(abs(w) for w in self._all_waves()) + abs(self._defocus(max(bands_nm)))
-        blur_um = 10 * max(bands_nm) * 1e-3 * s.f_number * (1 + 4 * waves)
+        blur_um = 16 * max(bands_nm) * 1e-3 * s.f_number * (1 + 4 * waves)
         return max(2, min(64, math.ceil(blur_um / plane.pitch_um)))
 
     def _all_waves(self) -> list[float]:
