@@ -297,20 +297,20 @@ class Host:
         except KeyError:
             pass
         msg = f"unknown accessory '{name}'"
-        close = difflib.get_close_matches(name, self._types, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, self._types, n=3, cutoff=0.6)
         if close:
             msg += f"; did you mean {', '.join(repr(c) for c in close)}?"
         family = name.partition(".")[0]
+        if any(t.partition(".")[0] == family for t in self._types):
+            raise UnknownAccessoryError(msg)
         off = [p for p in self._plugins.values() if p.status is not PluginStatus.LOADED]
-        for p in off:
-            if p.name == family:
-                msg += f" Plugin '{p.name}' would provide family '{family}' but is {p.status.value}: {p.detail}."
-                break
+        owner = next((p for p in off if p.name == family), None)
+        if owner is not None:
+            msg += f" Plugin '{owner.name}' would provide family '{family}' but is {owner.status.value}: {owner.detail}."
         else:
+            msg += f" No installed plugin provides family '{family}'."
             if off:
                 msg += " Not loaded: " + ", ".join(f"'{p.name}' ({p.status.value})" for p in off) + "."
-            elif not close:
-                msg += f". No installed plugin provides family '{family}'."
         raise UnknownAccessoryError(msg)
 
     def build(self, part: PartConfig, kind: Kind, role: str, source: Source, path: tuple[str | int, ...]) -> Part:

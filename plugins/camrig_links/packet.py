@@ -1,0 +1,128 @@
+"""The packet link: packing, compression, CRC-32 per packet, bit errors and retransmission.
+
+Each packet carries ``packet_bytes`` of payload and its CRC-32 (ITU-T V.42 / IEEE 802.3 polynomial, as
+``zlib.crc32``). On each attempt the number of flipped bits in a packet is Binomial(8 (payload + 4), BER); the
+flips are applied to a copy of the packet and the receiver checks its CRC, so detection is the real CRC's, not
+an assumption. A corrupted packet is sent again after ``turnaround_ns`` plus a round trip; after
+``max_retries`` failures the frame is dropped.
+
+Modelled time: latency + (wire bits + retransmitted bits) / bandwidth + retransmissions x (turnaround + 2 x
+latency).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+
+import numpy as np
+
+import camrig
+
+from . import PacketLinkSpec, bits_on_wire
+
+CRC_BYTES = 4
+
+
+class FrameDropped(RuntimeError):
+    """A packet stayed corrupt after every retry: the frame is not delivered."""
+
+
+def pack(samples: np.ndarray, bits: int) -> bytes:
+    """Little-endian bit-packing of unsigned samples at ``bits`` (8, 10, 12, 14 or 16) per sample, four
+    samples per group of ``bits / 2`` bytes (e.g. RAW12: 4 samples in 6 bytes)."""
+    if bits not in (8, 10, 12, 14, 16):
+        raise ValueError(f"packing: {bits} bits per sample is not supported (8, 10, 12, 14, 16)")
+    flat = np.ascontiguousarray(samples).ravel().astype(np.uint64)
+    if flat.size and int(flat.max()) >= 1 << bits:
+        raise ValueError(f"packing: samples up to {int(flat.max())} do not fit in {bits} bits")
+    groups = -(-flat.size // 4)
+    padded = np.zeros(groups * 4, np.uint64)
+    padded[: flat.size] = flat
+    quads = padded.reshape(groups, 4)
+    words = quads[:, 0] | (quads[:, 1] << bits) | (quads[:, 2] << (2 * bits)) | (quads[:, 3] << (3 * bits))
+    per_group = bits // 2  # 4 samples x bits / 8
+    return words.astype("<u8").view(np.uint8).reshape(groups, 8)[:, :per_group].tobytes()
+
+
+def unpack(data: bytes, bits: int, count: int) -> np.ndarray:
+    """Inverse of :func:`pack`: ``count`` samples as uint16 (uint32 above 16 bits is not packed)."""
+    per_group = bits // 2
+    raw = np.frombuffer(data, np.uint8).reshape(-1, per_group)
+    wide = np.zeros((raw.shape[0], 8), np.uint8)
+    wide[:, :per_group] = raw
+    words = wide.view("<u8").ravel()
+    mask = np.uint64((1 << bits) - 1)
+    quads = np.stack([(words >> np.uint64(k * bits)) & mask for k in range(4)], axis=1)
+    return quads.ravel()[:count].astype(np.uint16)
+
+
+class PacketLink(camrig.Link[PacketLinkSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format is not camrig.Format.RAW:
+            raise camrig.CapsError("a link carries raw frames")
+        if upstream.dtype not in ("uint8", "uint16"):
+            raise camrig.CapsError(f"the packet link packs 8-16 bit samples, not {upstream.dtype} (HDR raw: use links.ideal)")
+        return upstream
+
+    def wire_bytes(self, frame: camrig.Frame) -> bytes:
+        """The packed (and possibly compressed) payload of ``frame``."""
+        bits = bits_on_wire(self.spec, frame.meta.bit_depth or frame.data.dtype.itemsize * 8)
+        payload = pack(frame.data, bits)
+        return zlib.compress(payload, 1) if self.spec.compression == "zlib" else payload
+
+    def from_wire(self, payload: bytes, frame: camrig.Frame) -> np.ndarray:
+        bits = bits_on_wire(self.spec, frame.meta.bit_depth or frame.data.dtype.itemsize * 8)
+        if self.spec.compression == "zlib":
+            payload = zlib.decompress(payload)
+        return unpack(payload, bits, frame.data.size).reshape(frame.data.shape).astype(frame.data.dtype)
+
+    def transmit(self, payload: bytes, rng: np.random.Generator) -> tuple[bytes, int]:
+        """Send ``payload`` packet by packet; returns (what arrived, retransmissions). Raises FrameDropped."""
+        s = self.spec
+        size = s.packet_bytes
+        count = -(-len(payload) // size)
+        wire_bits = 8 * (size + CRC_BYTES)
+        arrived = bytearray(payload)
+        retransmissions = 0
+        pending = np.arange(count)  # packets still to deliver intact
+        for attempt in range(s.max_retries + 1):
+            flips = rng.binomial(wire_bits, s.bit_error_rate, size=pending.size) if s.bit_error_rate else np.zeros(pending.size, int)
+            corrupted = []
+            for index, n in zip(pending[flips > 0], flips[flips > 0]):
+                start = int(index) * size
+                packet = bytearray(payload[start : start + size]) + zlib.crc32(payload[start : start + size]).to_bytes(4, "little")
+                for bit in rng.choice(len(packet) * 8, size=int(n), replace=False):
+                    packet[bit // 8] ^= 1 << (bit % 8)
+                data, crc = bytes(packet[:-CRC_BYTES]), int.from_bytes(packet[-CRC_BYTES:], "little")
+                if zlib.crc32(data) != crc:
+                    corrupted.append(index)  # detected: ask again
+                else:
+                    arrived[start : start + len(data)] = data  # undetected (probability ~2^-32): delivered as is
+            pending = np.array(corrupted, dtype=int)
+            if not pending.size:
+                return bytes(arrived), retransmissions
+            if attempt == s.max_retries:
+                raise FrameDropped(f"packet {int(pending[0])} still corrupt after {s.max_retries} retries (BER {s.bit_error_rate:g})")
+            retransmissions += int(pending.size)
+        raise AssertionError("unreachable")
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        s = self.spec
+        payload = self.wire_bytes(frame)
+        received, retransmissions = self.transmit(payload, ctx.rng(role))
+        delivered = self.from_wire(received, frame)
+        packets = -(-len(payload) // s.packet_bytes)
+        wire_bits = 8 * (len(payload) + CRC_BYTES * packets + retransmissions * (s.packet_bytes + CRC_BYTES))
+        link_ns = s.latency_ns + wire_bits / s.bandwidth_gbit_s + retransmissions * (s.turnaround_ns + 2 * s.latency_ns)
+        stats = {
+            "link_wire_bytes": len(payload),
+            "link_packets": packets,
+            "link_retransmissions": retransmissions,
+            "link_payload_sha256": hashlib.sha256(received).hexdigest(),
+        }
+        return frame.derive(delivered, modelled_ns={**frame.meta.modelled_ns, "link": round(link_ns)}, extra={**frame.meta.extra, **stats})
+
+
+__all__ = ["PacketLink", "FrameDropped", "pack", "unpack"]
