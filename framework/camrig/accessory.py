@@ -97,6 +97,9 @@ class MountSpec(Spec):
     length_mm: float = Field(
         ge=0, description="Optical path the part adds between its front and rear mount faces, mm."
     )
+    focal_multiplier: float = Field(
+        default=1.0, gt=0, le=4, description="Relay optics: factor on the lens's focal length and f-number (a 0.71x focal reducer: 0.71; glass-free: 1)."
+    )
 
 
 class SensorSpec(Spec):
@@ -223,6 +226,12 @@ class Lens(_FlowAccessory[SpecT]):
     @abstractmethod
     def view(self, plane: FocalPlane) -> AngularGrid:
         """The directions whose light lands on the pixels of ``plane``."""
+
+    def relayed(self, multiplier: float) -> Lens[Any]:
+        """This lens seen through relay optics (a focal reducer or teleconverter) that multiply its focal
+        length and f-number by ``multiplier``. Lenses that cannot be relayed keep this default, and a rig that
+        puts them behind such an adapter reports it."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be used through relay optics")
 
     @abstractmethod
     def coverage(self, radius_mm: float) -> float:

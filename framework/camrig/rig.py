@@ -209,6 +209,16 @@ def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
             errors.append(str(exc))
     if errors:
         raise ConfigError("\n".join(errors))
+    relay = 1.0
+    for role, part in parts.items():
+        if role.startswith("adapters["):
+            relay *= part.accessory.spec.focal_multiplier
+    if relay != 1.0:  # a focal reducer or teleconverter in the chain: the sensor sees a relayed lens
+        lens = parts["lens"]
+        try:
+            parts["lens"] = Part("lens", call_part(lens, "relayed", relay), lens.registered)
+        except StageError as exc:
+            raise ConfigError(f"{file.source.where(('rig', 'adapters'))}: rig.adapters: {exc}") from exc
     plane = call_part(parts["sensor"], "focal_plane")
     view = call_part(parts["lens"], "view", plane)
     rig = Rig(host, file, parts, Geometry(plane=plane, view=view))

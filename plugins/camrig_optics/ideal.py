@@ -116,6 +116,23 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             width=plane.width_px + 2 * m, height=plane.height_px + 2 * m, x0=x[0] / v - m * step, y0=y[0] / v - m * step, step=step
         )
 
+    def relayed(self, multiplier: float) -> IdealLens:
+        """Through relay optics: focal length, f-number, image circle and the radii of the measured
+        distortion, lateral colour and vignetting scale by ``multiplier``; mount and flange stay the lens's
+        own (the adapter carries them to the body)."""
+        s = self.spec
+        update: dict[str, object] = {
+            "focal_length_mm": s.focal_length_mm * multiplier,
+            "f_number": s.f_number * multiplier,
+            "image_circle_mm": s.image_circle_mm * multiplier,
+            "vignetting_rolloff_mm": s.vignetting_rolloff_mm * multiplier,
+        }
+        for name in ("distortion", "tca", "vignetting"):
+            model = getattr(s, name)
+            if model is not None:
+                update[name] = model.model_copy(update={"norm_radius_mm": model.norm_radius_mm * multiplier})
+        return IdealLens(s.model_copy(update=update))
+
     def coverage(self, radius_mm: float) -> float:
         beyond = radius_mm - self.spec.image_circle_mm / 2
         return 1.0 if beyond <= 0 else float(circle_overlap(beyond / self.spec.vignetting_rolloff_mm))

@@ -77,3 +77,30 @@ def camrig_frame_done(role):
 @camrig.hookimpl
 def camrig_rig_assembled(rig):
     EVENTS.append(("assembled", rig.name))
+
+
+class PinholeSpec(camrig.LensSpec):
+    mount: str = Field(default="EF", description="Mount.")
+    flange_distance_mm: float = Field(default=44.0, description="Flange, mm.")
+    image_circle_mm: float = Field(default=43.3, description="Image circle, mm.")
+
+
+class Pinhole(camrig.Lens[PinholeSpec]):
+    """A lens that keeps the default relayed(): it cannot sit behind a focal reducer."""
+
+    def view(self, plane):
+        return camrig.AngularGrid(width=plane.width_px, height=plane.height_px, x0=0, y0=0, step=1e-3)
+
+    def coverage(self, radius_mm):
+        return 1.0
+
+    def negotiate(self, upstream, geometry):
+        return upstream.model_copy(update={"format": camrig.Format.IRRADIANCE})
+
+    def process(self, frame, ctx, role):
+        return frame.derive(format=camrig.Format.IRRADIANCE)
+
+
+@camrig.hookimpl(specname="camrig_accessory_types")
+def more_accessory_types():
+    return [camrig.AccessoryType("fake.pinhole", camrig.Kind.LENS, PinholeSpec, Pinhole, "cannot be relayed")]
