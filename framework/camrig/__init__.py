@@ -24,6 +24,7 @@ from .accessory import (
     StageSpec,
     Writer,
     WriterSpec,
+    random_stream,
     spec_preset,
 )
 from .api import host_for, load_rig, read_rig
@@ -105,6 +106,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "load_rig",
+    "random_stream",
     "read_rig",
     "spec_preset",
     "write_atomically",

@@ -51,6 +51,7 @@ __all__ = [
     "CapsError",
     "QUALIFIED_NAME",
     "spec_preset",
+    "random_stream",
 ]
 
 QUALIFIED_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -180,14 +181,19 @@ class CaptureContext:
     options: dict[str, Any] = field(default_factory=dict)
     """Further capture settings from the config (free-form, for plugins that need them)."""
 
-    def rng(self, role: str) -> np.random.Generator:
-        """A generator for the accessory at ``role``, derived from the capture seed.
+    def rng(self, role: str, *keys: int) -> np.random.Generator:
+        """A generator for the accessory at ``role`` (and optional sub-``keys``), from the capture seed; see
+        :func:`random_stream`."""
+        return random_stream(self.seed, role, *keys)
 
-        Each role gets an independent stream (NumPy ``SeedSequence`` with the role as spawn key), so adding a
-        stage never changes another stage's noise.
-        """
-        key = [int.from_bytes(role.encode(), "little") % (2**63)]
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+def random_stream(seed: int, role: str, *keys: int) -> np.random.Generator:
+    """An independent random stream for (seed, role, *keys): NumPy's PCG64 seeded by a ``SeedSequence`` whose
+    spawn key is the role (hashed) and the keys. Each role, and each key below it (a sensor's row tile, say),
+    gets its own stream, so adding a stage never changes another stage's noise and work split into keyed
+    pieces gives the same numbers whatever the order or the number of workers."""
+    role_key = int.from_bytes(role.encode(), "little") % (2**63)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(role_key, *keys))))
 
 
 class Accessory(ABC, Generic[SpecT]):

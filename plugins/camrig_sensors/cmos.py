@@ -38,7 +38,8 @@ EXACT_POISSON_BELOW = 100.0
 """Mean charge (e-) below which shot noise is drawn from the exact Poisson law."""
 HCG_SWITCH = 0.9
 """HDR merge: use the high-gain read while it is below this fraction of its full scale."""
-_FPN_KEY = 0x46504E  # 'FPN': keeps fixed-pattern streams apart from temporal ones
+FIXED_PATTERN_ROLE = "fixed-pattern"
+"""Stream name of the fixed patterns, seeded by ``instance_seed`` (temporal noise uses the capture seed)."""
 _FPN_NORMAL = ndtri((np.arange(2**16) + 0.5) / 2**16).astype(np.float32)
 """Standard normal quantiles at 65536 equiprobable midpoints: a uniform uint16 indexes a N(0, 1) draw (tails
 truncated at 4.3 sigma). Fixed patterns use it: 3x cheaper than ziggurat draws, and a pattern's shape needs no
@@ -76,14 +77,6 @@ def shot_noise(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     if low.size:
         out.ravel()[low] = rng.poisson(mean.ravel()[low])
     return out
-
-
-def _row_rng(entropy: int, key: int, row: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(key, row))))
-
-
-def _role_key(role: str) -> int:
-    return int.from_bytes(role.encode(), "little") % (2**63)
 
 
 def bin2x2_same_colour(a: np.ndarray, cfa: str) -> np.ndarray:
@@ -206,7 +199,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     def _fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile``."""
         s, on = self.spec, self.spec.noise
-        fpn = _row_rng(s.instance_seed, _FPN_KEY, tile)
+        fpn = camrig.random_stream(s.instance_seed, FIXED_PATTERN_ROLE, tile)
         draws = np.take(_FPN_NORMAL, fpn.integers(0, 2**16, (2, rows, width), dtype=np.uint16))
         hot = fpn.integers(0, rows * width, fpn.binomial(rows * width, s.hot_pixel_fraction))
         prnu = draws[0]
@@ -283,10 +276,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
             mean, offsets, well = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa), 4 * well
             read_row0 = row0 // 2
-        key = _role_key(role)
         out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
         for r in range(0, mean.shape[0], tile):
-            rng = _row_rng(seed, key, (read_row0 + r) // tile)
+            rng = camrig.random_stream(seed, role, (read_row0 + r) // tile)
             m, o = mean[r : r + tile], offsets[r : r + tile]
             row_offsets = rng.standard_normal((m.shape[0],), dtype=np.float32)
             row_offsets *= np.float32(s.row_noise_e if on.row else 0)
