@@ -7,6 +7,7 @@ GStreamer caps), then runs every fit rule: the host's own and those plugins cont
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,11 +58,11 @@ class Rig:
 
     @property
     def adapters(self) -> list[Part]:
-        return [p for r, p in self.parts.items() if r.startswith("adapters[")]
+        return _group(self.parts, "adapters")
 
     @property
     def stages(self) -> list[Part]:
-        return [p for r, p in self.parts.items() if r.startswith("stages[")]
+        return _group(self.parts, "stages")
 
     @property
     def chain(self) -> list[Part]:
@@ -126,6 +127,11 @@ class Rig:
 
     def __repr__(self) -> str:
         return f"Rig({self.name!r}, parts={list(self.parts)})"
+
+
+def _group(parts: dict[str, Part], group: str) -> list[Part]:
+    """The parts of a list-valued role ('adapters', 'stages'), in order."""
+    return [p for role, p in parts.items() if role.startswith(f"{group}[")]
 
 
 def _roles(file: RigFile) -> Iterator[tuple[str, PartConfig, Kind, tuple[str | int, ...]]]:
@@ -209,10 +215,7 @@ def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
             errors.append(str(exc))
     if errors:
         raise ConfigError("\n".join(errors))
-    relay = 1.0
-    for role, part in parts.items():
-        if role.startswith("adapters["):
-            relay *= part.accessory.spec.focal_multiplier
+    relay = math.prod(a.accessory.spec.focal_multiplier for a in _group(parts, "adapters"))
     if relay != 1.0:  # a focal reducer or teleconverter in the chain: the sensor sees a relayed lens
         lens = parts["lens"]
         try:
