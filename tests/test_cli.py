@@ -119,3 +119,8 @@ def test_a_failing_accessory_exits_1_naming_it(capsys, tmp_path):
     assert code == 0  # the config's plugin section disabled an unused plugin: fine
     code, _, err = run(capsys, "-p", "no:isp", "capture", str(rig), "--out", str(tmp_path / "y.npy"))
     assert code == 2 and "'isp' would provide family 'isp' but is disabled" in err
+
+
+def test_raw_to_an_unwritable_format_fails_before_capturing(capsys, tmp_path):
+    code, out, err = run(capsys, "capture", SMALL, *TINY, "--raw", "--out", str(tmp_path / "raw.jpg"))
+    assert code == 2 and "no writer for '.jpg'" in err and "wrote" not in out

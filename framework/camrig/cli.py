@@ -126,8 +126,7 @@ def _cmd_capture(args: argparse.Namespace) -> int:
     with assemble(host, file) as rig:
         for p in rig.report.problems:
             print(f"camrig: {p.render()}", file=sys.stderr)
-        if not args.raw:
-            rig.writer(out)  # fail before the capture if the format cannot be written
+        rig.writer(out, rig.caps[rig.raw_role] if args.raw else None)  # fail before capturing if unwritable
         shot = rig.capture(seed=args.seed)
         frame = shot.raw if args.raw else shot.result
         rig.write(frame, out, force=args.force)
