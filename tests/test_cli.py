@@ -122,5 +122,9 @@ def test_a_failing_accessory_exits_1_naming_it(capsys, tmp_path):
 
 
 def test_raw_to_an_unwritable_format_fails_before_capturing(capsys, tmp_path):
-    code, out, err = run(capsys, "capture", SMALL, *TINY, "--raw", "--out", str(tmp_path / "raw.jpg"))
-    assert code == 2 and "no writer for '.jpg'" in err and "wrote" not in out
+    # this link drops every frame: capturing first would exit 1 (FrameDropped), checking the writer first exits 2
+    dropping = ["--set", "rig.link={type: links.optical, bit_error_rate: 0.01, max_retries: 0}"]
+    code, _, err = run(capsys, "capture", SMALL, *TINY, *dropping, "--raw", "--out", str(tmp_path / "raw.npy"))
+    assert code == 1 and "FrameDropped" in err  # the link really drops
+    code, _, err = run(capsys, "capture", SMALL, *TINY, *dropping, "--raw", "--out", str(tmp_path / "raw.jpg"))
+    assert code == 2 and "no writer for '.jpg'" in err
