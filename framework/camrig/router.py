@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .accessory import CaptureContext
+from .accessory import CaptureContext, Kind
 from .errors import StageError
 from .frame import Caps, Frame, StageRecord, count_nonfinite
 from .host import Part
 from .rig import Rig
 
-__all__ = ["StepTiming", "CaptureResult", "capture"]
+__all__ = ["StepTiming", "CaptureResult", "capture", "context", "acquire", "develop"]
 
 
 @dataclass(frozen=True)
@@ -70,25 +70,22 @@ def _checked(part: Part, out: object, declared: Caps) -> Frame:
     return out
 
 
-def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureResult:
-    """Capture one frame: scene -> lens -> sensor -> link -> stages.
-
-    ``seed`` and ``exposure_s`` default to the rig file's capture section. Raises :class:`StageError` naming
-    plugin, accessory and role when an accessory raises (the original exception chained) or returns a frame
-    that breaks its declared caps or holds non-finite values.
-    """
+def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureContext:
+    """The capture context: the rig file's capture settings with ``seed`` / ``exposure_s`` overrides."""
     if not rig.report.ok:
-        raise RuntimeError("capture() needs a rig that passed its fit checks (camrig.assemble)")
+        raise RuntimeError("capturing needs a rig that passed its fit checks (camrig.assemble)")
     settings = rig.file.capture
-    ctx = CaptureContext(
+    return CaptureContext(
         exposure_s=settings.exposure_s if exposure_s is None else exposure_s,
         seed=settings.seed if seed is None else seed,
         geometry=rig.geometry,
     )
-    frame: Frame | None = None
-    raw: Frame | None = None
+
+
+def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) -> tuple[Frame | None, list[StepTiming]]:
+    """Run ``parts`` in order, each output checked against its declared caps."""
     timings: list[StepTiming] = []
-    for part in rig.chain:
+    for part in parts:
         start = time.perf_counter()
         try:
             out = part.accessory.process(frame, ctx, part.role)
@@ -98,11 +95,35 @@ def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
             ) from exc
         compute_s = time.perf_counter() - start
         out = _checked(part, out, rig.caps[part.role])
-        record = StageRecord(role=part.role, accessory=part.name)
-        frame = out.derive(history=(*out.meta.history, record))
+        frame = out.derive(history=(*out.meta.history, StageRecord(role=part.role, accessory=part.name)))
         timings.append(StepTiming(part.role, part.name, part.plugin, compute_s))
         rig.host.notify("camrig_frame_done", rig=rig, role=part.role, frame=frame, compute_s=compute_s)
-        if part.role == rig.raw_role:
-            raw = frame
-    assert frame is not None and raw is not None
-    return CaptureResult(raw=raw, result=frame, timings=tuple(timings))
+    return frame, timings
+
+
+def acquire(rig: Rig, ctx: CaptureContext) -> tuple[Frame, list[StepTiming]]:
+    """The module's half: scene -> lens -> sensor -> link, ending with the raw frame as the host receives it."""
+    module = [p for p in rig.chain if p.accessory.kind is not Kind.STAGE]
+    raw, timings = _run(rig, module, None, ctx)
+    assert raw is not None
+    return raw, timings
+
+
+def develop(rig: Rig, raw: Frame, ctx: CaptureContext) -> tuple[Frame, list[StepTiming]]:
+    """The phone's half: the host stages, from the raw frame to the result."""
+    result, timings = _run(rig, rig.stages, raw, ctx)
+    assert result is not None
+    return result, timings
+
+
+def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureResult:
+    """Capture one frame: scene -> lens -> sensor -> link -> stages.
+
+    ``seed`` and ``exposure_s`` default to the rig file's capture section. Raises :class:`StageError` naming
+    plugin, accessory and role when an accessory raises (the original exception chained) or returns a frame
+    that breaks its declared caps or holds non-finite values.
+    """
+    ctx = context(rig, seed=seed, exposure_s=exposure_s)
+    raw, acquired = acquire(rig, ctx)
+    result, developed = develop(rig, raw, ctx)
+    return CaptureResult(raw=raw, result=result, timings=tuple(acquired + developed))
