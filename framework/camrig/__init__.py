@@ -44,6 +44,7 @@ from .geometry import AngularGrid, FocalPlane, Geometry
 from .hookspecs import hookimpl, hookspec
 from .host import PLUGIN_API_VERSION, Host, Part, PluginInfo, PluginStatus, Registered
 from .output import write_atomically
+from .phone import Phone, StreamFrame
 from .rig import Rig, assemble
 from .router import CaptureResult, StepTiming
 
@@ -77,6 +78,7 @@ __all__ = [
     "OutputError",
     "PLUGIN_API_VERSION",
     "Part",
+    "Phone",
     "PluginError",
     "PluginInfo",
     "PluginStatus",
@@ -96,6 +98,7 @@ __all__ = [
     "StageRecord",
     "StageSpec",
     "StepTiming",
+    "StreamFrame",
     "UnknownAccessoryError",
     "Writer",
     "WriterSpec",

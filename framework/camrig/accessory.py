@@ -263,6 +263,10 @@ class Sensor(_FlowAccessory[SpecT]):
         assert isinstance(s, SensorSpec)
         return FocalPlane(width_px=s.width_px, height_px=s.height_px, pitch_um=s.pixel_pitch_um)
 
+    def preview(self) -> Sensor[Any]:
+        """This sensor in its preview (live-view) mode; by default the same readout."""
+        return self
+
     @abstractmethod
     def raw_bytes_per_frame(self) -> int:
         """Bytes one raw frame occupies on the link (packed at the ADC bit depth)."""

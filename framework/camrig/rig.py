@@ -111,6 +111,18 @@ class Rig:
 
         return write_atomically(path, write, force=force)
 
+    def preview(self) -> Rig:
+        """The same rig with the sensor in its preview mode (formats negotiated again; fit rules were checked
+        on this rig, including the preview frame rate where the sensor plugin checks it)."""
+        sensor = self.parts["sensor"]
+        parts = {**self.parts, "sensor": Part("sensor", call_part(sensor, "preview"), sensor.registered)}
+        rig = Rig(self.host, self.file, parts, self.geometry)
+        problems = _negotiate(rig)
+        if problems:
+            raise RigDoesNotFit(FitReport(tuple(problems)))
+        rig.report = self.report
+        return rig
+
     def close(self) -> None:
         """Detach every part (listeners hear ``camrig_accessory_detached``)."""
         if self._closed:

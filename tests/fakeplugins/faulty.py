@@ -13,7 +13,7 @@ camrig_api = ">=1,<2"
 
 
 class FaultySpec(camrig.StageSpec):
-    mode: Literal["ok", "raise", "shape", "dtype", "nan", "not_a_frame", "edit_input"] = Field(
+    mode: Literal["ok", "raise", "shape", "dtype", "nan", "not_a_frame", "edit_input", "slow"] = Field(
         default="ok", description="How to misbehave."
     )
 
@@ -39,6 +39,10 @@ class Faulty(camrig.Stage[FaultySpec]):
             return data
         if mode == "edit_input":
             data[0, 0] = 0  # must fail: frames are read-only
+        if mode == "slow":
+            import time
+
+            time.sleep(0.03)
         return frame.derive(data.copy())
 
 

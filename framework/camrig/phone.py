@@ -1,0 +1,156 @@
+"""The phone: modules snap on and off (hot-plug), capture full frames and stream a live preview.
+
+No pairing: :meth:`Phone.attach` reads what was attached, checks that the parts fit (the rig's fit rules)
+and makes it the current module; :meth:`Phone.detach` takes it away. :meth:`Phone.stream` runs the module's
+half of the chain (scene -> lens -> sensor in preview mode -> link) on a producer thread and the host stages
+in the caller's thread. Between them sits a one-frame mailbox: when the host is slower than the module, the
+newest frame wins and the one it replaces is reported as dropped ("superseded"), so nothing queues without
+bound. Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is
+raised into the application, and the producer thread is joined before the generator returns.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .api import host_for, read_rig
+from .errors import CamrigError
+from .frame import Frame
+from .host import Host
+from .rig import Rig, assemble
+from .router import CaptureResult, acquire, context, develop
+
+__all__ = ["Phone", "StreamFrame"]
+
+
+@dataclass(frozen=True)
+class StreamFrame:
+    """One frame of a preview stream: delivered (``frame``) or dropped (``dropped`` says why)."""
+
+    index: int
+    frame: Frame | None
+    dropped: str | None = None
+    modelled_ns: int = 0
+    """Modelled time from exposure start to the raw frame at the phone (exposure, readout, link), ns."""
+    compute_s: float = 0.0
+    """Measured compute time of the host stages on this machine, s."""
+
+    @property
+    def latency_s(self) -> float:
+        """Preview latency: modelled module and link time plus the host's measured processing time."""
+        return self.modelled_ns * 1e-9 + self.compute_s
+
+
+class Phone:
+    """The host side of the camera: one module at a time, attached and detached at will."""
+
+    def __init__(self, host: Host | None = None) -> None:
+        self._host = host
+        self._rig: Rig | None = None
+        self._lock = threading.Lock()
+        self._generation = 0  # bumped on every attach and detach: a stream ends when it changes
+
+    @property
+    def rig(self) -> Rig | None:
+        """The attached module's rig, or None."""
+        return self._rig
+
+    def attach(self, source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()) -> Rig:
+        """Attach a module described by a rig file or mapping; the fit checks run first, and a rig that does
+        not fit raises :class:`camrig.RigDoesNotFit` and leaves the phone as it was."""
+        file = read_rig(source, overrides)
+        rig = assemble(self._host or host_for(file), file)
+        with self._lock:
+            previous, self._rig = self._rig, rig
+            self._generation += 1
+        if previous is not None:
+            previous.close()
+        return rig
+
+    def detach(self) -> None:
+        """Detach the module (if any); a running stream ends, its in-flight frames reported dropped."""
+        with self._lock:
+            rig, self._rig = self._rig, None
+            self._generation += 1
+        if rig is not None:
+            rig.close()
+
+    def _current(self) -> tuple[Rig, int]:
+        with self._lock:
+            if self._rig is None:
+                raise CamrigError("no module attached")
+            return self._rig, self._generation
+
+    def capture(self, *, seed: int | None = None) -> CaptureResult:
+        """A full-resolution capture through the attached module."""
+        rig, _ = self._current()
+        return rig.capture(seed=seed)
+
+    def stream(self, frames: int, *, seed: int = 0) -> Iterator[StreamFrame]:
+        """Stream ``frames`` preview frames (each with its own seed, ``seed + index``), newest-wins."""
+        rig, generation = self._current()
+        preview = rig.preview()
+        mailbox: dict[str, Any] = {}
+        ready = threading.Condition()
+        stop = threading.Event()
+
+        def attached() -> bool:
+            return self._generation == generation and not stop.is_set()
+
+        def produce() -> None:
+            for index in range(frames):
+                if not attached():
+                    break
+                ctx = context(preview, seed=seed + index)
+                try:
+                    raw, _ = acquire(preview, ctx)
+                    item: tuple[int, Any, Any] = (index, raw, ctx)
+                except CamrigError as exc:  # e.g. a link that dropped the frame
+                    item = (index, None, f"{type(exc.__cause__ or exc).__name__}: {exc}")
+                with ready:
+                    superseded = mailbox.get("pending")
+                    mailbox["pending"] = item
+                    if superseded is not None:
+                        mailbox.setdefault("superseded", []).append(superseded[0])
+                    ready.notify()
+            with ready:
+                mailbox["done"] = True
+                ready.notify()
+
+        producer = threading.Thread(target=produce, name="camrig-module", daemon=True)
+        producer.start()
+        try:
+            while True:
+                with ready:
+                    ready.wait_for(lambda: "pending" in mailbox or "done" in mailbox or "superseded" in mailbox or not attached(), timeout=1.0)
+                    superseded = mailbox.pop("superseded", [])
+                    item = mailbox.pop("pending", None)
+                    done = mailbox.get("done", False)
+                for index in superseded:
+                    yield StreamFrame(index, None, "superseded")
+                if not attached() and self._generation != generation:
+                    if item is not None:
+                        yield StreamFrame(item[0], None, "detached")
+                    return
+                if item is not None:
+                    index, raw, ctx_or_reason = item
+                    if raw is None:
+                        yield StreamFrame(index, None, ctx_or_reason)
+                    else:
+                        result, timings = develop(preview, raw, ctx_or_reason)
+                        if self._generation != generation:
+                            yield StreamFrame(index, None, "detached")
+                            return
+                        modelled = sum(raw.meta.modelled_ns.values())
+                        yield StreamFrame(index, result, None, modelled, sum(t.compute_s for t in timings))
+                elif done:
+                    return
+        finally:
+            stop.set()
+            with ready:
+                ready.notify_all()
+            producer.join()
