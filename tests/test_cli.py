@@ -128,3 +128,17 @@ def test_raw_to_an_unwritable_format_fails_before_capturing(capsys, tmp_path):
     assert code == 1 and "FrameDropped" in err  # the link really drops
     code, _, err = run(capsys, "capture", SMALL, *TINY, *dropping, "--raw", "--out", str(tmp_path / "raw.jpg"))
     assert code == 2 and "no writer for '.jpg'" in err
+
+
+def test_preview_prints_rate_and_latency_percentiles_and_saves_an_animation(capsys, tmp_path):
+    out = tmp_path / "preview.gif"
+    code, stdout, _ = run(capsys, "preview", SMALL, *TINY, "--frames", "6", "--out", str(out))
+    assert code == 0
+    assert "of 6 frames shown" in stdout and "fps" in stdout and "p50" in stdout and "p99" in stdout
+    shown = int(stdout.split(" of 6 frames")[0])
+    image = Image.open(out)
+    assert image.n_frames == shown and image.size == (40, 30)
+    code, _, err = run(capsys, "preview", SMALL, *TINY, "--frames", "2", "--out", str(out))
+    assert code == 1 and "exists; pass --force" in err
+    code, _, err = run(capsys, "preview", SMALL, *TINY, "--set", "rig.lens.f_number=0.2")
+    assert code == 2 and "small_module.toml" in err and "rig.lens.f_number" in err

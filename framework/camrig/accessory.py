@@ -298,6 +298,10 @@ class Writer(Accessory[SpecT]):
         """Write ``frame`` to ``path``. The host hands over a temporary path and moves it into place
         atomically, so a writer never needs to care about partial files."""
 
+    def write_animation(self, frames: list[Frame], path: Path, frame_rate_hz: float) -> None:
+        """Write ``frames`` as one animated file; writers that cannot animate keep this default."""
+        raise NotImplementedError(f"{type(self).__name__} cannot write animations")
+
 
 KIND_BASES: dict[Kind, tuple[type[Accessory[Any]], type[Spec]]] = {
     Kind.SCENE: (Scene, SceneSpec),

@@ -10,13 +10,16 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from .api import host_for, read_rig
 from .config import RigFile
 from .errors import CamrigError, ConfigError, OutputError, PluginError
+from .frame import Frame
 from .host import Host, PluginStatus
+from .phone import Phone, StreamFrame
 from .rig import assemble
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -58,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="output file; the suffix picks the writer")
     s.add_argument("--seed", type=int, help="override capture.seed")
     s.add_argument("--raw", action="store_true", help="write the raw frame as the host receives it")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    s = sub.add_parser("preview", help="stream preview frames; print frame rate and latency percentiles")
+    rig_args(s)
+    s.add_argument("--frames", type=int, default=30, help="frames to stream (default 30)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the first frame (frame i uses seed + i)")
+    s.add_argument("--out", type=Path, help="save the shown frames as an animation (e.g. preview.gif)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     return p
 
@@ -136,7 +145,54 @@ def _cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture}
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    file, host = _rig_file(args)
+    if args.out is not None and args.out.exists() and not args.force:
+        raise OutputError(f"{args.out}: exists; pass --force to overwrite")
+    phone = Phone(host)
+    rig = phone.attach(file)
+    if args.out is not None:
+        rig.writer(args.out)  # fail before streaming if the file cannot be written
+    live = sys.stderr.isatty()
+    delivered: list[StreamFrame] = []
+    dropped: dict[str, int] = {}
+    kept: list[Frame] = []
+    start = time.perf_counter()
+    for item in phone.stream(args.frames, seed=args.seed):
+        if item.frame is None:
+            reason = (item.dropped or "?").split(":")[0]
+            dropped[reason] = dropped.get(reason, 0) + 1
+        else:
+            delivered.append(item)
+            if args.out is not None:
+                kept.append(item.frame)
+        done = len(delivered) + sum(dropped.values())
+        if live:
+            print(f"\rframe {done}/{args.frames}: {len(delivered)} shown, {sum(dropped.values())} dropped", end="", file=sys.stderr)
+    elapsed = time.perf_counter() - start
+    if live:
+        print(file=sys.stderr)
+    phone.detach()
+    if not delivered:
+        print(f"no frame delivered; dropped: {dropped}", file=sys.stderr)
+        return EXIT_FAILED
+    latencies = [f.latency_s * 1e3 for f in delivered]
+    print(f"{len(delivered)} of {args.frames} frames shown in {elapsed:.2f} s: {len(delivered) / elapsed:.1f} fps")
+    print(f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms")
+    if dropped:
+        print("dropped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items())))
+    if args.out is not None:
+        rig.write_animation(kept, args.out, len(delivered) / elapsed, force=args.force)
+        print(f"wrote {args.out} ({len(kept)} frames)")
+    return EXIT_OK
+
+
+COMMANDS = {"plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

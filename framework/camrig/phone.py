@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import host_for, read_rig
+from .config import RigFile
 from .errors import CamrigError
 from .frame import Frame
 from .host import Host
@@ -59,10 +60,11 @@ class Phone:
         """The attached module's rig, or None."""
         return self._rig
 
-    def attach(self, source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()) -> Rig:
-        """Attach a module described by a rig file or mapping; the fit checks run first, and a rig that does
-        not fit raises :class:`camrig.RigDoesNotFit` and leaves the phone as it was."""
-        file = read_rig(source, overrides)
+    def attach(self, source: str | Path | Mapping[str, Any] | RigFile, overrides: Sequence[str] = ()) -> Rig:
+        """Attach a module described by a rig file, a mapping or a validated :class:`camrig.RigFile`; the fit
+        checks run first, and a rig that does not fit raises :class:`camrig.RigDoesNotFit` and leaves the
+        phone as it was."""
+        file = source if isinstance(source, RigFile) else read_rig(source, overrides)
         rig = assemble(self._host or host_for(file), file)
         with self._lock:
             previous, self._rig = self._rig, rig

@@ -123,6 +123,24 @@ class Rig:
         rig.report = self.report
         return rig
 
+    def write_animation(self, frames: list[Frame], path: str | Path, frame_rate_hz: float, *, force: bool = False) -> Path:
+        """Write ``frames`` as one animated file (e.g. '.gif') atomically."""
+        if not frames:
+            raise OutputError(f"{path}: no frames to write")
+        part = self.writer(path, frames[0].caps())
+
+        def write(tmp: Path) -> None:
+            try:
+                part.accessory.write_animation(frames, tmp, frame_rate_hz)
+            except NotImplementedError as exc:
+                raise OutputError(f"{path}: writer '{part.name}' {exc}") from None
+            except (CamrigError, OSError):
+                raise
+            except Exception as exc:
+                raise StageError(f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer") from exc
+
+        return write_atomically(path, write, force=force)
+
     def close(self) -> None:
         """Detach every part (listeners hear ``camrig_accessory_detached``)."""
         if self._closed:

@@ -19,6 +19,12 @@ class PngSpec(camrig.WriterSpec):
     compress_level: int = Field(default=1, ge=0, le=9, description="zlib compression level (0 fastest, 9 smallest).")
 
 
+class GifSpec(camrig.WriterSpec):
+    """Animated GIF of display frames (a preview stream), 8-bit palette per frame."""
+
+    max_width_px: int = Field(default=640, ge=16, description="Frames wider than this are scaled down, pixels.")
+
+
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
@@ -28,5 +34,9 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         camrig.AccessoryType(
             "writers.png", camrig.Kind.WRITER, PngSpec, "camrig_writers.files:PngWriter",
             "8-bit RGB (display frames) or 16-bit gray (raw mosaics)", (".png",),
+        ),
+        camrig.AccessoryType(
+            "writers.gif", camrig.Kind.WRITER, GifSpec, "camrig_writers.files:GifWriter",
+            "animated GIF of a preview stream", (".gif",),
         ),
     ]  # fmt: skip

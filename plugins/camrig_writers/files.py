@@ -8,7 +8,7 @@ import numpy as np
 
 import camrig
 
-from . import NpySpec, PngSpec
+from . import GifSpec, NpySpec, PngSpec
 
 
 class NpyWriter(camrig.Writer[NpySpec]):
@@ -38,3 +38,26 @@ class PngWriter(camrig.Writer[PngSpec]):
             pixels = np.ascontiguousarray(data)  # uint8 -> 8-bit gray, uint16 -> 16-bit gray ('I;16')
         image = Image.fromarray(pixels)
         image.save(path, format="PNG", compress_level=self.spec.compress_level)
+
+
+class GifWriter(camrig.Writer[GifSpec]):
+    def accepts(self, caps: camrig.Caps) -> str | None:
+        if caps.format is camrig.Format.RGB_DISPLAY and len(caps.shape) == 3 and caps.shape[2] == 3:
+            return None
+        return "GIF takes display RGB frames (rows x cols x 3)"
+
+    def _image(self, frame: camrig.Frame):  # type: ignore[no-untyped-def]
+        from PIL import Image
+
+        image = Image.fromarray(np.rint(np.clip(frame.data, 0.0, 1.0) * 255).astype(np.uint8))
+        if image.width > self.spec.max_width_px:
+            image = image.resize((self.spec.max_width_px, round(image.height * self.spec.max_width_px / image.width)))
+        return image
+
+    def write(self, frame: camrig.Frame, path: Path) -> None:
+        self._image(frame).save(path, format="GIF")
+
+    def write_animation(self, frames: list[camrig.Frame], path: Path, frame_rate_hz: float) -> None:
+        images = [self._image(f) for f in frames]
+        duration_ms = max(20, round(1000 / frame_rate_hz))
+        images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
