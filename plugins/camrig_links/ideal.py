@@ -17,10 +17,13 @@ class IdealLink(camrig.Link[IdealLinkSpec]):
             raise camrig.CapsError("a link carries raw frames")
         return upstream
 
+    def expected_transfer_ns(self, payload_bytes: int) -> float:
+        """Modelled time to deliver ``payload_bytes``: latency + bits / bandwidth."""
+        return self.spec.latency_ns + 8 * payload_bytes / self.spec.bandwidth_gbit_s
+
     def transfer_ns(self, frame: camrig.Frame) -> float:
         bits = frame.meta.bit_depth or frame.data.dtype.itemsize * 8
-        payload_bits = 8 * math.ceil(frame.data.size * bits / 8)
-        return self.spec.latency_ns + payload_bits / self.spec.bandwidth_gbit_s
+        return self.expected_transfer_ns(math.ceil(frame.data.size * bits / 8))
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None

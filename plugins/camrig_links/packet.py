@@ -107,6 +107,17 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
             retransmissions += int(pending.size)
         raise AssertionError("unreachable")
 
+    def expected_transfer_ns(self, payload_bytes: int) -> float:
+        """Expected modelled time to deliver ``payload_bytes``: packets with their CRC, plus the
+        retransmissions the bit error rate predicts (p / (1 - p) per packet), each costing its packet time,
+        the turnaround and a round trip."""
+        s = self.spec
+        packets = -(-payload_bytes // s.packet_bytes)
+        p = 1 - (1 - s.bit_error_rate) ** (8 * (s.packet_bytes + CRC_BYTES))
+        retries = packets * p / (1 - p)
+        bits = 8 * (payload_bytes + CRC_BYTES * packets) + retries * 8 * (s.packet_bytes + CRC_BYTES)
+        return s.latency_ns + bits / s.bandwidth_gbit_s + retries * (s.turnaround_ns + 2 * s.latency_ns)
+
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         s = self.spec
