@@ -141,3 +141,41 @@ class HotPlug(RuleBasedStateMachine):
 
 TestHotPlug = HotPlug.TestCase
 TestHotPlug.settings = settings(max_examples=15, stateful_step_count=8, deadline=None)
+
+
+class DetachWhenTheSensorIsDone:
+    """A listener plugin that pulls the module off the phone right after the sensor read a frame."""
+
+    camrig_api = ">=1"
+
+    def __init__(self) -> None:
+        self.phone: camrig.Phone | None = None
+
+    @camrig.hookimpl
+    def camrig_frame_done(self, role):
+        if role == "sensor" and self.phone is not None and self.phone.rig is not None:
+            self.phone.detach()
+
+
+def test_detach_during_a_capture_drops_the_frame_clearly():
+    plugin = DetachWhenTheSensorIsDone()
+    phone = phone_with(camrig.Host(env={}, plugins={"detacher": plugin}))
+    phone.attach(rig())
+    plugin.phone = phone
+    with pytest.raises(camrig.CamrigError, match="detached during the capture: frame dropped"):
+        phone.capture()
+    assert phone.rig is None
+
+
+def test_a_raising_listener_never_stops_the_stream(caplog):
+    from fakeplugins import listeners
+
+    class OnlyTheRaisingListener:
+        camrig_api = ">=1"
+        camrig_frame_done = staticmethod(listeners.camrig_frame_done)
+
+    phone = phone_with(camrig.Host(env={}, plugins={"listeners": OnlyTheRaisingListener()}))
+    phone.attach(rig())
+    out = list(phone.stream(5))
+    assert len(out) == 5 and all(f.frame is not None or f.dropped == "superseded" for f in out)
+    assert "camrig_frame_done of plugin 'listeners' raised" in caplog.text

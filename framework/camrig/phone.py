@@ -5,7 +5,8 @@ and makes it the current module; :meth:`Phone.detach` takes it away. :meth:`Phon
 half of the chain (scene -> lens -> sensor in preview mode -> link) on a producer thread and the host stages
 in the caller's thread. Between them sits a one-frame mailbox: when the host is slower than the module, the
 newest frame wins and the one it replaces is reported as dropped ("superseded"), so nothing queues without
-bound. Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is
+bound. The scene is taken as static during a stream: it is imaged through the lens once, and every frame
+draws its own sensor noise, link errors and host processing. Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is
 raised into the application, and the producer thread is joined before the generator returns.
 """
 
@@ -23,7 +24,7 @@ from .errors import CamrigError
 from .frame import Frame
 from .host import Host
 from .rig import Rig, assemble
-from .router import CaptureResult, acquire, context, develop
+from .router import CaptureResult, acquire, context, develop, image
 
 __all__ = ["Phone", "StreamFrame"]
 
@@ -88,9 +89,15 @@ class Phone:
             return self._rig, self._generation
 
     def capture(self, *, seed: int | None = None) -> CaptureResult:
-        """A full-resolution capture through the attached module."""
-        rig, _ = self._current()
-        return rig.capture(seed=seed)
+        """A full-resolution capture through the attached module. A module detached while the frame is on its
+        way ends the capture with a :class:`camrig.CamrigError` (the frame is dropped, never half-delivered)."""
+        rig, generation = self._current()
+        ctx = context(rig, seed=seed)
+        raw, acquired = acquire(rig, ctx)
+        if self._generation != generation:
+            raise CamrigError("the module was detached during the capture: frame dropped")
+        result, developed = develop(rig, raw, ctx)
+        return CaptureResult(raw=raw, result=result, timings=tuple(acquired + developed))
 
     def stream(self, frames: int, *, seed: int = 0) -> Iterator[StreamFrame]:
         """Stream ``frames`` preview frames (each with its own seed, ``seed + index``), newest-wins."""
@@ -104,12 +111,15 @@ class Phone:
             return self._generation == generation and not stop.is_set()
 
         def produce() -> None:
+            optics: Frame | None = None  # the scene is static during a stream: image it once
             for index in range(frames):
                 if not attached():
                     break
                 ctx = context(preview, seed=seed + index)
                 try:
-                    raw, _ = acquire(preview, ctx)
+                    if optics is None:
+                        optics, _ = image(preview, ctx)
+                    raw, _ = acquire(preview, ctx, optics)
                     item: tuple[int, Any, Any] = (index, raw, ctx)
                 except CamrigError as exc:  # e.g. a link that dropped the frame
                     item = (index, None, f"{type(exc.__cause__ or exc).__name__}: {exc}")

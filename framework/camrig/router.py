@@ -15,7 +15,7 @@ from .frame import Caps, Frame, StageRecord, count_nonfinite
 from .host import Part
 from .rig import Rig
 
-__all__ = ["StepTiming", "CaptureResult", "capture", "context", "acquire", "develop"]
+__all__ = ["StepTiming", "CaptureResult", "capture", "context", "image", "acquire", "develop"]
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,24 @@ def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) 
     return frame, timings
 
 
-def acquire(rig: Rig, ctx: CaptureContext) -> tuple[Frame, list[StepTiming]]:
-    """The module's half: scene -> lens -> sensor -> link, ending with the raw frame as the host receives it."""
-    module = [p for p in rig.chain if p.accessory.kind is not Kind.STAGE]
-    raw, timings = _run(rig, module, None, ctx)
+def image(rig: Rig, ctx: CaptureContext) -> tuple[Frame, list[StepTiming]]:
+    """The optical half: scene -> lens, ending with the focal-plane irradiance."""
+    optics = [p for p in rig.chain if p.accessory.kind in (Kind.SCENE, Kind.LENS)]
+    irradiance, timings = _run(rig, optics, None, ctx)
+    assert irradiance is not None
+    return irradiance, timings
+
+
+def acquire(rig: Rig, ctx: CaptureContext, irradiance: Frame | None = None) -> tuple[Frame, list[StepTiming]]:
+    """The module's half: scene -> lens -> sensor -> link, ending with the raw frame as the host receives it.
+    With ``irradiance`` (from :func:`image`), the optics are not run again."""
+    timings: list[StepTiming] = []
+    if irradiance is None:
+        irradiance, timings = image(rig, ctx)
+    readout = [p for p in rig.chain if p.accessory.kind in (Kind.SENSOR, Kind.LINK)]
+    raw, more = _run(rig, readout, irradiance, ctx)
     assert raw is not None
-    return raw, timings
+    return raw, timings + more
 
 
 def develop(rig: Rig, raw: Frame, ctx: CaptureContext) -> tuple[Frame, list[StepTiming]]:
