@@ -83,7 +83,7 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
         size = s.packet_bytes
         count = -(-len(payload) // size)
         wire_bits = 8 * (size + CRC_BYTES)
-        arrived = bytearray(payload)
+        arrived: bytearray | None = None  # copied only if an undetected error changes what arrives
         retransmissions = 0
         pending = np.arange(count)  # packets still to deliver intact
         for attempt in range(s.max_retries + 1):
@@ -97,11 +97,12 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
                 data, crc = bytes(packet[:-CRC_BYTES]), int.from_bytes(packet[-CRC_BYTES:], "little")
                 if zlib.crc32(data) != crc:
                     corrupted.append(index)  # detected: ask again
-                else:
-                    arrived[start : start + len(data)] = data  # undetected (probability ~2^-32): delivered as is
+                else:  # undetected (probability ~2^-32): delivered as it arrived
+                    arrived = arrived if arrived is not None else bytearray(payload)
+                    arrived[start : start + len(data)] = data
             pending = np.array(corrupted, dtype=int)
             if not pending.size:
-                return bytes(arrived), retransmissions
+                return (payload if arrived is None else bytes(arrived)), retransmissions
             if attempt == s.max_retries:
                 raise FrameDropped(f"packet {int(pending[0])} still corrupt after {s.max_retries} retries (BER {s.bit_error_rate:g})")
             retransmissions += int(pending.size)
@@ -123,7 +124,9 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
         s = self.spec
         payload = self.wire_bytes(frame)
         received, retransmissions = self.transmit(payload, ctx.rng(role))
-        delivered = self.from_wire(received, frame)
+        # the very bytes that were sent arrived: they unpack to the frame sent (the packing round-trips), so
+        # hand that over instead of a copy; anything else is unpacked from what arrived
+        delivered = frame.data if received is payload else self.from_wire(received, frame)
         packets = -(-len(payload) // s.packet_bytes)
         wire_bits = 8 * (len(payload) + CRC_BYTES * packets + retransmissions * (s.packet_bytes + CRC_BYTES))
         link_ns = s.latency_ns + wire_bits / s.bandwidth_gbit_s + retransmissions * (s.turnaround_ns + 2 * s.latency_ns)
