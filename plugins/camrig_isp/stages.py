@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
-
 import camrig
 
 from . import BlackLevelSpec, DemosaicSpec, GammaSpec, WhiteBalanceSpec
@@ -31,23 +29,71 @@ class BlackLevel(camrig.Stage[BlackLevelSpec]):
         return frame.derive(out, units="1", black_level=0.0, white_level=1.0)
 
 
+def _neighbour_pair(site: int, out: int) -> tuple[int, int]:
+    """Offsets (in quarter-plane samples) of the two same-colour neighbours of output phase ``out`` along one
+    axis, for a colour whose sites have phase ``site`` on that axis."""
+    return (0, 1) if out > site else (-1, 0)
+
+
 def bilinear_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
     """Bilinear interpolation of a Bayer mosaic: each missing sample is the mean of its nearest same-colour
-    neighbours (kernels [[1,2,1],[2,4,2],[1,2,1]]/4 for R and B, [[0,1,0],[1,4,1],[0,1,0]]/4 for G;
-    e.g. R. Ramanath et al., "Demosaicking methods for Bayer color arrays", J. Electron. Imaging 11(3), 2002).
-    Borders use mirrored samples. Returns (rows, cols, 3) float32 in R, G, B order."""
+    neighbours, i.e. the convolution of each colour's sparse plane with [[1,2,1],[2,4,2],[1,2,1]]/4 (R, B) or
+    [[0,1,0],[1,4,1],[0,1,0]]/4 (G), borders mirrored (e.g. R. Ramanath et al., "Demosaicking methods for
+    Bayer color arrays", J. Electron. Imaging 11(3), 2002). Computed per CFA phase on quarter-size planes (the
+    mirrored border is then edge padding of each plane, for even sizes): only the averages that exist are
+    summed. Returns (rows, cols, 3) float32 in R, G, B order."""
     if cfa not in BAYER:
         raise ValueError(f"cannot demosaic CFA {cfa!r}; supported: {', '.join(BAYER)}")
-    k_rb = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 4
-    k_g = np.array([[0, 1, 0], [1, 4, 1], [0, 1, 0]], dtype=np.float32) / 4
-    rgb = np.empty((*mosaic.shape, 3), dtype=np.float32)
-    for channel, colour in enumerate("RGB"):
-        plane = np.zeros(mosaic.shape, dtype=np.float32)
-        for i, c in enumerate(cfa):
-            if c == colour:
-                plane[i // 2 :: 2, i % 2 :: 2] = mosaic[i // 2 :: 2, i % 2 :: 2]
-        ndimage.convolve(plane, k_g if colour == "G" else k_rb, output=rgb[:, :, channel], mode="mirror")
-    return rgb
+    if mosaic.shape[0] % 2 or mosaic.shape[1] % 2:
+        raise ValueError(f"cannot demosaic a {mosaic.shape[0]}x{mosaic.shape[1]} mosaic: sizes must be even")
+    h, w = mosaic.shape
+    sites = {c: [(i // 2, i % 2) for i, ch in enumerate(cfa) if ch == c] for c in "RGB"}
+    out = np.empty((h, w, 3), dtype=np.float32)
+    planes = {}
+    for c in "RGB":
+        for (sy, sx) in sites[c]:
+            planes[(sy, sx)] = np.pad(mosaic[sy::2, sx::2].astype(np.float32, copy=False), 1, mode="edge")
+    h2, w2 = h // 2, w // 2
+
+    def at(site, oy, ox):
+        p = planes[site]
+        return p[1 + oy : 1 + oy + h2, 1 + ox : 1 + ox + w2]
+
+    for ch, c in enumerate("RGB"):
+        for py in (0, 1):
+            for px in (0, 1):
+                target = out[py::2, px::2, ch]
+                if c != "G":
+                    ((sy, sx),) = sites[c]
+                    if (py, px) == (sy, sx):
+                        target[...] = at((sy, sx), 0, 0)
+                    elif py == sy:
+                        a, b = _neighbour_pair(sx, px)
+                        np.add(at((sy, sx), 0, a), at((sy, sx), 0, b), out=target)
+                        target *= 0.5
+                    elif px == sx:
+                        a, b = _neighbour_pair(sy, py)
+                        np.add(at((sy, sx), a, 0), at((sy, sx), b, 0), out=target)
+                        target *= 0.5
+                    else:
+                        (ya, yb), (xa, xb) = _neighbour_pair(sy, py), _neighbour_pair(sx, px)
+                        np.add(at((sy, sx), ya, xa), at((sy, sx), ya, xb), out=target)
+                        target += at((sy, sx), yb, xa)
+                        target += at((sy, sx), yb, xb)
+                        target *= 0.25
+                else:
+                    if (py, px) in sites["G"]:
+                        target[...] = at((py, px), 0, 0)
+                        continue
+                    row_site = next(s for s in sites["G"] if s[0] == py)
+                    col_site = next(s for s in sites["G"] if s[1] == px)
+                    a, b = _neighbour_pair(row_site[1], px)
+                    c1, c2 = _neighbour_pair(col_site[0], py)
+                    np.add(at(row_site, 0, a), at(row_site, 0, b), out=target)
+                    target += at(col_site, c1, 0)
+                    target += at(col_site, c2, 0)
+                    target *= 0.25
+    return out
 
 
 class Demosaic(camrig.Stage[DemosaicSpec]):
@@ -81,7 +127,10 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         gains = self.gains(frame.data)
-        return frame.derive(frame.data * gains, extra={**frame.meta.extra, "wb_gains_rgb": gains.tolist()})
+        out = np.empty_like(frame.data)
+        for c in range(3):  # channel by channel: a length-3 broadcast is numpy's slowest inner loop
+            np.multiply(frame.data[:, :, c], gains[c], out=out[:, :, c])
+        return frame.derive(out, extra={**frame.meta.extra, "wb_gains_rgb": gains.tolist()})
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:

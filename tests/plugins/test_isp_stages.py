@@ -54,3 +54,20 @@ def test_srgb_encoding_matches_iec_61966_2_1():
     np.testing.assert_allclose(srgb_encode(x), expected, atol=1e-6)
     grid = np.linspace(0, 1, 100_001, dtype=np.float32)
     assert np.abs(srgb_encode_lut(grid) - srgb_encode(grid)).max() < 2e-4
+
+
+@pytest.mark.parametrize("cfa", ["RGGB", "BGGR", "GRBG", "GBRG"])
+def test_bilinear_demosaic_equals_the_kernel_convolution_everywhere(cfa):
+    from scipy import ndimage
+
+    mosaic = np.random.default_rng(1).random((30, 44), dtype=np.float32)
+    k_rb = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], np.float32) / 4
+    k_g = np.array([[0, 1, 0], [1, 4, 1], [0, 1, 0]], np.float32) / 4
+    expected = np.empty((30, 44, 3), np.float32)
+    for channel, colour in enumerate("RGB"):
+        plane = np.zeros_like(mosaic)
+        for i, c in enumerate(cfa):
+            if c == colour:
+                plane[i // 2 :: 2, i % 2 :: 2] = mosaic[i // 2 :: 2, i % 2 :: 2]
+        expected[:, :, channel] = ndimage.convolve(plane, k_g if colour == "G" else k_rb, mode="mirror")
+    np.testing.assert_allclose(bilinear_demosaic(mosaic, cfa), expected, atol=1e-6)
