@@ -196,8 +196,24 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                 mean[r::th, dx::tw] = irradiance[r::th, dx::tw, :] @ weights[tile[dy, dx], 0]
         return mean
 
+    FIXED_PATTERN_CACHE_BYTES = 128 << 20
+    """Fixed patterns are a property of the sensor instance: kept for later frames up to this many bytes
+    (all of a 2 MP sensor, the first tiles of a 100 MP one)."""
+
     def _fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile``."""
+        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile`` (read-only)."""
+        cache = self.__dict__.setdefault("_fpn_cache", {})
+        key = (tile, rows, width)
+        if key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+        patterns = self._draw_fixed_patterns(tile, rows, width)
+        for array in patterns:
+            array.flags.writeable = False
+        if (len(cache) + 1) * 3 * rows * width * 4 <= self.FIXED_PATTERN_CACHE_BYTES:
+            cache[key] = patterns
+        return patterns
+
+    def _draw_fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, on = self.spec, self.spec.noise
         fpn = camrig.random_stream(s.instance_seed, FIXED_PATTERN_ROLE, tile)
         draws = np.take(_FPN_NORMAL, fpn.integers(0, 2**16, (2, rows, width), dtype=np.uint16))
@@ -268,8 +284,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         for r in range(0, rows, tile):
             prnu, dark, dsnu = self._fixed_patterns((row0 + r) // tile, min(tile, rows - r), width)
             mean[r : r + tile] *= prnu
-            dark *= np.float32(exposure_s)
-            mean[r : r + tile] += dark
+            mean[r : r + tile] += dark * np.float32(exposure_s)
             offsets[r : r + tile] = dsnu
         well = s.full_well_e
         read_row0 = row0
