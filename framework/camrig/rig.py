@@ -96,8 +96,10 @@ class Rig:
         return part
 
     def write(self, frame: Frame, path: str | Path, *, force: bool = False) -> Path:
-        """Write ``frame`` to ``path`` atomically with the writer registered for its suffix."""
+        """Write ``frame`` to ``path`` atomically with the writer registered for its suffix. The rig's make and
+        model travel with it (``extra['make']``, ``extra['model']``) for writers that record them."""
         part = self.writer(path, frame.caps())
+        frame = frame.derive(extra={"make": self.file.rig.make, "model": self.file.rig.model, **frame.meta.extra})
 
         def write(tmp: Path) -> None:
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 import camrig
@@ -17,6 +19,15 @@ class PngSpec(camrig.WriterSpec):
     """PNG: display RGB as 8-bit RGB, or an integer raw mosaic as 16-bit grayscale."""
 
     compress_level: int = Field(default=1, ge=0, le=9, description="zlib compression level (0 fastest, 9 smallest).")
+
+
+class DngSpec(camrig.WriterSpec):
+    """DNG 1.4 of a raw CFA mosaic (Adobe DNG Specification 1.4.0.0), readable by LibRaw-based converters."""
+
+    layout: Literal["strip", "tile"] = Field(default="strip", description="Image data in strips (rows) or 256 x 256 tiles.")
+    calibration_illuminant: int = Field(
+        default=21, ge=0, le=255, description="EXIF LightSource code the colour matrix is for (21: D65)."
+    )
 
 
 class GifSpec(camrig.WriterSpec):
@@ -38,5 +49,9 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         camrig.AccessoryType(
             "writers.gif", camrig.Kind.WRITER, GifSpec, "camrig_writers.files:GifWriter",
             "animated GIF of a preview stream", (".gif",),
+        ),
+        camrig.AccessoryType(
+            "writers.dng", camrig.Kind.WRITER, DngSpec, "camrig_writers.dng:DngWriter",
+            "DNG 1.4 raw (CFA mosaic, strips or tiles) for LibRaw-based converters", (".dng",),
         ),
     ]  # fmt: skip
