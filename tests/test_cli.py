@@ -70,7 +70,7 @@ def test_capture_writes_png_and_refuses_to_overwrite(capsys, tmp_path):
     assert code == 1 and "exists; pass --force" in err and out.read_bytes() == before
     code, _, _ = run(capsys, "capture", SMALL, *TINY, "--out", str(out), "--force", "--set", "rig.lens.f_number=8")
     assert code == 0 and out.read_bytes() != before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.png", "shot.png.json"]
 
 
 def test_capture_raw_is_the_mosaic_the_host_received(capsys, tmp_path):

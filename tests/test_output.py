@@ -76,10 +76,32 @@ def test_rig_write_picks_the_writer_by_suffix_and_checks_it_first(host, rig_dict
     linear = shot.result.derive(format=camrig.Format.RGB_LINEAR)
     with pytest.raises(camrig.OutputError, match="writer 'writers.png' cannot write rgb_linear"):
         rig.write(linear, tmp_path / "x.png")
-    assert listing(tmp_path) == ["raw.npy"]
+    assert listing(tmp_path) == ["raw.npy", "raw.npy.json"]
 
 
 def test_written_file_has_the_mode_a_plain_open_gives(tmp_path):
     out = camrig.write_atomically(tmp_path / "a.bin", lambda p: p.write_bytes(b"x"))
     (tmp_path / "plain.bin").write_bytes(b"x")
     assert out.stat().st_mode & 0o777 == (tmp_path / "plain.bin").stat().st_mode & 0o777
+
+
+def test_every_output_has_its_provenance_beside_it(host, rig_dict, tmp_path):
+    import json
+
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict, ["rig.lens.f_number=4"]))
+    shot = rig.capture(seed=7)
+    rig.write(shot.result, tmp_path / "shot.png")
+    record = json.loads((tmp_path / "shot.png.json").read_text())
+    assert record["rig"]["rig"]["lens"]["f_number"] == 4  # the rig as used, overrides applied
+    assert record["capture"]["seed"] == 3 and record["writer"]["type"] == "writers.png"
+    roles = [h["role"] for h in record["frame"]["meta"]["history"]]
+    assert roles == ["scene", "lens", "sensor", "link", "stages[0]", "stages[1]", "stages[2]"]
+    assert record["frame"]["meta"]["modelled_ns"]["readout"] == 48 * 3000
+
+
+def test_no_output_survives_without_its_provenance(host, rig_dict, tmp_path):
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict))
+    (tmp_path / "x.npy.json").mkdir()  # the sidecar cannot be written
+    with pytest.raises(camrig.OutputError, match=r"x\.npy\.json"):
+        rig.write(rig.capture().raw, tmp_path / "x.npy")
+    assert listing(tmp_path) == ["x.npy.json"]  # the main file is gone again, the folder untouched

@@ -130,8 +130,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_capture(args: argparse.Namespace) -> int:
     file, host = _rig_file(args)
     out: Path = args.out
-    if out.exists() and not args.force:
-        raise OutputError(f"{out}: exists; pass --force to overwrite")
+    for existing in (out, out.with_name(out.name + ".json")):
+        if existing.exists() and not args.force:
+            raise OutputError(f"{existing}: exists; pass --force to overwrite")
     with assemble(host, file) as rig:
         for p in rig.report.problems:
             print(f"camrig: {p.render()}", file=sys.stderr)

@@ -7,6 +7,7 @@ GStreamer caps), then runs every fit rule: the host's own and those plugins cont
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,8 +97,9 @@ class Rig:
         return part
 
     def write(self, frame: Frame, path: str | Path, *, force: bool = False) -> Path:
-        """Write ``frame`` to ``path`` atomically with the writer registered for its suffix. The rig's make and
-        model travel with it (``extra['make']``, ``extra['model']``) for writers that record them."""
+        """Write ``frame`` to ``path`` atomically with the writer registered for its suffix, and its provenance
+        beside it (``path`` + '.json', see :meth:`provenance`). The rig's make and model travel with the frame
+        (``extra['make']``, ``extra['model']``) for writers that record them."""
         part = self.writer(path, frame.caps())
         frame = frame.derive(extra={"make": self.file.rig.make, "model": self.file.rig.model, **frame.meta.extra})
 
@@ -111,7 +113,36 @@ class Rig:
                     f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer"
                 ) from exc
 
-        return write_atomically(path, write, force=force)
+        written = write_atomically(path, write, force=force)
+        try:
+            self._write_sidecar(written, frame, part, force=force)
+        except BaseException:
+            written.unlink(missing_ok=True)  # no output without its provenance
+            raise
+        return written
+
+    def provenance(self, frame: Frame, writer: Part) -> dict[str, Any]:
+        """What produced ``frame``: camrig's version, the rig file (after overrides), the capture settings, the
+        frame's metadata (history, modelled times, levels) and the writer."""
+        from . import __version__
+
+        return {
+            "camrig": __version__,
+            "rig_source": self.file.source.name,
+            "rig": json.loads(json.dumps(self.file.data, default=str)),
+            "capture": self.file.capture.model_dump(mode="json"),
+            "frame": {"caps": frame.caps().model_dump(mode="json"), "meta": frame.meta.model_dump(mode="json")},
+            "writer": {"type": writer.name, "plugin": writer.plugin, "spec": writer.accessory.spec.model_dump(mode="json")},
+        }
+
+    def _write_sidecar(self, path: Path, frame: Frame, writer: Part, *, force: bool) -> Path:
+        sidecar = path.with_name(path.name + ".json")
+        text = json.dumps(self.provenance(frame, writer), indent=2, default=str)
+
+        def write(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+        return write_atomically(sidecar, write, force=force)
 
     def preview(self) -> Rig:
         """The same rig with the sensor in its preview mode (formats negotiated again; fit rules were checked
