@@ -71,7 +71,7 @@ def test_rig_write_picks_the_writer_by_suffix_and_checks_it_first(host, rig_dict
     shot = rig.capture()
     rig.write(shot.raw, tmp_path / "raw.npy")
     assert np.array_equal(np.load(tmp_path / "raw.npy"), shot.raw.data)
-    with pytest.raises(camrig.ConfigError, match=r"no writer for '.jpg' files; writers handle .dng, .gif, .npy, .png"):
+    with pytest.raises(camrig.ConfigError, match=r"no writer for '.jpg' files; writers handle .dng, .gif, .npy, .png, .tif, .tiff"):
         rig.writer(tmp_path / "x.jpg")
     linear = shot.result.derive(format=camrig.Format.RGB_LINEAR)
     with pytest.raises(camrig.OutputError, match="writer 'writers.png' cannot write rgb_linear"):
@@ -105,3 +105,19 @@ def test_no_output_survives_without_its_provenance(host, rig_dict, tmp_path):
     with pytest.raises(camrig.OutputError, match=r"x\.npy\.json"):
         rig.write(rig.capture().raw, tmp_path / "x.npy")
     assert listing(tmp_path) == ["x.npy.json"]  # the main file is gone again, the folder untouched
+
+
+@pytest.mark.parametrize("suffix", [".tif", ".tiff"])
+def test_sixteen_bit_tiff_of_linear_rgb_and_of_a_mosaic(host, rig_dict, tmp_path, suffix):
+    import tifffile
+
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict))
+    linear = np.linspace(-0.1, 1.2, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3)
+    frame = camrig.Frame(linear, camrig.FrameMeta(format="rgb_linear", units="1"))
+    rig.write(frame, tmp_path / f"lin{suffix}")
+    back = tifffile.imread(tmp_path / f"lin{suffix}")
+    assert back.dtype == np.uint16 and back.shape == (48, 64, 3)
+    assert np.array_equal(back, np.rint(np.clip(linear, 0, 1) * 65535).astype(np.uint16))
+    raw = rig.capture().raw
+    rig.write(raw, tmp_path / f"raw{suffix}")
+    assert np.array_equal(tifffile.imread(tmp_path / f"raw{suffix}"), raw.data)

@@ -157,7 +157,7 @@ class Rig:
         return rig
 
     def write_animation(self, frames: list[Frame], path: str | Path, frame_rate_hz: float, *, force: bool = False) -> Path:
-        """Write ``frames`` as one animated file (e.g. '.gif') atomically."""
+        """Write ``frames`` as one animated file (e.g. '.gif') atomically, with the provenance of the last."""
         if not frames:
             raise OutputError(f"{path}: no frames to write")
         part = self.writer(path, frames[0].caps())
@@ -172,7 +172,13 @@ class Rig:
             except Exception as exc:
                 raise StageError(f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer") from exc
 
-        return write_atomically(path, write, force=force)
+        written = write_atomically(path, write, force=force)
+        try:
+            self._write_sidecar(written, frames[-1], part, force=force)
+        except BaseException:
+            written.unlink(missing_ok=True)  # no output without its provenance
+            raise
+        return written
 
     def close(self) -> None:
         """Detach every part (listeners hear ``camrig_accessory_detached``)."""

@@ -30,6 +30,12 @@ class DngSpec(camrig.WriterSpec):
     )
 
 
+class TiffSpec(camrig.WriterSpec):
+    """16-bit TIFF: RGB (linear or display, [0, 1] scaled to 0..65535 and clipped) or an integer raw mosaic."""
+
+    compression: Literal["none", "zlib"] = Field(default="none", description="Lossless compression of the image data.")
+
+
 class GifSpec(camrig.WriterSpec):
     """Animated GIF of display frames (a preview stream), 8-bit palette per frame."""
 
@@ -49,6 +55,10 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         camrig.AccessoryType(
             "writers.gif", camrig.Kind.WRITER, GifSpec, "camrig_writers.files:GifWriter",
             "animated GIF of a preview stream", (".gif",),
+        ),
+        camrig.AccessoryType(
+            "writers.tiff", camrig.Kind.WRITER, TiffSpec, "camrig_writers.files:TiffWriter",
+            "16-bit TIFF: linear or display RGB, or a raw mosaic", (".tif", ".tiff"),
         ),
         camrig.AccessoryType(
             "writers.dng", camrig.Kind.WRITER, DngSpec, "camrig_writers.dng:DngWriter",

@@ -8,7 +8,7 @@ import numpy as np
 
 import camrig
 
-from . import GifSpec, NpySpec, PngSpec
+from . import GifSpec, NpySpec, PngSpec, TiffSpec
 
 
 class NpyWriter(camrig.Writer[NpySpec]):
@@ -61,3 +61,20 @@ class GifWriter(camrig.Writer[GifSpec]):
         images = [self._image(f) for f in frames]
         duration_ms = max(20, round(1000 / frame_rate_hz))
         images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+
+
+class TiffWriter(camrig.Writer[TiffSpec]):
+    def accepts(self, caps: camrig.Caps) -> str | None:
+        rgb = caps.format in (camrig.Format.RGB_LINEAR, camrig.Format.RGB_DISPLAY) and len(caps.shape) == 3 and caps.shape[2] == 3
+        mosaic = caps.format is camrig.Format.RAW and len(caps.shape) == 2 and caps.dtype in ("uint8", "uint16")
+        return None if rgb or mosaic else "16-bit TIFF takes RGB (rows x cols x 3) or an 8/16-bit raw mosaic"
+
+    def write(self, frame: camrig.Frame, path: Path) -> None:
+        import tifffile
+
+        data = frame.data
+        if data.dtype.kind == "f":  # [0, 1] -> 0..65535; linear data above 1 is clipped
+            data = np.rint(np.clip(data, 0.0, 1.0) * 65535).astype(np.uint16)
+        photometric = "rgb" if data.ndim == 3 else "minisblack"
+        compression = "zlib" if self.spec.compression == "zlib" else None
+        tifffile.imwrite(path, np.ascontiguousarray(data), photometric=photometric, compression=compression, software="camrig", metadata=None)
