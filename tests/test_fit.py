@@ -92,7 +92,7 @@ def test_formats_are_negotiated_between_neighbours_before_frames_flow(host, rig_
     found = by_rule(check(host, rig_dict))
     p = found["formats"]
     assert p.parts == ("stages[0] (isp.black_level)", "stages[1] (isp.gamma)")
-    assert "stages[1] cannot take raw float32 48x64: gamma takes linear RGB" == p.message
+    assert "stages[1] cannot take raw float32 48x64: gamma takes linear RGB (rows x cols x 3)" == p.message
 
 
 def test_sensor_qe_bands_must_match_the_light(host, rig_dict):

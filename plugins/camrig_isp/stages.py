@@ -1,13 +1,39 @@
-"""Minimal host pipeline stages: black level, demosaic, white balance, display encoding."""
+"""The host pipeline stages: each negotiates what it takes and gives, then processes one frame.
+
+The image maths lives in :mod:`camrig_isp.demosaic`, :mod:`camrig_isp.colour`, :mod:`camrig_isp.tone` and
+:mod:`camrig_isp.spatial`; a stage checks its input, reads what it needs from the frame's metadata and says
+what it did in the frame it returns.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
 import camrig
 
-from . import BlackLevelSpec, DemosaicSpec, GammaSpec, WhiteBalanceSpec
+from . import (
+    BlackLevelSpec,
+    ColourCorrectionSpec,
+    DemosaicSpec,
+    DenoiseSpec,
+    GammaSpec,
+    LensShadingSpec,
+    ScaleSpec,
+    SharpenSpec,
+    WhiteBalanceSpec,
+)
+from .colour import apply_matrix, srgb_from_camera
+from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic
+from .spatial import area_downscale, denoise, sharpen
+from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
 
-BAYER = ("RGGB", "BGGR", "GRBG", "GBRG")
+__all__ = ["BAYER", "bilinear_demosaic", "srgb_encode", "srgb_encode_lut"]  # kept importable from here
+
+
+def _rgb_linear(upstream: camrig.Caps | None, what: str) -> camrig.Caps:
+    if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR or len(upstream.shape) != 3 or upstream.shape[2] != 3:
+        raise camrig.CapsError(f"{what} takes linear RGB (rows x cols x 3)")
+    return upstream
 
 
 class BlackLevel(camrig.Stage[BlackLevelSpec]):
@@ -29,71 +55,39 @@ class BlackLevel(camrig.Stage[BlackLevelSpec]):
         return frame.derive(out, units="1", black_level=0.0, white_level=1.0)
 
 
-def _neighbour_pair(site: int, out: int) -> tuple[int, int]:
-    """Offsets (in quarter-plane samples) of the two same-colour neighbours of output phase ``out`` along one
-    axis, for a colour whose sites have phase ``site`` on that axis."""
-    return (0, 1) if out > site else (-1, 0)
+class LensShading(camrig.Stage[LensShadingSpec]):
+    """Multiply each raw pixel by RI(r)^-strength, RI the lens's relative illumination at the pixel's radius
+    (interpolated in the radial table the lens puts in ``extra['relative_illumination']``)."""
 
+    BLOCK_ROWS = 256
 
-def bilinear_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
-    """Bilinear interpolation of a Bayer mosaic: each missing sample is the mean of its nearest same-colour
-    neighbours, i.e. the convolution of each colour's sparse plane with [[1,2,1],[2,4,2],[1,2,1]]/4 (R, B) or
-    [[0,1,0],[1,4,1],[0,1,0]]/4 (G), borders mirrored (e.g. R. Ramanath et al., "Demosaicking methods for
-    Bayer color arrays", J. Electron. Imaging 11(3), 2002). Computed per CFA phase on quarter-size planes (the
-    mirrored border is then edge padding of each plane, for even sizes): only the averages that exist are
-    summed. Returns (rows, cols, 3) float32 in R, G, B order."""
-    if cfa not in BAYER:
-        raise ValueError(f"cannot demosaic CFA {cfa!r}; supported: {', '.join(BAYER)}")
-    if mosaic.shape[0] % 2 or mosaic.shape[1] % 2:
-        raise ValueError(f"cannot demosaic a {mosaic.shape[0]}x{mosaic.shape[1]} mosaic: sizes must be even")
-    h, w = mosaic.shape
-    sites = {c: [(i // 2, i % 2) for i, ch in enumerate(cfa) if ch == c] for c in "RGB"}
-    out = np.empty((h, w, 3), dtype=np.float32)
-    planes = {}
-    for c in "RGB":
-        for (sy, sx) in sites[c]:
-            planes[(sy, sx)] = np.pad(mosaic[sy::2, sx::2].astype(np.float32, copy=False), 1, mode="edge")
-    h2, w2 = h // 2, w // 2
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format is not camrig.Format.RAW or upstream.dtype != "float32":
+            raise camrig.CapsError("lens shading takes a float32 raw frame (put isp.black_level first)")
+        return upstream
 
-    def at(site, oy, ox):
-        p = planes[site]
-        return p[1 + oy : 1 + oy + h2, 1 + ox : 1 + ox + w2]
-
-    for ch, c in enumerate("RGB"):
-        for py in (0, 1):
-            for px in (0, 1):
-                target = out[py::2, px::2, ch]
-                if c != "G":
-                    ((sy, sx),) = sites[c]
-                    if (py, px) == (sy, sx):
-                        target[...] = at((sy, sx), 0, 0)
-                    elif py == sy:
-                        a, b = _neighbour_pair(sx, px)
-                        np.add(at((sy, sx), 0, a), at((sy, sx), 0, b), out=target)
-                        target *= 0.5
-                    elif px == sx:
-                        a, b = _neighbour_pair(sy, py)
-                        np.add(at((sy, sx), a, 0), at((sy, sx), b, 0), out=target)
-                        target *= 0.5
-                    else:
-                        (ya, yb), (xa, xb) = _neighbour_pair(sy, py), _neighbour_pair(sx, px)
-                        np.add(at((sy, sx), ya, xa), at((sy, sx), ya, xb), out=target)
-                        target += at((sy, sx), yb, xa)
-                        target += at((sy, sx), yb, xb)
-                        target *= 0.25
-                else:
-                    if (py, px) in sites["G"]:
-                        target[...] = at((py, px), 0, 0)
-                        continue
-                    row_site = next(s for s in sites["G"] if s[0] == py)
-                    col_site = next(s for s in sites["G"] if s[1] == px)
-                    a, b = _neighbour_pair(row_site[1], px)
-                    c1, c2 = _neighbour_pair(col_site[0], py)
-                    np.add(at(row_site, 0, a), at(row_site, 0, b), out=target)
-                    target += at(col_site, c1, 0)
-                    target += at(col_site, c2, 0)
-                    target *= 0.25
-    return out
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        profile = frame.meta.extra.get("relative_illumination")
+        if not profile or frame.meta.pitch is None:
+            raise ValueError(
+                "lens shading needs the lens's relative illumination (extra['relative_illumination']) and the pixel "
+                "pitch in the frame; this rig's lens does not report its fall-off"
+            )
+        radius = np.asarray(profile["radius_mm"], dtype=np.float64)
+        factor = np.asarray(profile["factor"], dtype=np.float64)
+        if np.any(factor <= 0):
+            raise ValueError("the lens reports zero illumination inside the frame: nothing to correct there")
+        gain = (factor ** -self.spec.strength).astype(np.float32)
+        rows, cols = frame.data.shape
+        pitch_mm = frame.meta.pitch * 1e-3
+        x = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
+        out = np.empty_like(frame.data)
+        for r0 in range(0, rows, self.BLOCK_ROWS):
+            y = ((np.arange(r0, min(rows, r0 + self.BLOCK_ROWS)) - (rows - 1) / 2) * pitch_mm) ** 2
+            r = np.sqrt(y[:, None] + x[None, :]).astype(np.float32)
+            np.multiply(frame.data[r0 : r0 + len(y)], np.interp(r, radius, gain).astype(np.float32), out=out[r0 : r0 + len(y)])
+        return frame.derive(out)
 
 
 class Demosaic(camrig.Stage[DemosaicSpec]):
@@ -106,19 +100,27 @@ class Demosaic(camrig.Stage[DemosaicSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        rgb = bilinear_demosaic(frame.data, frame.meta.cfa or "mono")
+        rgb = DEMOSAIC[self.spec.method](frame.data, frame.meta.cfa or "mono")
         return frame.derive(rgb, format=camrig.Format.RGB_LINEAR, cfa=None)
 
 
 class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
-        if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR:
-            raise camrig.CapsError("white balance takes linear RGB")
-        return upstream
+        return _rgb_linear(upstream, "white balance")
 
-    def gains(self, rgb: np.ndarray) -> np.ndarray:
+    def gains(self, frame: camrig.Frame) -> np.ndarray:
+        """Gains for R, G, B (green 1): fixed, gray world (channel means equal) or as shot (1 / neutral)."""
         if self.spec.method == "fixed":
             return np.asarray(self.spec.gains_rgb, dtype=np.float32)
+        if self.spec.method == "as_shot":
+            neutral = frame.meta.extra.get("as_shot_neutral")
+            if neutral is None:
+                raise ValueError("white balance 'as_shot' needs the sensor's as-shot neutral (extra['as_shot_neutral'])")
+            n = np.asarray(neutral, dtype=np.float64)
+            if n.shape != (3,) or np.any(n <= 0):
+                raise ValueError(f"as-shot neutral must be three positive values, got {neutral}")
+            return (n[1] / n).astype(np.float32)
+        rgb = frame.data
         means = np.array([rgb[:, :, c].mean(dtype=np.float64) for c in range(3)])
         if np.any(means <= 0):
             return np.ones(3, dtype=np.float32)
@@ -126,44 +128,80 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        gains = self.gains(frame.data)
+        gains = self.gains(frame)
         out = np.empty_like(frame.data)
         for c in range(3):  # channel by channel: a length-3 broadcast is numpy's slowest inner loop
             np.multiply(frame.data[:, :, c], gains[c], out=out[:, :, c])
         return frame.derive(out, extra={**frame.meta.extra, "wb_gains_rgb": gains.tolist()})
 
 
-def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """sRGB opto-electronic transfer function, IEC 61966-2-1:1999 (input clipped to [0, 1]).
+class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
+    """Linear sRGB = M @ camera RGB, M fixed or from the sensor's colour matrix (:mod:`camrig_isp.colour`)."""
 
-    Exact formula; see :func:`srgb_encode_lut` for the fast path the stage uses."""
-    x = np.clip(linear, 0.0, 1.0)
-    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if self.spec.matrix is not None:
+            m = np.asarray(self.spec.matrix, dtype=np.float64)
+            if not np.all(np.isfinite(m)) or abs(np.linalg.det(m)) < 1e-9:
+                raise camrig.CapsError(f"colour matrix {self.spec.matrix} is singular: colours it merges cannot be told apart")
+        return _rgb_linear(upstream, "colour correction")
+
+    def matrix(self, frame: camrig.Frame) -> np.ndarray:
+        if self.spec.matrix is not None:
+            return np.asarray(self.spec.matrix, dtype=np.float64)
+        c = frame.meta.extra.get("camera_from_xyz")
+        if c is None:
+            raise ValueError("colour correction needs the sensor's colour matrix (extra['camera_from_xyz']) or a fixed matrix")
+        return srgb_from_camera(np.asarray(c))
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        m = self.matrix(frame)
+        return frame.derive(apply_matrix(frame.data, m), extra={**frame.meta.extra, "srgb_from_camera": m.tolist()})
 
 
-SRGB_LUT_BITS = 16
-_SRGB_LUT = srgb_encode(np.linspace(0.0, 1.0, 2**SRGB_LUT_BITS, dtype=np.float64))
+class Denoise(camrig.Stage[DenoiseSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        return _rgb_linear(upstream, "denoise")
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        return frame.derive(denoise(frame.data, self.spec.luma_sigma_px, self.spec.chroma_sigma_px))
 
 
-def srgb_encode_lut(linear: np.ndarray, gain: float = 1.0) -> np.ndarray:
-    """:func:`srgb_encode` of ``gain * linear`` through a 65536-entry table (input quantised to 16 bits;
-    largest error 2e-4 of full scale, in the darkest steps where the curve is steepest): one pass instead of a
-    power per sample."""
-    scale = np.float32(gain * (2**SRGB_LUT_BITS - 1))
-    index = np.empty(linear.shape, dtype=np.float32)
-    np.multiply(linear, scale, out=index)
-    np.clip(index, 0, 2**SRGB_LUT_BITS - 1, out=index)
-    np.rint(index, out=index)
-    return np.take(_SRGB_LUT, index.astype(np.uint16))
+class Sharpen(camrig.Stage[SharpenSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        return _rgb_linear(upstream, "sharpen")
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        return frame.derive(sharpen(frame.data, self.spec.amount, self.spec.sigma_px))
 
 
 class Gamma(camrig.Stage[GammaSpec]):
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
-        if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR:
-            raise camrig.CapsError("gamma takes linear RGB")
-        return upstream.model_copy(update={"format": camrig.Format.RGB_DISPLAY})
+        return _rgb_linear(upstream, "gamma").model_copy(update={"format": camrig.Format.RGB_DISPLAY})
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        encoded = srgb_encode_lut(frame.data, self.spec.exposure_gain)
+        s = self.spec
+        if s.curve == "filmic":
+            encoded = filmic_encode_lut(frame.data, s.exposure_gain, s.white_point)
+        else:
+            encoded = srgb_encode_lut(frame.data, s.exposure_gain)
         return frame.derive(encoded, format=camrig.Format.RGB_DISPLAY, units="1")
+
+
+class Scale(camrig.Stage[ScaleSpec]):
+    def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        if upstream is None or upstream.format not in (camrig.Format.RGB_LINEAR, camrig.Format.RGB_DISPLAY) or len(upstream.shape) != 3:
+            raise camrig.CapsError("scale takes RGB (rows x cols x 3)")
+        f = self.spec.factor
+        rows, cols = upstream.shape[0] // f, upstream.shape[1] // f
+        if rows == 0 or cols == 0:
+            raise camrig.CapsError(f"a {upstream.shape[0]}x{upstream.shape[1]} frame cannot be scaled down by {f}")
+        return upstream.model_copy(update={"shape": (rows, cols, upstream.shape[2]), "dtype": "float32"})
+
+    def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
+        assert frame is not None
+        pitch = frame.meta.pitch * self.spec.factor if frame.meta.pitch else None
+        return frame.derive(area_downscale(frame.data, self.spec.factor), pitch=pitch)

@@ -144,18 +144,31 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         r0, r1 = rows or (0, plane.height_px + 2 * margin)
         x = (np.arange(-margin, plane.width_px + margin) - (plane.width_px - 1) / 2) * p
         y = (np.arange(r0 - margin, r1 - margin) - (plane.height_px - 1) / 2) * p
-        v = self.image_distance_mm
         r2 = (y[:, None] ** 2 + x[None, :] ** 2).astype(np.float32)
+        corner = max(abs(x[0]), abs(x[-1])) ** 2 + max(abs(y[0]), abs(y[-1])) ** 2
+        return self._relative_illumination_at(r2, corner)
+
+    def _relative_illumination_at(self, r2: np.ndarray, largest_r2: float) -> np.ndarray:
+        """Relative illumination at squared image-plane radii ``r2`` (mm^2, float32)."""
+        v = self.image_distance_mm
         if self.spec.vignetting is not None:  # measured: includes the natural falloff
             ri = vignetting_factor(self.spec.vignetting, np.sqrt(r2)).astype(np.float32)
         else:
-            cos2 = 1.0 / (1.0 + r2 / np.float32(v * v))
+            cos2 = (1.0 / (1.0 + r2 / np.float32(v * v))).astype(np.float32)
             ri = cos2 * cos2
         circle = self.spec.image_circle_mm / 2
-        corner = max(abs(x[0]), abs(x[-1])) ** 2 + max(abs(y[0]), abs(y[-1])) ** 2
-        if corner > circle**2:
+        if largest_r2 > circle**2:
             ri *= circle_overlap((np.sqrt(r2) - circle) / self.spec.vignetting_rolloff_mm).astype(np.float32)
         return ri
+
+    def relative_illumination_profile(self, plane: camrig.FocalPlane, samples: int = 129) -> dict[str, list[float]]:
+        """The relative illumination against image-plane radius, from the centre to the plane's corner, as
+        ``{"radius_mm": [...], "factor": [...]}``: what a host's lens shading correction needs (the falloff is
+        radially symmetric), small enough to travel in frame metadata."""
+        corner = math.hypot(plane.width_px, plane.height_px) * plane.pitch_um * 1e-3 / 2
+        radius = np.linspace(0.0, corner, samples)
+        factor = self._relative_illumination_at((radius**2).astype(np.float32), corner**2)
+        return {"radius_mm": radius.tolist(), "factor": np.asarray(factor, np.float64).tolist()}
 
     # -- blur --------------------------------------------------------------------------------------------------
 
@@ -231,6 +244,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             pitch=plane.pitch_um,
             f_number=s.f_number,
             focal_length_mm=s.focal_length_mm,
+            extra={**frame.meta.extra, "relative_illumination": self.relative_illumination_profile(plane)},
         )
 
     def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int) -> np.ndarray:

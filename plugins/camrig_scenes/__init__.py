@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 import camrig
 
@@ -20,11 +22,30 @@ class ChartSpec(camrig.SceneSpec):
     white_radiance_w_m2_sr: float = Field(
         default=0.5,
         gt=0,
-        description="Band radiance of a perfect white diffuser under the scene's light, W/(m^2 sr) per band.",
+        description="Radiance of a perfect white diffuser per 100 nm of spectrum, W/(m^2 sr): each band gets its "
+        "width's share, shaped by the illuminant (with the default three 100 nm bands, the radiance of each band).",
     )
     bands_nm: tuple[float, ...] = Field(
-        default=(450.0, 550.0, 650.0), min_length=3, max_length=3, description="Centre wavelengths of the bands (B, G, R), nm."
+        default=(450.0, 550.0, 650.0), min_length=3, description="Centre wavelengths of the bands, nm, increasing."
     )
+    illuminant: Literal["E", "D65", "D50", "A"] = Field(
+        default="E", description="Spectrum of the light: equal energy (E), CIE daylight D65 or D50, or CIE A (tungsten, 2856 K)."
+    )
+    patches: Literal["srgb", "spectral"] = Field(
+        default="srgb",
+        description="Patch reflectances: 'srgb' (the chart's linear sRGB values read as reflectance in three bands "
+        "at 650, 550, 450 nm; quick, not colorimetric) or 'spectral' (measured reflectance spectra sampled at bands_nm).",
+    )
+
+    @model_validator(mode="after")
+    def _bands(self) -> ChartSpec:
+        if list(self.bands_nm) != sorted(set(self.bands_nm)):
+            raise ValueError(f"bands_nm must increase, got {self.bands_nm}")
+        if self.patches == "srgb" and len(self.bands_nm) != 3:
+            raise ValueError(f"patches 'srgb' are defined for three bands; with {len(self.bands_nm)} use patches: spectral")
+        if self.patches == "spectral" and (self.bands_nm[0] < 380 or self.bands_nm[-1] > 780):
+            raise ValueError(f"spectral patches are measured from 380 to 780 nm; bands {self.bands_nm} reach outside")
+        return self
     edge_angle_deg: float = Field(
         default=5.0, ge=-45, le=45, description="Tilt of the background's slanted edge from vertical, degrees."
     )

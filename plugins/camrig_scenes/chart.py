@@ -1,14 +1,22 @@
 """A 24-patch colour chart on a slanted-edge background, rendered on the lens's angular grid.
 
-Patch reflectances per band are the sRGB values of the X-Rite ColorChecker Classic (BabelColor averages,
-D. Pascale, "RGB coordinates of the Macbeth ColorChecker", 2006) linearised with the sRGB transfer function
-(IEC 61966-2-1) and read as reflectance in the (R, G, B) = (650, 550, 450) nm bands. This is an approximation
-good for framing and noise; spectral reflectances come with the colour work.
+Patches ``srgb``: the sRGB values of the X-Rite ColorChecker Classic (BabelColor averages, D. Pascale, "RGB
+coordinates of the Macbeth ColorChecker", 2006) linearised with the sRGB transfer function (IEC 61966-2-1) and
+read as reflectance in the (R, G, B) = (650, 550, 450) nm bands: an approximation good for framing and noise.
+Patches ``spectral``: N. Ohta's measured reflectance spectra of the chart (``data/colorchecker_ohta.csv``),
+interpolated at the band centres: what colour accuracy is measured against.
+
+The light: band radiance of white = ``white_radiance_w_m2_sr`` x (band width / 100 nm) x S(lambda) / mean S,
+with S the illuminant's relative spectral power (``data/illuminants.csv``; CIE S 014-2) and the mean taken
+over 400-700 nm. The frame carries the white's band radiances (``extra['white_radiance_w_m2_sr']``) so a
+sensor can report the as-shot neutral, and the illuminant's name (``extra['illuminant']``).
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -34,6 +42,42 @@ def srgb_to_linear(v: np.ndarray) -> np.ndarray:
 
 PATCH_REFLECTANCE_BGR = srgb_to_linear(SRGB_8BIT / 255.0)[:, ::-1]
 """(24, 3) reflectance per patch in band order (B, G, R)."""
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(column names, wavelengths, values) of a data file: one row per wavelength or per patch."""
+    lines = [ln for ln in resources.files("camrig_scenes").joinpath("data", name).read_text().splitlines() if ln and ln[0] != "#"]
+    header = lines[0].split(",")
+    rows = [ln.split(",") for ln in lines[1:]]
+    if name.startswith("colorchecker"):  # patches x wavelengths
+        return [r[0] for r in rows], np.array(header[1:], float), np.array([r[1:] for r in rows], float)
+    values = np.array(rows, float)
+    return header[1:], values[:, 0], values[:, 1:]
+
+
+def spectral_reflectance(bands_nm: tuple[float, ...]) -> np.ndarray:
+    """(24, bands) measured reflectance of the chart's patches at the band centres (linear interpolation)."""
+    _, wl, values = _table("colorchecker_ohta.csv")
+    return np.stack([np.interp(bands_nm, wl, row) for row in values])
+
+
+def illuminant_spd(name: str, bands_nm: tuple[float, ...]) -> np.ndarray:
+    """Relative spectral power of illuminant ``name`` at the band centres, normalised to a mean of 1 over
+    400-700 nm (E: 1 everywhere)."""
+    if name == "E":
+        return np.ones(len(bands_nm))
+    names, wl, values = _table("illuminants.csv")
+    spd = values[:, names.index(name)]
+    visible = (wl >= 400) & (wl <= 700)
+    return np.interp(bands_nm, wl, spd) / spd[visible].mean()
+
+
+def band_widths(bands_nm: tuple[float, ...]) -> np.ndarray:
+    """Width of each band by the midpoint rule (the outer bands as wide as their neighbours), nm."""
+    b = np.asarray(bands_nm, dtype=np.float64)
+    edges = np.concatenate([[b[0] - (b[1] - b[0]) / 2], (b[1:] + b[:-1]) / 2, [b[-1] + (b[-1] - b[-2]) / 2]])
+    return np.diff(edges)
 BACKGROUND_LIGHT, BACKGROUND_DARK, BORDER = 0.8, 0.05, 0.03
 
 
@@ -47,12 +91,17 @@ class Chart(camrig.Scene[ChartSpec]):
         return camrig.Caps(
             format=camrig.Format.RADIANCE,
             dtype="float32",
-            shape=(view.height, view.width, 3),
+            shape=(view.height, view.width, len(self.spec.bands_nm)),
             bands_nm=self.spec.bands_nm,
         )
 
+    def white_band_radiance(self) -> np.ndarray:
+        """Band radiance of a perfect white diffuser, W/(m^2 sr) per band (module docstring)."""
+        s = self.spec
+        return s.white_radiance_w_m2_sr * band_widths(s.bands_nm) / 100.0 * illuminant_spd(s.illuminant, s.bands_nm)
+
     def reflectance(self, view: camrig.AngularGrid) -> np.ndarray:
-        """(rows, cols, 3) reflectance seen along each direction of ``view``.
+        """(rows, cols, bands) reflectance seen along each direction of ``view``.
 
         Each sample gets a class (patch 0-23, chart border, light or dark background) in a uint8 image, and
         one table lookup turns classes into reflectances: one pass over the full-size output.
@@ -61,7 +110,9 @@ class Chart(camrig.Scene[ChartSpec]):
         half = math.tan(math.radians(self.spec.width_deg) / 2)
         u, v = tx / half, ty / half  # the chart spans u in [-1, 1], v in [-2/3, 2/3]
         border, light, dark = 24, 25, 26
-        table = np.vstack([PATCH_REFLECTANCE_BGR, [[BORDER] * 3, [BACKGROUND_LIGHT] * 3, [BACKGROUND_DARK] * 3]])
+        n = len(self.spec.bands_nm)
+        patches = PATCH_REFLECTANCE_BGR if self.spec.patches == "srgb" else spectral_reflectance(self.spec.bands_nm)
+        table = np.vstack([patches, [[BORDER] * n, [BACKGROUND_LIGHT] * n, [BACKGROUND_DARK] * n]])
         # Background: a slanted edge through the centre, light on the left.
         t = math.tan(math.radians(self.spec.edge_angle_deg))
         classes = np.where(u[None, :] < v[:, None] * t, np.uint8(light), np.uint8(dark))
@@ -79,12 +130,14 @@ class Chart(camrig.Scene[ChartSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         rho = self.reflectance(ctx.geometry.view)
-        rho *= np.float32(self.spec.white_radiance_w_m2_sr)
+        white = self.white_band_radiance()
+        rho *= white.astype(np.float32)
         meta = camrig.FrameMeta(
             format=camrig.Format.RADIANCE,
             units="W/(m^2 sr)",
             bands_nm=self.spec.bands_nm,
             pitch=ctx.geometry.view.step,
+            extra={"white_radiance_w_m2_sr": white.tolist(), "illuminant": self.spec.illuminant},
         )
         return camrig.Frame(rho, meta, planes=self.depth(ctx.geometry.view))
 

@@ -62,11 +62,13 @@ class CmosSensorSpec(camrig.SensorSpec):
     fill_factor: float = Field(default=1.0, gt=0, le=1, description="Light-collecting fraction of the pixel area (with microlenses).")
     cfa: CFA = Field(default="RGGB", description="Colour filter array: a Bayer order, QUAD_RGGB (2x2 same-colour blocks) or mono.")
     bands_nm: tuple[float, ...] = Field(default=(450.0, 550.0, 650.0), min_length=1, description="Bands the QE table refers to, nm.")
-    qe: tuple[tuple[float, ...], ...] = Field(
+    qe: tuple[tuple[float, ...], ...] | Literal["nikon_d5100"] = Field(
         default=((0.03, 0.08, 0.45), (0.08, 0.55, 0.08), (0.45, 0.10, 0.02)),
         description="Quantum efficiency (e- per photon, 0..1) per filter colour (rows R, G, B; one row for mono) "
-        "and band (columns, in bands_nm order).",
+        "and band (columns, in bands_nm order); or the name of a measured curve shipped with camrig "
+        "('nikon_d5100': NPL's measurement of a Nikon D5100), sampled at bands_nm and scaled to peak_qe.",
     )
+    peak_qe: float = Field(default=0.6, gt=0, le=1, description="Largest QE of a named qe curve (e- per photon).")
     full_well_e: float = Field(default=6000.0, gt=0, description="Full-well capacity, e-.")
     read_noise_e: float = Field(default=1.5, ge=0, description="Temporal read noise, e- rms (single-gain readout).")
     row_noise_e: float = Field(default=0.2, ge=0, description="Temporal row noise, e- rms (one offset per row per frame).")
@@ -96,13 +98,30 @@ class CmosSensorSpec(camrig.SensorSpec):
     @model_validator(mode="after")
     def _consistent(self) -> CmosSensorSpec:
         rows = 1 if self.cfa == "mono" else 3
-        if len(self.qe) != rows:
+        if isinstance(self.qe, str):
+            if rows != 3:
+                raise ValueError(f"qe {self.qe!r} is a colour camera's curve; cfa {self.cfa} needs a table")
+            from .colorimetry import named_qe
+
+            named_qe(self.qe, self.bands_nm, self.peak_qe)  # raises if the bands leave its range
+        elif len(self.qe) != rows:
             raise ValueError(f"qe needs {rows} row(s) for cfa {self.cfa}, got {len(self.qe)}")
-        for row in self.qe:
+        for row in self.qe_table():
             if len(row) != len(self.bands_nm):
                 raise ValueError(f"each qe row needs one value per band ({len(self.bands_nm)}), got {len(row)}")
             if any(not 0 <= q <= 1 for q in row):
                 raise ValueError(f"qe values must lie in [0, 1], got {row}")
+        return self._consistent_readout()
+
+    def qe_table(self) -> tuple[tuple[float, ...], ...]:
+        """The QE table (colour rows x bands), a named curve resolved at ``bands_nm``."""
+        if isinstance(self.qe, str):
+            from .colorimetry import named_qe
+
+            return tuple(tuple(float(v) for v in row) for row in named_qe(self.qe, self.bands_nm, self.peak_qe))
+        return self.qe
+
+    def _consistent_readout(self) -> CmosSensorSpec:
         if self.full_well_e <= 5 * self.read_noise_e:
             raise ValueError(f"full_well_e {self.full_well_e} must exceed 5 x read_noise_e ({self.read_noise_e})")
         bits = self.hdr.output_bits if self.hdr and self.hdr.output == "merged" else self.adc_bits

@@ -163,6 +163,45 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     def white_level(self) -> int:
         return 2**self.output_bits - 1
 
+    def noise_profile(self) -> tuple[float, float] | None:
+        """DNG NoiseProfile (S, O): the temporal noise variance of a raw value x normalised to [0, 1] (black to
+        white level) is S x + O (Adobe DNG Specification 1.4, tag 51041). From the EMVA 1288 model: a signal of
+        e electrons reads K e DN with variance K^2 (e + sigma_read^2 + sigma_row^2) + 1/12 (quantisation), so
+        S = K / (W - B) and O = (K^2 sigma^2 + 1/12) / (W - B)^2; a mean of four reads (digital binning)
+        divides both by four and rounds once more. None for a merged HDR raw, whose noise is piecewise."""
+        s = self.spec
+        if s.hdr is not None and s.hdr.output == "merged":
+            return None
+        gain = self.hcg_gain if s.hdr and s.hdr.output == "hcg" else self.gain
+        read = s.hdr.hcg_read_noise_e if s.hdr and s.hdr.output == "hcg" else (s.hdr.lcg_read_noise_e if s.hdr else s.read_noise_e)
+        on = s.noise
+        sigma2 = (read**2 if on.read else 0.0) + (s.row_noise_e**2 if on.row else 0.0)
+        span = self.white_level - s.black_level_dn
+        slope = gain / span if on.shot else 0.0
+        offset = (gain**2 * sigma2 + 1 / 12) / span**2
+        if s.readout == "bin2x2_digital":
+            slope, offset = slope / 4, offset / 4 + 1 / 12 / span**2
+        return slope, offset
+
+    def colour_metadata(self, white_band_radiance: list[float] | None) -> dict[str, object]:
+        """What a raw converter needs to render this sensor's colour (the DNG colour tags): the D65 colour
+        matrix from the QE (:mod:`camrig_sensors.colorimetry`), the as-shot neutral (the response to the scene's
+        white, given as band radiances; equal energy if the scene does not say) and the noise profile."""
+        from . import colorimetry
+
+        s = self.spec
+        out: dict[str, object] = {}
+        profile = self.noise_profile()
+        if profile is not None:
+            out["noise_profile"] = list(profile)
+        if s.cfa == "mono" or any(not 380 <= b <= 780 for b in s.bands_nm):
+            return out
+        qe = np.asarray(s.qe_table())
+        white = np.ones(len(s.bands_nm)) if white_band_radiance is None else np.asarray(white_band_radiance)
+        out["camera_from_xyz"] = colorimetry.camera_from_xyz(qe, s.bands_nm).tolist()
+        out["as_shot_neutral"] = colorimetry.neutral(qe, s.bands_nm, white).tolist()
+        return out
+
     # -- negotiation -----------------------------------------------------------------------------------------
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
@@ -188,7 +227,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         s = self.spec
         tile = qe_row_tile(s.cfa)
         th, tw = tile.shape
-        weights = (np.asarray(s.qe)[:, None, :] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
+        weights = (np.asarray(s.qe_table())[:, None, :] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
         mean = np.empty(irradiance.shape[:2], dtype=np.float32)
         for dy in range(th):
             for dx in range(tw):
@@ -387,7 +426,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                         "exposure": round(ctx.exposure_s * 1e9),
                         "readout": round(self.readout_ns()),
                     },
-                    extra={**frame.meta.extra, "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain},
+                    extra={
+                        **frame.meta.extra,
+                        "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain,
+                        **self.colour_metadata(frame.meta.extra.get("white_radiance_w_m2_sr")),
+                    },
                 )
             ),
         )

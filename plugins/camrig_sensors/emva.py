@@ -39,7 +39,7 @@ def mono_test_pixel(spec: CmosSensorSpec, band_nm: float = 550.0, size: int = 12
     there), as an EMVA 1288 measurement of one colour channel would see it."""
     bands = list(spec.bands_nm)
     band = bands.index(band_nm)
-    green = spec.qe[1 if spec.cfa != "mono" else 0][band]
+    green = spec.qe_table()[1 if spec.cfa != "mono" else 0][band]
     data = spec.model_dump()
     data.update(width_px=size, height_px=size, cfa="mono", bands_nm=(band_nm,), qe=((green,),), readout="full", **changes)
     return type(spec).model_validate(data)

@@ -1,0 +1,45 @@
+"""Colour correction: white-balanced camera RGB to linear sRGB.
+
+The sensor characterises its colour by the DNG ColorMatrix1 (XYZ to camera under D65; see
+:mod:`camrig_sensors.colorimetry`). After white balance the camera's white is (1, 1, 1); the matrix to linear
+sRGB is then
+
+    M = SRGB_FROM_XYZ @ inv(camera_from_xyz) @ diag(n65)
+
+with n65 = camera_from_xyz @ XYZ(D65) the camera's D65 white, each row scaled to sum to 1 so white stays white
+exactly (as dcraw and LibRaw normalise their camera-to-sRGB matrices). Under another light, white balance makes
+its white neutral and the same matrix applies: the usual "white balance, then one matrix" camera pipeline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SRGB_FROM_XYZ = np.array(
+    [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
+)
+"""Linear sRGB from CIE XYZ (D65 white), IEC 61966-2-1:1999, clause 5.2."""
+D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
+"""CIE XYZ of the D65 white point with Y = 1 (CIE 015:2018)."""
+
+
+def srgb_from_camera(camera_from_xyz: np.ndarray) -> np.ndarray:
+    """The 3x3 matrix from white-balanced camera RGB to linear sRGB (module docstring); a ValueError names a
+    matrix that cannot be inverted."""
+    c = np.asarray(camera_from_xyz, dtype=np.float64)
+    if c.shape != (3, 3) or not np.all(np.isfinite(c)):
+        raise ValueError(f"camera_from_xyz must be a finite 3x3 matrix, got shape {c.shape}")
+    if np.linalg.cond(c) > 1e10:
+        raise ValueError(f"camera_from_xyz is singular (condition number {np.linalg.cond(c):.3g}): no colour correction exists")
+    n65 = c @ D65_WHITE_XYZ
+    if np.any(n65 <= 0):
+        raise ValueError(f"camera_from_xyz gives a D65 white with a non-positive channel ({n65})")
+    m = SRGB_FROM_XYZ @ np.linalg.inv(c) @ np.diag(n65)
+    return m / m.sum(axis=1, keepdims=True)
+
+
+def apply_matrix(rgb: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``rgb @ matrix.T`` for (rows, cols, 3) float32: one BLAS product over all pixels, no temporaries."""
+    m = np.asarray(matrix, dtype=np.float32)
+    flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 3)
+    return (flat @ m.T).reshape(rgb.shape)

@@ -1,0 +1,114 @@
+"""Colorimetric characterisation of a sensor from its spectral response: the colour matrix a raw file carries.
+
+A sensor's response to band radiances L (W/(m^2 sr) per band) is ``camera = R @ L`` with R[c, i] proportional
+to QE_c(lambda_i) * lambda_i (photons per joule); the CIE 1931 tristimulus values of the same light are
+``XYZ = X @ L`` with X[:, i] the colour-matching functions at lambda_i (CIE 015:2018). No 3x3 matrix maps one
+onto the other exactly unless the camera meets the Luther condition, so we take the least-squares matrix over
+the lights a camera sees: surfaces with smooth reflectances under CIE D65, modelled as a first-order Markov
+process (correlation exp(-|dlambda| / 200 nm) between bands; W. K. Pratt and C. E. Mancill, "Spectral estimation
+techniques for the spectral calibration of a color image scanner", Appl. Opt. 15(1), 73-75, 1976). With
+K = diag(D65) S diag(D65) the covariance of those lights, the matrix is the Wiener estimator
+
+    xyz_from_camera = X K R^T (R K R^T)^-1
+
+which is also what ISO 17321-1 fits when the training set is that ensemble. The DNG ColorMatrix1 (XYZ to camera
+under the calibration illuminant) is its inverse, scaled so that the D65 white (Y = 1) reaches 1 in its largest
+camera channel (Adobe DNG Specification 1.4, chapter 6).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+MARKOV_LENGTH_NM = 200.0
+"""Correlation length of the reflectance prior: exp(-|dlambda| / 200 nm) (about 0.95 between bands 10 nm apart)."""
+D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
+"""CIE XYZ of the D65 white point, Y = 1 (CIE 015:2018, 2-degree observer)."""
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> np.ndarray:
+    text = resources.files("camrig_sensors").joinpath("data", name).read_text()
+    return np.array(
+        [[float(v) for v in line.split(",")] for line in text.splitlines() if line and not line.startswith(("#", "wavelength"))]
+    )
+
+
+def _at(table: np.ndarray, bands_nm: tuple[float, ...], what: str) -> np.ndarray:
+    """Columns 1.. of ``table`` (first column: wavelength) interpolated linearly at ``bands_nm``."""
+    wl = table[:, 0]
+    bands = np.asarray(bands_nm, dtype=np.float64)
+    if bands.min() < wl[0] or bands.max() > wl[-1]:
+        raise ValueError(f"{what} is tabulated from {wl[0]:g} to {wl[-1]:g} nm; bands {bands_nm} reach outside")
+    return np.stack([np.interp(bands, wl, table[:, c]) for c in range(1, table.shape[1])], axis=1)
+
+
+def cmfs(bands_nm: tuple[float, ...]) -> np.ndarray:
+    """CIE 1931 2-degree colour-matching functions at the band centres, (bands, 3) for x-bar, y-bar, z-bar."""
+    return _at(_table("cie1931_d65.csv"), bands_nm, "the CIE 1931 observer")[:, :3]
+
+
+def d65(bands_nm: tuple[float, ...]) -> np.ndarray:
+    """Relative spectral power of CIE illuminant D65 at the band centres (100 at 560 nm)."""
+    return _at(_table("cie1931_d65.csv"), bands_nm, "CIE D65")[:, 3]
+
+
+NAMED_QE = {"nikon_d5100": "nikon_d5100_npl.csv"}
+"""Measured camera spectral sensitivities shipped with the plugin (see each file's header for its source)."""
+
+
+def named_qe(name: str, bands_nm: tuple[float, ...], peak_qe: float) -> np.ndarray:
+    """A measured sensitivity (rows R, G, B) at the band centres, scaled so its largest value is ``peak_qe``
+    and read as quantum efficiency (e- per photon)."""
+    if name not in NAMED_QE:
+        raise ValueError(f"unknown QE curve {name!r}; known: {', '.join(sorted(NAMED_QE))}")
+    table = _at(_table(NAMED_QE[name]), bands_nm, f"QE curve {name!r}").T
+    return table / table.max() * peak_qe
+
+
+def band_widths(bands_nm: tuple[float, ...]) -> np.ndarray:
+    """Width of each band by the midpoint rule (the outer bands as wide as their neighbours), nm."""
+    b = np.asarray(bands_nm, dtype=np.float64)
+    if len(b) == 1:
+        return np.array([100.0])
+    edges = np.concatenate([[b[0] - (b[1] - b[0]) / 2], (b[1:] + b[:-1]) / 2, [b[-1] + (b[-1] - b[-2]) / 2]])
+    return np.diff(edges)
+
+
+def response(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
+    """Relative camera response to unit band radiance, (3, bands): QE x photons per joule (proportional to
+    lambda); the common factors (pupil, pixel area, exposure, gain) cancel in everything below."""
+    return np.asarray(qe, dtype=np.float64) * np.asarray(bands_nm, dtype=np.float64)[None, :] / 550.0
+
+
+def xyz_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
+    """The 3x3 Wiener colour correction from camera response to CIE XYZ for smooth surfaces under D65 (module
+    docstring); camera values in the units of :func:`response`, XYZ relative to the same band radiances."""
+    r = response(qe, bands_nm)
+    x = cmfs(bands_nm).T
+    light = d65(bands_nm) * band_widths(bands_nm)
+    b = np.asarray(bands_nm, dtype=np.float64)
+    k = light[:, None] * np.exp(-np.abs(b[:, None] - b[None, :]) / MARKOV_LENGTH_NM) * light[None, :]
+    rkr = r @ k @ r.T
+    if np.linalg.cond(rkr) > 1e12:
+        raise ValueError("the sensor's colour channels are not independent over its bands: no colour matrix exists")
+    return x @ k @ r.T @ np.linalg.inv(rkr)
+
+
+def camera_from_xyz(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
+    """DNG ColorMatrix1 for CalibrationIlluminant1 = D65: the inverse of :func:`xyz_from_camera`, scaled so the
+    D65 white (Y = 1) maps to camera values whose largest is 1."""
+    m = np.linalg.inv(xyz_from_camera(qe, bands_nm))
+    return m / (m @ D65_WHITE_XYZ).max()
+
+
+def neutral(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray) -> np.ndarray:
+    """Camera response to a perfect white under the scene's light (band radiances), scaled to a largest
+    channel of 1: the DNG AsShotNeutral."""
+    n = response(qe, bands_nm) @ np.asarray(white_band_radiance, dtype=np.float64)
+    if np.any(n <= 0):
+        raise ValueError(f"a white surface gives no signal in some colour channel ({n}); check the QE table and bands")
+    return n / n.max()
