@@ -57,7 +57,7 @@ class BlackLevel(camrig.Stage[BlackLevelSpec]):
 
 class LensShading(camrig.Stage[LensShadingSpec]):
     """Multiply each raw pixel by RI(r)^-strength, RI the lens's relative illumination at the pixel's radius
-    (interpolated in the radial table the lens puts in ``extra['relative_illumination']``)."""
+    (interpolated, in log, in the radial table the lens puts in ``extra['relative_illumination']``)."""
 
     BLOCK_ROWS = 256
 
@@ -78,7 +78,7 @@ class LensShading(camrig.Stage[LensShadingSpec]):
         factor = np.asarray(profile["factor"], dtype=np.float64)
         if np.any(factor <= 0):
             raise ValueError("the lens reports zero illumination inside the frame: nothing to correct there")
-        gain = (factor ** -self.spec.strength).astype(np.float32)
+        log_factor = np.log(factor)  # interpolated in EV, so a partial strength is exactly that fraction in EV
         rows, cols = frame.data.shape
         pitch_mm = frame.meta.pitch * 1e-3
         x = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
@@ -86,7 +86,8 @@ class LensShading(camrig.Stage[LensShadingSpec]):
         for r0 in range(0, rows, self.BLOCK_ROWS):
             y = ((np.arange(r0, min(rows, r0 + self.BLOCK_ROWS)) - (rows - 1) / 2) * pitch_mm) ** 2
             r = np.sqrt(y[:, None] + x[None, :]).astype(np.float32)
-            np.multiply(frame.data[r0 : r0 + len(y)], np.interp(r, radius, gain).astype(np.float32), out=out[r0 : r0 + len(y)])
+            gain = np.exp(-self.spec.strength * np.interp(r, radius, log_factor)).astype(np.float32)
+            np.multiply(frame.data[r0 : r0 + len(y)], gain, out=out[r0 : r0 + len(y)])
         return frame.derive(out)
 
 

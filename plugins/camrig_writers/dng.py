@@ -2,9 +2,10 @@
 
 Tags follow the Adobe DNG Specification 1.4.0.0 (section 4): DNGVersion, UniqueCameraModel, Make, Model,
 CFARepeatPatternDim, CFAPattern, BlackLevel, WhiteLevel, ColorMatrix1 with CalibrationIlluminant1,
-AsShotNeutral, and the exposure settings (ExposureTime, FNumber, FocalLength). The colour matrix maps CIE XYZ
-to camera RGB; it and the as-shot neutral come from the frame (``extra['camera_from_xyz']`` and
-``extra['as_shot_neutral']``) when an upstream accessory provides them, else identity and (1, 1, 1).
+AsShotNeutral, NoiseProfile, and the exposure settings (ExposureTime, FNumber, FocalLength). The colour matrix
+maps CIE XYZ to camera RGB; it, the as-shot neutral and the noise profile come from the frame
+(``extra['camera_from_xyz']``, ``extra['as_shot_neutral']``, ``extra['noise_profile']``: the sensor's model)
+when an upstream accessory provides them, else identity, (1, 1, 1) and no NoiseProfile tag.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import camrig
 from . import DngSpec
 
 CFA_CODES = {"R": 0, "G": 1, "B": 2}
-BYTE, ASCII, SHORT, LONG, RATIONAL, SRATIONAL = 1, 2, 3, 4, 5, 10
+BYTE, ASCII, SHORT, LONG, RATIONAL, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 10, 12
 
 
 def _rational(value: float, signed: bool = False) -> tuple[int, int]:
@@ -61,6 +62,12 @@ class DngWriter(camrig.Writer[DngSpec]):
             (50778, SHORT, 1, self.spec.calibration_illuminant, True),  # CalibrationIlluminant1
             (50728, RATIONAL, 3, _rationals(neutral), True),  # AsShotNeutral
         ]
+        profile = meta.extra.get("noise_profile")
+        if profile is not None:  # NoiseProfile (DNG 1.3+): variance = S x + O, x in [0, 1]; one pair for all planes
+            slope, offset = (float(v) for v in profile)
+            if slope < 0 or offset < 0:
+                raise ValueError(f"noise profile (S, O) must be non-negative, got {profile}")
+            tags.append((51041, DOUBLE, 2, (slope, offset), True))
         if meta.exposure_s:
             tags.append((33434, RATIONAL, 1, _rational(meta.exposure_s), True))  # ExposureTime
         if meta.f_number:

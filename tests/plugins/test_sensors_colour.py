@@ -1,0 +1,70 @@
+"""What the sensor tells a raw converter: noise profile, as-shot neutral and colour matrix, and the DNG tags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from camrig_sensors import CmosSensorSpec
+from camrig_sensors.cmos import CmosSensor
+from test_sensors_cmos import expose
+
+import camrig
+
+TEMPORAL = {"shot": True, "read": True, "row": True, "clip": True, "dark": False, "dsnu": True, "prnu": True, "hot": False}
+
+
+@pytest.mark.parametrize("readout", ["full", "bin2x2_digital"])
+def test_noise_profile_predicts_the_measured_temporal_variance(readout):
+    """Two frames of the same flat field: var(A - B) / 2 is the temporal variance (fixed patterns cancel), in
+    normalised units against the mean. The DNG NoiseProfile S x + O must predict it within 5 % at every level."""
+    sensor = CmosSensor(CmosSensorSpec(width_px=256, height_px=256, pixel_pitch_um=2.0, readout=readout, noise=TEMPORAL))
+    slope, offset = sensor.noise_profile()
+    span = sensor.white_level - sensor.spec.black_level_dn
+    for irradiance in (0.0, 0.005, 0.05, 0.2):
+        a, b = (expose(sensor, [irradiance] * 3, seed=s).data.astype(np.float64) for s in (1, 2))
+        for phase in ((0, 0), (0, 1), (1, 1)):
+            pa, pb = a[phase[0] :: 2, phase[1] :: 2], b[phase[0] :: 2, phase[1] :: 2]
+            x = (pa.mean() + pb.mean()) / 2
+            x = (x - sensor.spec.black_level_dn) / span
+            measured = np.var((pa - pb) / span) / 2
+            assert -1e-3 < x < 0.9, x
+            assert measured == pytest.approx(slope * x + offset, rel=0.05), (irradiance, phase)
+
+
+def test_hdr_merged_raws_carry_no_noise_profile():
+    spec = CmosSensorSpec.model_validate({**CmosSensorSpec().model_dump(), "width_px": 64, "height_px": 64,
+                                          "full_well_e": 40000, "read_noise_e": 6,
+                                          "hdr": {"hcg_full_scale_e": 4000, "hcg_read_noise_e": 0.7, "lcg_read_noise_e": 6}})  # fmt: skip
+    assert CmosSensor(spec).noise_profile() is None
+
+
+def test_as_shot_neutral_is_the_response_to_the_scenes_white(host, rig_dict):
+    """Computed by hand from the QE table: electrons ~ sum_i QE_ci lambda_i L_white,i, normalised to a largest of 1."""
+    spec = CmosSensorSpec()
+    qe, bands = np.array(spec.qe_table()), np.array(spec.bands_nm)
+    neutrals = {}
+    for illuminant in ("D65", "A"):
+        rig_dict["capture"]["scene"] = {"type": "scenes.chart", "illuminant": illuminant}
+        shot = camrig.assemble(host, camrig.read_rig(rig_dict)).capture()
+        white = np.array(shot.raw.meta.extra["white_radiance_w_m2_sr"])
+        expected = (qe * bands) @ white
+        np.testing.assert_allclose(shot.raw.meta.extra["as_shot_neutral"], expected / expected.max(), rtol=1e-9)
+        neutrals[illuminant] = np.array(shot.raw.meta.extra["as_shot_neutral"])
+    # tungsten is red-rich and blue-poor: relative to green, red rises and blue falls against daylight
+    assert neutrals["A"][0] / neutrals["A"][1] > neutrals["D65"][0] / neutrals["D65"][1]
+    assert neutrals["A"][2] / neutrals["A"][1] < neutrals["D65"][2] / neutrals["D65"][1]
+
+
+def test_the_dng_carries_the_sensors_noise_profile_and_colour(host, rig_dict, tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    rawpy = pytest.importorskip("rawpy")
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict))
+    shot = rig.capture()
+    path = rig.write(shot.raw, tmp_path / "x.dng")
+    extra = shot.raw.meta.extra
+    with tifffile.TiffFile(path) as tif:
+        assert tif.pages[0].tags[51041].value == pytest.approx(tuple(extra["noise_profile"]), rel=1e-12)
+        matrix = np.array(tif.pages[0].tags[50721].value, dtype=float).reshape(9, 2)
+        np.testing.assert_allclose(matrix[:, 0] / matrix[:, 1], np.ravel(extra["camera_from_xyz"]), atol=1e-6)
+    with rawpy.imread(str(path)) as raw:
+        assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(extra["as_shot_neutral"]), rel=1e-5)
