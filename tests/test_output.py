@@ -121,3 +121,36 @@ def test_sixteen_bit_tiff_of_linear_rgb_and_of_a_mosaic(host, rig_dict, tmp_path
     raw = rig.capture().raw
     rig.write(raw, tmp_path / f"raw{suffix}")
     assert np.array_equal(tifffile.imread(tmp_path / f"raw{suffix}"), raw.data)
+
+
+@pytest.mark.parametrize("bit_depth", [8, 16])
+def test_png_of_display_rgb_in_8_or_16_bits(tmp_path, bit_depth):
+    """Read back by pypng (an independent PNG implementation): every sample as we scaled it."""
+    png = pytest.importorskip("png")
+    from camrig_writers import PngSpec
+    from camrig_writers.files import PngWriter
+
+    display = np.linspace(-0.1, 1.1, 40 * 56 * 3, dtype=np.float32).reshape(40, 56, 3)
+    frame = camrig.Frame(display, camrig.FrameMeta(format="rgb_display", units="1"))
+    path = tmp_path / "x.png"
+    PngWriter(PngSpec(bit_depth=bit_depth)).write(frame, path)
+    width, height, rows, info = png.Reader(filename=str(path)).read()
+    back = np.array([list(r) for r in rows]).reshape(height, width, 3)
+    assert info["bitdepth"] == bit_depth and (width, height) == (56, 40)
+    assert np.array_equal(back, np.rint(np.clip(display, 0, 1) * (2**bit_depth - 1)))
+    with pytest.raises(ValueError, match="bit_depth"):
+        PngSpec(bit_depth=12)
+
+
+def test_writer_settings_come_from_the_rig_file_and_are_checked_at_assembly(host, rig_dict, tmp_path):
+    png = pytest.importorskip("png")
+    rig_dict["rig"]["writers"] = [{"type": "writers.png", "bit_depth": 16}]
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict))
+    rig.write(rig.capture().result, tmp_path / "x.png")
+    assert png.Reader(filename=str(tmp_path / "x.png")).read()[3]["bitdepth"] == 16
+    rig_dict["rig"]["writers"] = [{"type": "writers.png", "bit_depth": 12}]
+    with pytest.raises(camrig.ConfigError, match=r"rig\.writers\.0.*bit_depth"):
+        camrig.assemble(host, camrig.read_rig(rig_dict))
+    rig_dict["rig"]["writers"] = [{"type": "isp.gamma"}]
+    with pytest.raises(camrig.ConfigError, match="'isp.gamma' is a stage, not a writer"):
+        camrig.assemble(host, camrig.read_rig(rig_dict))

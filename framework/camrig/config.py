@@ -80,6 +80,11 @@ class RigSection(BaseModel):
     attachment: PartConfig | None = Field(default=None, description="The mount that holds the module on the phone.")
     link: PartConfig | None = Field(default=None, description="The data link from module to phone.")
     stages: list[PartConfig] = Field(default_factory=list, description="Host processing stages, in order.")
+    writers: list[PartConfig] = Field(
+        default_factory=list,
+        description="Writer settings, e.g. [{type: writers.png, bit_depth: 16}]: a file whose suffix one of these "
+        "handles is written with its settings; other suffixes use their writer's defaults.",
+    )
 
 
 class CaptureSection(BaseModel):

@@ -88,7 +88,10 @@ class Rig:
         """The writer for ``path``'s suffix, checked against ``caps`` (default: the chain's output caps)."""
         path = Path(path)
         reg = self.host.writer_for(path.suffix)
-        part = self.host.build(PartConfig(type=reg.type.name), Kind.WRITER, "writer", self.file.source, ("writer",))
+        configs = [(i, c) for i, c in enumerate(self.file.rig.writers) if c.type == reg.type.name]
+        index, config = configs[0] if configs else (None, PartConfig(type=reg.type.name))
+        where = ("rig", "writers", index) if index is not None else ("writer",)
+        part = self.host.build(config, Kind.WRITER, "writer", self.file.source, where)
         caps = caps or self.caps.get(self.chain[-1].role)
         if caps is not None:
             reason = part.accessory.accepts(caps)
@@ -280,6 +283,11 @@ def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
     for role, cfg, kind, path in _roles(file):
         try:
             parts[role] = host.build(cfg, kind, role, file.source, path)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    for i, cfg in enumerate(file.rig.writers):  # writer settings are checked now, used when a file is written
+        try:
+            host.build(cfg, Kind.WRITER, "writer", file.source, ("rig", "writers", i))
         except ConfigError as exc:
             errors.append(str(exc))
     if errors:

@@ -70,3 +70,65 @@ def test_a_mosaic_dng_cannot_describe_is_refused(tmp_path):
     frame = mosaic_frame("RGGB").derive(cfa=None)
     with pytest.raises(ValueError, match="DNG needs a 2x2 Bayer CFA"):
         DngWriter(DngSpec()).write(frame, tmp_path / "x.dng")
+
+
+def hdr_rig(stages: list[dict]) -> dict:
+    return {
+        "rig": {
+            "name": "hdr", "make": "camrig", "model": "HDR module", "frame_rate_hz": 1,
+            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 4, "psf": "none", "image_circle_mm": 60},
+            "sensor": {"type": "sensors.m43_100mp_hdr", "width_px": 192, "height_px": 128, "pixel_pitch_um": 40.0},
+            "attachment": {"type": "mounts.magnetic"},
+            "link": {"type": "links.ideal", "bandwidth_gbit_s": 10, "latency_ns": 1},
+            "stages": stages,
+        },
+        "capture": {"scene": {"type": "scenes.chart", "width_deg": 12}, "exposure_s": 1e-3, "seed": 1},
+    }  # fmt: skip
+
+
+def test_hdr_merged_raw_goes_to_a_floating_point_cfa_dng(tmp_path):
+    """A 20-bit merge does not fit 16 bits: normalised to float32 (exact for 20 bits) it becomes a float CFA DNG.
+    tifffile reads the floats back bit for bit; LibRaw opens it and scales 1.0 to its 16383."""
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(hdr_rig([{"type": "isp.black_level"}])))
+    shot = rig.capture()
+    assert shot.raw.data.dtype == np.uint32 and shot.raw.data.max() > 2**16  # really beyond 16 bits
+    path = rig.write(shot.result, tmp_path / "hdr.dng")
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        assert page.photometric == 32803 and page.sampleformat == 3 and page.bitspersample == 32
+        assert 50717 not in page.tags  # no WhiteLevel: float white is 1.0
+        assert np.array_equal(page.asarray(), shot.result.data)
+    with rawpy.imread(str(path)) as raw:
+        assert np.abs(raw.raw_image.astype(float) - shot.result.data * raw.white_level).max() <= 1.0
+
+
+def test_demosaiced_camera_rgb_goes_to_a_linear_dng(tmp_path):
+    stages = [{"type": "isp.black_level"}, {"type": "isp.demosaic"}]
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(hdr_rig(stages)))
+    shot = rig.capture()
+    path = rig.write(shot.result, tmp_path / "linear.dng")
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        assert page.photometric == 34892 and page.samplesperpixel == 3 and page.sampleformat == 3
+        assert np.array_equal(page.asarray(), shot.result.data)
+    with rawpy.imread(str(path)) as raw:
+        assert raw.raw_type == rawpy.RawType.Stack  # LibRaw clips the demosaic's small undershoots at 0
+        assert np.abs(raw.raw_image.astype(float) - np.clip(shot.result.data, 0, None) * raw.white_level).max() <= 1.0
+        assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(shot.raw.meta.extra["as_shot_neutral"]), rel=1e-5)
+
+
+def test_what_a_dng_cannot_hold_is_refused_before_anything_is_written(tmp_path):
+    stages = [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.white_balance"}]
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(hdr_rig(stages)))
+    shot = rig.capture()
+    with pytest.raises(camrig.StageError, match="before isp.white_balance"):
+        rig.write(shot.result, tmp_path / "balanced.dng")
+    with pytest.raises(camrig.OutputError, match="writer 'writers.dng' cannot write raw uint32"):
+        rig.write(shot.raw, tmp_path / "merged.dng")  # 20-bit integers: normalise to float first
+    frame = camrig.Frame(np.full((16, 16), np.nan, np.float32), camrig.FrameMeta(format="raw", units="1", cfa="RGGB", black_level=0, white_level=1))
+    with pytest.raises(ValueError, match="NaN"):
+        DngWriter(DngSpec()).write(frame, tmp_path / "nan.dng")
+    unnormalised = frame.derive(np.ones((16, 16), np.float32), white_level=4095)
+    with pytest.raises(ValueError, match="normalised to"):
+        DngWriter(DngSpec()).write(unnormalised, tmp_path / "x.dng")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
