@@ -9,8 +9,6 @@ and columns; inside them the results are the same.)
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 BAYER = ("RGGB", "BGGR", "GRBG", "GBRG")
@@ -95,16 +93,8 @@ def bilinear_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
 
 # Malvar, He and Cutler (2004), "High-quality linear interpolation for demosaicing of Bayer-patterned color
 # images", Proc. ICASSP, vol. 3, pp. 485-488: gradient-corrected bilinear filters, Fig. 2 (weights x 1/8).
-_G_AT_RB = np.array(
-    [[0, 0, -1, 0, 0], [0, 0, 2, 0, 0], [-1, 2, 4, 2, -1], [0, 0, 2, 0, 0], [0, 0, -1, 0, 0]], dtype=np.float64
-) / 8
-_RB_AT_G_ROW = np.array(  # the wanted colour is the site's left and right neighbour
-    [[0, 0, 0.5, 0, 0], [0, -1, 0, -1, 0], [-1, 4, 5, 4, -1], [0, -1, 0, -1, 0], [0, 0, 0.5, 0, 0]], dtype=np.float64
-) / 8
-_RB_AT_G_COL = _RB_AT_G_ROW.T.copy()  # ... its upper and lower neighbour
-_RB_AT_BR = np.array(
-    [[0, 0, -1.5, 0, 0], [0, 2, 0, 2, 0], [-1.5, 0, 6, 0, -1.5], [0, 2, 0, 2, 0], [0, 0, -1.5, 0, 0]], dtype=np.float64
-) / 8
+STRIP_ROWS = 32
+"""Quarter-plane rows Malvar works on at a time (64 image rows): its temporaries then stay in cache."""
 
 
 def _phase_planes(mosaic: np.ndarray, pad: int) -> dict[tuple[int, int], np.ndarray]:
@@ -113,60 +103,86 @@ def _phase_planes(mosaic: np.ndarray, pad: int) -> dict[tuple[int, int], np.ndar
     return {(qy, qx): np.ascontiguousarray(padded[qy::2, qx::2]) for qy in (0, 1) for qx in (0, 1)}
 
 
-def _filter_phase(
-    planes: dict[tuple[int, int], np.ndarray], py: int, px: int, kernel: np.ndarray, out: np.ndarray, pad: int
-) -> None:
-    """``out`` = the 2-D correlation of the mosaic with ``kernel`` (odd, centred) at the sites of phase (py, px).
-
-    Each tap reads one contiguous phase plane at an offset; taps of equal weight are summed before one
-    multiplication, so a Malvar filter costs its tap count in additions plus about three multiplications."""
-    h2, w2 = out.shape
-    r = kernel.shape[0] // 2
-    groups: dict[float, list[np.ndarray]] = defaultdict(list)
-    for dy in range(-r, r + 1):
-        for dx in range(-r, r + 1):
-            w = float(kernel[dy + r, dx + r])
-            if w:
-                y, x = py + dy + pad, px + dx + pad
-                groups[w].append(planes[(y % 2, x % 2)][y // 2 : y // 2 + h2, x // 2 : x // 2 + w2])
-    out[...] = 0
-    scratch = np.empty_like(out)
-    for w, views in groups.items():
-        np.add(views[0], views[1], out=scratch) if len(views) > 1 else np.copyto(scratch, views[0])
-        for v in views[2:]:
-            scratch += v
-        scratch *= np.float32(w)
-        out += scratch
-
-
 def malvar2004_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
     """Malvar-He-Cutler gradient-corrected linear demosaicking (ICASSP 2004): bilinear interpolation plus a
-    Laplacian correction from the site's own colour, as four 5x5 filters (their Fig. 2).
+    Laplacian correction from the site's own colour, i.e. the four 5x5 filters of their Fig. 2 (x 1/8):
 
-    Evaluated per CFA phase on contiguous quarter planes: at each site only the two missing colours are
-    computed, each by the one filter that applies, instead of full-image convolutions with every filter."""
+    - green at a red/blue site c:   (4 c + 2 S1 - S2) / 8
+    - the other chroma there:       (6 c + 2 D - 3/2 S2) / 8
+    - at a green site g, the chroma of its row neighbours: (5 g + 4 H1 - H2 - D + V2 / 2) / 8, and of its column
+      neighbours the same with H and V swapped,
+
+    with S1, S2 the sums of the four samples 1 and 2 away along rows and columns, H1/H2 (V1/V2) their row
+    (column) halves, and D the sum of the four diagonal neighbours. Evaluated per CFA phase on contiguous
+    quarter planes in strips of rows, sharing the sums between the two colours computed at each site."""
     _check(mosaic, cfa, "Malvar 2004")
     pad = 2
     planes = _phase_planes(mosaic, pad)
     h, w = mosaic.shape
+    h2, w2 = h // 2, w // 2
     out = np.empty((h, w, 3), dtype=np.float32)
     index = {"R": 0, "G": 1, "B": 2}
-    tmp = np.empty((h // 2, w // 2), dtype=np.float32)
-    for py in (0, 1):
-        for px in (0, 1):
-            site = cfa[2 * py + px]
-            out[py::2, px::2, index[site]] = planes[(py, px)][pad // 2 : pad // 2 + h // 2, pad // 2 : pad // 2 + w // 2]
-            for colour in "RGB":
-                if colour == site:
+    f32 = np.float32
+
+    rows = (0, h2)
+
+    def tap(py: int, px: int, dy: int, dx: int) -> np.ndarray:
+        y, x = py + dy + pad, px + dx + pad
+        return planes[(y % 2, x % 2)][y // 2 + rows[0] : y // 2 + rows[1], x // 2 : x // 2 + w2]
+
+    def total(py: int, px: int, offsets: tuple[tuple[int, int], ...], into: np.ndarray) -> np.ndarray:
+        np.add(tap(py, px, *offsets[0]), tap(py, px, *offsets[1]), out=into)
+        for dy, dx in offsets[2:]:
+            into += tap(py, px, dy, dx)
+        return into
+
+    buffers = [np.empty((STRIP_ROWS, w2), np.float32) for _ in range(5)]
+    for r0 in range(0, h2, STRIP_ROWS):  # strips of rows small enough to stay in cache
+        r1 = min(h2, r0 + STRIP_ROWS)
+        centre, s2, diag, a, b = (buf[: r1 - r0] for buf in buffers)
+        strip = out[2 * r0 : 2 * r1]
+        rows = (r0, r1)
+        for py in (0, 1):
+            for px in (0, 1):
+                site = cfa[2 * py + px]
+                np.copyto(centre, tap(py, px, 0, 0))
+                strip[py::2, px::2, index[site]] = centre
+                total(py, px, ((1, 1), (1, -1), (-1, 1), (-1, -1)), diag)
+                if site != "G":
+                    other = "B" if site == "R" else "R"
+                    total(py, px, ((0, 2), (0, -2), (2, 0), (-2, 0)), s2)
+                    total(py, px, ((0, 1), (0, -1), (1, 0), (-1, 0)), a)  # green: (4 c + 2 S1 - S2) / 8
+                    a *= f32(2 / 8)
+                    np.multiply(centre, f32(4 / 8), out=b)
+                    a += b
+                    np.multiply(s2, f32(1 / 8), out=b)
+                    a -= b
+                    strip[py::2, px::2, 1] = a
+                    np.multiply(centre, f32(6 / 8), out=a)  # other chroma: (6 c + 2 D - 3/2 S2) / 8
+                    np.multiply(diag, f32(2 / 8), out=b)
+                    a += b
+                    np.multiply(s2, f32(1.5 / 8), out=b)
+                    a -= b
+                    strip[py::2, px::2, index[other]] = a
                     continue
-                if colour == "G":
-                    kernel = _G_AT_RB
-                elif site == "G":
-                    kernel = _RB_AT_G_ROW if cfa[2 * py + (1 - px)] == colour else _RB_AT_G_COL
-                else:
-                    kernel = _RB_AT_BR
-                _filter_phase(planes, py, px, kernel, tmp, pad)
-                out[py::2, px::2, index[colour]] = tmp
+                row_colour, col_colour = cfa[2 * py + (1 - px)], cfa[2 * (1 - py) + px]
+                centre *= f32(5 / 8)  # the common part (5 g - D) / 8
+                diag *= f32(1 / 8)
+                centre -= diag
+                h2_sum = total(py, px, ((0, 2), (0, -2)), s2)
+                v2_sum = total(py, px, ((2, 0), (-2, 0)), diag)
+                for colour, near, far, across in (
+                    (row_colour, ((0, 1), (0, -1)), h2_sum, v2_sum),
+                    (col_colour, ((1, 0), (-1, 0)), v2_sum, h2_sum),
+                ):
+                    total(py, px, near, a)
+                    a *= f32(4 / 8)
+                    a += centre
+                    np.multiply(far, f32(1 / 8), out=b)
+                    a -= b
+                    np.multiply(across, f32(0.5 / 8), out=b)
+                    a += b
+                    strip[py::2, px::2, index[colour]] = a
     return out
 
 

@@ -33,12 +33,18 @@ def filmic(linear: np.ndarray, white_point: float) -> np.ndarray:
     return hable(x) / hable(np.array(white_point, dtype=np.float64))
 
 
-def _lookup(linear: np.ndarray, scale: float, table: np.ndarray) -> np.ndarray:
-    index = np.empty(linear.shape, dtype=np.float32)
-    np.multiply(linear, np.float32(scale), out=index)
-    np.clip(index, 0, len(table) - 1, out=index)
-    np.rint(index, out=index)
-    return np.take(table, index.astype(np.uint16))
+def _lookup(linear: np.ndarray, scale: float, table: np.ndarray, block_rows: int = 256) -> np.ndarray:
+    """table[rint(clip(scale * linear))], in blocks of rows so the index temporaries stay small."""
+    out = np.empty(linear.shape, dtype=table.dtype)
+    index = np.empty((min(block_rows, len(linear)), *linear.shape[1:]), dtype=np.float32)
+    for r0 in range(0, len(linear), block_rows):
+        rows = linear[r0 : r0 + block_rows]
+        i = index[: len(rows)]
+        np.multiply(rows, np.float32(scale), out=i)
+        np.clip(i, 0, len(table) - 1, out=i)
+        np.rint(i, out=i)
+        np.take(table, i.astype(np.uint16), out=out[r0 : r0 + len(rows)])
+    return out
 
 
 def srgb_encode_lut(linear: np.ndarray, gain: float = 1.0) -> np.ndarray:
