@@ -56,7 +56,7 @@ class DemosaicSpec(camrig.StageSpec):
     method: Literal["bilinear", "malvar2004", "menon2007"] = Field(
         default="malvar2004",
         description="'bilinear'; 'malvar2004' (gradient-corrected linear, Malvar-He-Cutler); 'menon2007' "
-        "(edge-directed: directional filtering with a posteriori decision; best at edges, about 10x slower).",
+        "(edge-directed: directional filtering with a posteriori decision; best at edges, about 30x slower).",
     )
 
 
