@@ -38,8 +38,13 @@ def srgb_from_camera(camera_from_xyz: np.ndarray) -> np.ndarray:
     return m / m.sum(axis=1, keepdims=True)
 
 
-def apply_matrix(rgb: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """``rgb @ matrix.T`` for (rows, cols, 3) float32: one BLAS product over all pixels, no temporaries."""
-    m = np.asarray(matrix, dtype=np.float32)
+def apply_matrix(rgb: np.ndarray, matrix: np.ndarray, block_pixels: int = 1 << 16) -> np.ndarray:
+    """``rgb @ matrix.T`` for (rows, cols, 3) float32 as BLAS products over blocks of pixels: no temporaries,
+    and blocks small enough that BLAS stays on the calling thread (its worker threads would spin against the
+    other half of a preview stream for a 3 x 3 product that cannot use them)."""
+    m = np.ascontiguousarray(np.asarray(matrix, dtype=np.float32).T)
     flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 3)
-    return (flat @ m.T).reshape(rgb.shape)
+    out = np.empty_like(flat)
+    for start in range(0, len(flat), block_pixels):
+        np.matmul(flat[start : start + block_pixels], m, out=out[start : start + block_pixels])
+    return out.reshape(rgb.shape)

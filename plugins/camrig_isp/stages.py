@@ -121,8 +121,8 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
             if n.shape != (3,) or np.any(n <= 0):
                 raise ValueError(f"as-shot neutral must be three positive values, got {neutral}")
             return (n[1] / n).astype(np.float32)
-        rgb = frame.data
-        means = np.array([rgb[:, :, c].mean(dtype=np.float64) for c in range(3)])
+        flat = frame.data.reshape(-1, 3)
+        means = (np.ones(len(flat), np.float32) @ flat).astype(np.float64) / len(flat)  # one BLAS pass
         if np.any(means <= 0):
             return np.ones(3, dtype=np.float32)
         return (means[1] / means).astype(np.float32)
@@ -130,9 +130,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         gains = self.gains(frame)
-        out = np.empty_like(frame.data)
-        for c in range(3):  # channel by channel: a length-3 broadcast is numpy's slowest inner loop
-            np.multiply(frame.data[:, :, c], gains[c], out=out[:, :, c])
+        out = apply_matrix(frame.data, np.diag(gains))  # a BLAS product: faster than a length-3 broadcast
         return frame.derive(out, extra={**frame.meta.extra, "wb_gains_rgb": gains.tolist()})
 
 

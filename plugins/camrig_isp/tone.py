@@ -43,7 +43,7 @@ def _lookup(linear: np.ndarray, scale: float, table: np.ndarray, block_rows: int
         np.multiply(rows, np.float32(scale), out=i)
         np.clip(i, 0, len(table) - 1, out=i)
         np.rint(i, out=i)
-        np.take(table, i.astype(np.uint16), out=out[r0 : r0 + len(rows)])
+        out[r0 : r0 + len(rows)] = table[i.astype(np.uint16)]  # fancy indexing gathers faster than np.take
     return out
 
 
