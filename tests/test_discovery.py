@@ -13,7 +13,7 @@ import camrig
 from camrig import PluginStatus
 from conftest import ep
 
-OURS = ["scenes", "optics", "mounts", "sensors", "links", "isp", "writers"]
+OURS = ["scenes", "optics", "mounts", "sensors", "links", "isp", "writers", "measure"]
 
 
 def installed(*extra):

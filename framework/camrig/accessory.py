@@ -68,6 +68,7 @@ class Kind(StrEnum):
     LINK = "link"
     STAGE = "stage"
     WRITER = "writer"
+    MEASUREMENT = "measurement"
 
 
 class Spec(BaseModel):
@@ -130,6 +131,10 @@ class StageSpec(Spec):
 
 class WriterSpec(Spec):
     """Base spec of file writers."""
+
+
+class MeasurementSpec(Spec):
+    """Base spec of measurements (experiments take them after each capture)."""
 
 
 SpecT = TypeVar("SpecT", bound=Spec)
@@ -303,6 +308,35 @@ class Writer(Accessory[SpecT]):
         raise NotImplementedError(f"{type(self).__name__} cannot write animations")
 
 
+@dataclass(frozen=True)
+class Curve:
+    """A measured curve (e.g. MTF against frequency) to plot: x and y with their labels."""
+
+    x: list[float]
+    y: list[float]
+    x_label: str
+    y_label: str
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a measurement found: scalar ``values`` (one column each in an experiment's table; name the unit
+    in the key, e.g. 'mtf50_cy_px') and ``curves`` to plot."""
+
+    values: dict[str, float]
+    curves: dict[str, Curve] = field(default_factory=dict)
+
+
+class Measurement(Accessory[SpecT]):
+    """Measures a quality of a rig from one capture (and may take more captures through the rig)."""
+
+    kind = Kind.MEASUREMENT
+
+    @abstractmethod
+    def measure(self, rig: Any, shot: Any) -> Measured:
+        """Measure ``shot`` (a :class:`~camrig.CaptureResult`) of ``rig`` (a :class:`~camrig.Rig`)."""
+
+
 KIND_BASES: dict[Kind, tuple[type[Accessory[Any]], type[Spec]]] = {
     Kind.SCENE: (Scene, SceneSpec),
     Kind.LENS: (Lens, LensSpec),
@@ -311,6 +345,7 @@ KIND_BASES: dict[Kind, tuple[type[Accessory[Any]], type[Spec]]] = {
     Kind.LINK: (Link, LinkSpec),
     Kind.STAGE: (Stage, StageSpec),
     Kind.WRITER: (Writer, WriterSpec),
+    Kind.MEASUREMENT: (Measurement, MeasurementSpec),
 }
 
 

@@ -68,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the first frame (frame i uses seed + i)")
     s.add_argument("--out", type=Path, help="save the shown frames as an animation (e.g. preview.gif)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+    s = sub.add_parser("run", help="run an experiment: sweep, measure, write the table, plots and report")
+    s.add_argument("experiment", type=Path, help="experiment file (.yaml, .yml or .toml)")
+    s.add_argument("--out", type=Path, help="run folder (default: results/<experiment file name>); resumes what is there")
+    s.add_argument("--workers", type=int, help="worker processes on this machine (default: one per core)")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler (e.g. tcp://host:8786)")
+    s.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of the experiment file")
     return p
 
 
@@ -193,7 +200,49 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .experiment import load_experiment
+    from .runner import DaskCluster, LocalProcesses, run_experiment
+
+    experiment = load_experiment(args.experiment, args.overrides)
+    out = args.out or Path("results") / args.experiment.stem
+    host = Host(disable=_disabled(args), allow=_allowed(args))
+    executor = DaskCluster(args.scheduler) if args.scheduler else LocalProcesses(args.workers)
+    out.mkdir(parents=True, exist_ok=True)
+    bar = _progress(experiment.name)
+    try:
+        records = run_experiment(experiment, out, host=host, executor=executor, progress=bar)
+    finally:
+        bar(None, None)
+    failed = [r for r in records if r["status"] != "ok"]
+    print(f"{len(records)} runs of '{experiment.name}' in {out}: {len(records) - len(failed)} ok, {len(failed)} failed")
+    for r in failed:
+        print(f"  {r['error']}", file=sys.stderr)
+    print(f"table: {out / 'results.csv'}; report: {out / 'report.html'}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _progress(name: str):  # type: ignore[no-untyped-def]
+    """A tqdm progress bar with ETA on stderr, fed (done, total); (None, None) closes it."""
+    from tqdm import tqdm
+
+    state: dict[str, object] = {}
+
+    def update(done: int | None, total: int | None) -> None:
+        bar = state.get("bar")
+        if done is None:
+            if bar is not None:
+                bar.close()  # type: ignore[attr-defined]
+            return
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=name, unit="run", file=sys.stderr, disable=None)
+        bar.n = done  # type: ignore[attr-defined]
+        bar.refresh()  # type: ignore[attr-defined]
+
+    return update
+
+
+COMMANDS = {"run": _cmd_run, "plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

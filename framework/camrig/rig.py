@@ -84,6 +84,15 @@ class Rig:
 
         return capture(self, seed=seed, exposure_s=exposure_s)
 
+    def acquire(self, irradiance: Frame, *, seed: int | None = None, exposure_s: float | None = None) -> Frame:
+        """The raw frame as the host receives it for a given focal-plane ``irradiance`` (sensor and link only):
+        what a measurement needs to expose the sensor to a flat field, say. The frame must match the lens's
+        output caps (``rig.caps['lens']``, or the last adapter's)."""
+        from .router import acquire, context
+
+        raw, _ = acquire(self, context(self, seed=seed, exposure_s=exposure_s), irradiance)
+        return raw
+
     def writer(self, path: str | Path, caps: Caps | None = None) -> Part:
         """The writer for ``path``'s suffix, checked against ``caps`` (default: the chain's output caps)."""
         path = Path(path)

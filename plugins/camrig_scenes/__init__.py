@@ -26,10 +26,15 @@ class ChartSpec(camrig.SceneSpec):
         "width's share, shaped by the illuminant (with the default three 100 nm bands, the radiance of each band).",
     )
     bands_nm: tuple[float, ...] = Field(
-        default=(450.0, 550.0, 650.0), min_length=3, description="Centre wavelengths of the bands, nm, increasing."
+        default=(450.0, 550.0, 650.0), min_length=1, description="Centre wavelengths of the bands, nm, increasing (three for the srgb chart)."
     )
     illuminant: Literal["E", "D65", "D50", "A"] = Field(
         default="E", description="Spectrum of the light: equal energy (E), CIE daylight D65 or D50, or CIE A (tungsten, 2856 K)."
+    )
+    layout: Literal["chart", "edge", "flat"] = Field(
+        default="chart",
+        description="'chart': the 24 patches on the slanted-edge background; 'edge': the slanted edge alone (an "
+        "ISO 12233 target); 'flat': the light background everywhere (for vignetting and flat fields).",
     )
     patches: Literal["srgb", "spectral"] = Field(
         default="srgb",
@@ -41,7 +46,7 @@ class ChartSpec(camrig.SceneSpec):
     def _bands(self) -> ChartSpec:
         if list(self.bands_nm) != sorted(set(self.bands_nm)):
             raise ValueError(f"bands_nm must increase, got {self.bands_nm}")
-        if self.patches == "srgb" and len(self.bands_nm) != 3:
+        if self.layout == "chart" and self.patches == "srgb" and len(self.bands_nm) != 3:
             raise ValueError(f"patches 'srgb' are defined for three bands; with {len(self.bands_nm)} use patches: spectral")
         if self.patches == "spectral" and (self.bands_nm[0] < 380 or self.bands_nm[-1] > 780):
             raise ValueError(f"spectral patches are measured from 380 to 780 nm; bands {self.bands_nm} reach outside")

@@ -74,10 +74,15 @@ def illuminant_spd(name: str, bands_nm: tuple[float, ...]) -> np.ndarray:
 
 
 def band_widths(bands_nm: tuple[float, ...]) -> np.ndarray:
-    """Width of each band by the midpoint rule (the outer bands as wide as their neighbours), nm."""
+    """Width of each band by the midpoint rule (the outer bands as wide as their neighbours; a single band
+    counts as 100 nm), nm."""
     b = np.asarray(bands_nm, dtype=np.float64)
+    if len(b) == 1:
+        return np.array([100.0])
     edges = np.concatenate([[b[0] - (b[1] - b[0]) / 2], (b[1:] + b[:-1]) / 2, [b[-1] + (b[-1] - b[-2]) / 2]])
     return np.diff(edges)
+
+
 BACKGROUND_LIGHT, BACKGROUND_DARK, BORDER = 0.8, 0.05, 0.03
 
 
@@ -111,11 +116,20 @@ class Chart(camrig.Scene[ChartSpec]):
         u, v = tx / half, ty / half  # the chart spans u in [-1, 1], v in [-2/3, 2/3]
         border, light, dark = 24, 25, 26
         n = len(self.spec.bands_nm)
-        patches = PATCH_REFLECTANCE_BGR if self.spec.patches == "srgb" else spectral_reflectance(self.spec.bands_nm)
+        if self.spec.layout != "chart":
+            patches = np.zeros((24, n))
+        elif self.spec.patches == "srgb":
+            patches = PATCH_REFLECTANCE_BGR
+        else:
+            patches = spectral_reflectance(self.spec.bands_nm)
         table = np.vstack([patches, [[BORDER] * n, [BACKGROUND_LIGHT] * n, [BACKGROUND_DARK] * n]])
         # Background: a slanted edge through the centre, light on the left.
         t = math.tan(math.radians(self.spec.edge_angle_deg))
         classes = np.where(u[None, :] < v[:, None] * t, np.uint8(light), np.uint8(dark))
+        if self.spec.layout == "flat":
+            classes[...] = light
+        if self.spec.layout != "chart":
+            return np.take(table.astype(np.float32), classes, axis=0)
         # Chart: 6 x 4 patches separated by borders.
         gu, gv = (u + 1) / 2 * 6, (v + 2 / 3) / (4 / 3) * 4
         cols, rows = np.floor(gu).astype(np.int64), np.floor(gv).astype(np.int64)

@@ -1,0 +1,221 @@
+"""Running an experiment: each run in a worker process (or on a Dask cluster), its result written atomically
+as soon as it arrives, so an interrupted experiment resumes where it stopped and a kill loses at most the runs
+in flight.
+
+The run folder::
+
+    OUT/experiment.json     the resolved experiment (base rig as used, sweep, seeds): what every row came from
+    OUT/environment.json    Python, platform and package versions of the machine that ran it
+    OUT/runs/run-00042.json one file per finished run: its parameters, seed, status, values and curves
+    OUT/results.csv         the table, one row per run (also results.parquet), rebuilt from runs/ at the end
+    OUT/report.html, OUT/plots/   see :mod:`camrig.report`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .errors import CamrigError, ConfigError, OutputError
+from .experiment import Experiment, Run, check_paths
+from .output import write_atomically
+
+RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
+"""Table columns every row has, before the swept parameters and the measured values."""
+
+
+def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
+    """Assemble ``rig``, capture once, take the measurements. Runs in a worker: plain data in and out, and
+    never raises for a bad run (the record says why, naming the run and the field)."""
+    from .api import read_rig
+    from .config import PartConfig, Source
+    from .host import Host
+    from .rig import assemble
+
+    record: dict[str, Any] = {**run, "status": "ok", "error": "", "values": {}, "curves": {}}
+    start = time.perf_counter()
+    try:
+        file = read_rig(rig)
+        host = Host(disable=file.plugins.disable, allow=file.plugins.allow)
+        assembled = assemble(host, file)
+        shot = assembled.capture()
+        for i, cfg in enumerate(measurements):
+            part = host.build(PartConfig(**cfg), _measurement_kind(), f"measurements[{i}]", Source("<experiment>"), ("experiment", "measurements", i))
+            try:
+                measured = part.accessory.measure(assembled, shot)
+            except CamrigError:
+                raise
+            except Exception as exc:
+                raise CamrigError(f"measurement '{part.name}' raised {type(exc).__name__}: {exc}") from exc
+            record["values"].update({k: float(v) for k, v in measured.values.items()})
+            record["curves"].update({f"{part.name}:{k}": vars(c) for k, c in measured.curves.items()})
+    except Exception as exc:  # one bad run never stops the others
+        message = str(exc).replace("<dict>: ", "")
+        record.update(status="error", error=f"{run['run']}: {type(exc).__name__}: {message}")
+    record["compute_s"] = time.perf_counter() - start
+    return record
+
+
+def _measurement_kind() -> Any:
+    from .accessory import Kind
+
+    return Kind.MEASUREMENT
+
+
+def environment() -> dict[str, Any]:
+    """What ran the experiment: Python, platform and the versions of camrig and the libraries it rests on."""
+    versions = {}
+    for name in ("camrig", "numpy", "scipy", "pydantic", "pluggy", "pyarrow", "matplotlib", "dask", "distributed"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return {"python": sys.version, "platform": platform.platform(), "cpu_count": os.cpu_count(), "packages": versions}
+
+
+def _write_json(path: Path, data: Any, *, force: bool = True) -> None:
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+
+    write_atomically(path, write, force=force)
+
+
+def read_runs(out: Path) -> dict[int, dict[str, Any]]:
+    """The finished runs in ``out/runs``, by index. Files are written atomically, so each is whole; one that
+    does not parse (edited by hand, say) is reported, not trusted."""
+    done: dict[int, dict[str, Any]] = {}
+    for path in sorted((out / "runs").glob("run-*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            done[int(record["index"])] = record
+        except (ValueError, KeyError, TypeError) as exc:
+            raise OutputError(f"{path}: not a run record ({exc}); delete it to run it again") from None
+    return done
+
+
+def prepare(experiment: Experiment, out: Path, host: Any) -> None:
+    """Check the sweep against the rig and set up ``out``; refuse to resume a different experiment there."""
+    check_paths(experiment, host)
+    resolved = json.loads(json.dumps(experiment.resolved(), default=str))
+    stored = out / "experiment.json"
+    if stored.exists():
+        if json.loads(stored.read_text(encoding="utf-8")) != resolved:
+            raise ConfigError(f"{out}: holds the results of a different experiment (experiment.json differs); use another --out")
+        return
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    _write_json(stored, resolved)
+    _write_json(out / "environment.json", environment())
+
+
+class Executor:
+    """Where runs execute: ``submit_all`` yields records as runs finish."""
+
+    def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class LocalProcesses(Executor):
+    """A process pool on this machine (default: one worker per core)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+
+    def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        if self.workers == 1:
+            for task in tasks:
+                yield run_one(*task)
+            return
+        with ProcessPoolExecutor(self.workers) as pool:
+            futures = [pool.submit(run_one, *task) for task in tasks]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+class DaskCluster(Executor):
+    """An existing Dask distributed scheduler; connecting fails fast with a clear error."""
+
+    def __init__(self, address: str, timeout_s: float = 10.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ConfigError("--scheduler needs Dask distributed: pip install 'camrig[dask]'") from None
+        try:
+            self.client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+    def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        futures = [self.client.submit(run_one, *task, pure=False) for task in tasks]
+        for future in futures:  # in submission order: each record is written as soon as it and those before it are in
+            yield future.result()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def run_experiment(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    host: Any,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every run of ``experiment`` not yet in ``out/runs``, writing each record as it arrives; then the
+    table, plots and report. Returns the records of all runs, in run order."""
+    out = Path(out)
+    prepare(experiment, out, host)
+    done = read_runs(out)
+    todo = [run for run in experiment.runs if run.index not in done]
+    tasks = [(experiment.rig_for(run), [m.model_dump() for m in experiment.section.measurements], _run_info(run)) for run in todo]
+    executor = executor or LocalProcesses()
+    try:
+        finished = 0
+        if progress:
+            progress(0, len(tasks))
+        for record in executor.submit_all(tasks):
+            _write_json(out / "runs" / f"{record['run']}.json", record)
+            finished += 1
+            if progress:
+                progress(finished, len(tasks))
+    finally:
+        executor.close()
+    records = [r for _, r in sorted(read_runs(out).items())]
+    from .report import write_report, write_table
+
+    write_table(experiment, records, out)
+    write_report(experiment, records, out)
+    return records
+
+
+def _run_info(run: Run) -> dict[str, Any]:
+    return {"run": run.run_id, "index": run.index, "point": run.point, "repeat": run.repeat, "seed": run.seed, "params": run.params}
+
+
+def rows(experiment: Experiment, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows: the reserved columns, one column per swept path, one per measured value."""
+    paths = experiment.section.sweep.paths()
+    out = []
+    for r in records:
+        row: dict[str, Any] = {"run": r["run"], "point": r["point"], "repeat": r["repeat"], "seed": r["seed"],
+                               "status": r["status"], "error": r["error"], "compute_s": r.get("compute_s")}  # fmt: skip
+        row.update({p: _cell(r["params"].get(p)) for p in paths})
+        row.update(r["values"])
+        out.append(row)
+    return out
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: numbers and text as they are, anything else (a part mapping, a list) as JSON text."""
+    return value if isinstance(value, (int, float, str, bool)) or value is None else json.dumps(value, sort_keys=True)

@@ -1,0 +1,212 @@
+"""The measurement accessories: each takes a capture (and its rig) and returns values and curves."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import camrig
+
+from . import ColourErrorSpec, LatencySpec, LinkLoadSpec, MtfSpec, PhotonTransferSpec, VignettingSpec
+from .ciede2000 import ciede2000, xyz_to_lab
+from .ptc import photon_transfer
+from .sfr import slanted_edge_mtf
+
+SRGB_FROM_XYZ = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]])
+"""Linear sRGB from CIE XYZ, IEC 61966-2-1:1999."""
+D65_WHITE = np.array([0.95047, 1.0, 1.08883])
+
+
+def green_plane(raw: camrig.Frame) -> tuple[np.ndarray, int]:
+    """(plane, step): a mono raw as it is (step 1), or one green phase of a Bayer raw (step 2), in DN above
+    black, float64."""
+    data = raw.data.astype(np.float64) - (raw.meta.black_level or 0.0)
+    cfa = raw.meta.cfa
+    if cfa in (None, "mono") or data.ndim != 2:
+        return data, 1
+    if len(cfa) != 4 or "G" not in cfa:
+        raise ValueError(f"cannot take a green phase of CFA {cfa!r}")
+    i = cfa.index("G")
+    return data[i // 2 :: 2, i % 2 :: 2], 2
+
+
+def balanced_mosaic(raw: camrig.Frame) -> np.ndarray:
+    """A Bayer raw of a neutral target as one full-resolution gray image: each CFA phase's levels mapped so its
+    dark side (2nd percentile) is 0 and its light side (98th) is 1 (the usual raw-channel balancing for
+    slanted-edge measurements); a mono raw is only offset by its black level."""
+    data = raw.data.astype(np.float64) - (raw.meta.black_level or 0.0)
+    cfa = raw.meta.cfa
+    if cfa in (None, "mono"):
+        return data
+    if len(cfa) != 4:
+        raise ValueError(f"cannot balance the phases of CFA {cfa!r}")
+    out = np.empty_like(data)
+    for i in range(4):
+        phase = data[i // 2 :: 2, i % 2 :: 2]
+        low, high = np.percentile(phase, [2, 98])
+        out[i // 2 :: 2, i % 2 :: 2] = (phase - low) / max(high - low, 1e-12)
+    return out
+
+
+class Mtf(camrig.Measurement[MtfSpec]):
+    """On the raw: a mono mosaic as it is, a Bayer mosaic with its phases balanced (:func:`balanced_mosaic`),
+    both at full resolution; on the result: the luminance of linear RGB."""
+
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        s = self.spec
+        if s.image == "raw":
+            plane, step = balanced_mosaic(shot.raw), 1
+            pitch_um = shot.raw.meta.pitch
+        else:
+            if shot.result.meta.format is not camrig.Format.RGB_LINEAR:
+                raise ValueError(f"measure.mtf image 'result' needs linear RGB, the rig's result is {shot.result.meta.format.value}")
+            rgb = shot.result.data.astype(np.float64)
+            plane, step = rgb @ np.array([0.2126, 0.7152, 0.0722]), 1  # luminance, ITU-R BT.709
+            pitch_um = shot.result.meta.pitch
+        rows, cols = plane.shape
+        x, y, w, h = s.roi
+        roi = plane[round(y * rows) : round((y + h) * rows), round(x * cols) : round((x + w) * cols)]
+        edge = slanted_edge_mtf(roi, oversample=s.oversample)
+        frequency = np.asarray(edge.frequency_cy_px) / step  # cycles per sensor pixel
+        keep = frequency <= 1.0
+        mtf50 = float(edge.mtf50) / step
+        values = {"mtf50_cy_px": mtf50, "mtf_at_quarter_cy_px": float(edge.at(0.25 * step))}
+        if pitch_um:
+            values["mtf50_lp_mm"] = mtf50 / (pitch_um * 1e-3)
+        values["edge_angle_deg"] = float(edge.edge_angle_deg)
+        curve = camrig.Curve(frequency[keep].tolist(), np.asarray(edge.mtf)[keep].tolist(), "frequency (cycles/pixel)", "MTF")
+        return camrig.Measured(values, {"mtf": curve})
+
+
+class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
+    """Flat fields straight onto the sensor (``rig.acquire``), exposure found by doubling until the green
+    signal reaches 90 % of the white level, then ``levels`` exposures up to beyond saturation (denser near it,
+    where EMVA's variance peak lies), two frames each with different seeds."""
+
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        s = self.spec
+        sensor_index = next(i for i, p in enumerate(rig.chain) if p.accessory.kind is camrig.Kind.SENSOR)
+        caps = rig.caps[rig.chain[sensor_index - 1].role]
+        meta = camrig.FrameMeta(format=camrig.Format.IRRADIANCE, units="W/m^2", bands_nm=caps.bands_nm, pitch=rig.geometry.plane.pitch_um)
+        light = camrig.Frame(np.full(caps.shape, s.irradiance_w_m2, np.float32), meta)
+        dark = camrig.Frame(np.zeros(caps.shape, np.float32), meta)
+        white = (shot.raw.meta.white_level or 0) - (shot.raw.meta.black_level or 0)
+        seed = [1_000_000]
+
+        def roi(frame: camrig.Frame) -> np.ndarray:
+            plane, _ = green_plane(frame)
+            r0, c0 = max(0, (plane.shape[0] - s.roi_px) // 2), max(0, (plane.shape[1] - s.roi_px) // 2)
+            return plane[r0 : r0 + s.roi_px, c0 : c0 + s.roi_px]
+
+        def pair(frame: camrig.Frame, exposure_s: float) -> tuple[np.ndarray, np.ndarray]:
+            seed[0] += 2
+            return roi(rig.acquire(frame, seed=seed[0], exposure_s=exposure_s)), roi(rig.acquire(frame, seed=seed[0] + 1, exposure_s=exposure_s))
+
+        t = 1e-7
+        for _ in range(60):
+            if roi(rig.acquire(light, seed=0, exposure_s=t)).mean() >= 0.9 * white:
+                break
+            t *= 2
+        else:
+            raise ValueError(f"the sensor does not saturate at {s.irradiance_w_m2} W/m^2 within {t:.3g} s")
+        linear = max(2, round(s.levels * 0.55))
+        exposures = list(np.linspace(0.8 / linear, 0.8, linear)) + list(np.linspace(0.85, 1.25, s.levels - linear))
+        pairs = [pair(light, f * t) for f in exposures]
+        result = photon_transfer(pairs, pair(dark, exposures[0] * t))
+        values = {
+            "gain_dn_per_e": result.gain_dn_per_e,
+            "read_noise_e": result.read_noise_e,
+            "saturation_e": result.saturation_e,
+            "dynamic_range_ev": result.dynamic_range_ev,
+            "dynamic_range_db": result.dynamic_range_db,
+            "snr_max_db": float(10 * np.log10(result.saturation_e)),  # EMVA 1288: SNR_max = sqrt(mu_e,sat)
+        }
+        curves = {
+            "photon_transfer": camrig.Curve(result.means_dn.tolist(), result.variances_dn2.tolist(), "mean (DN above dark)", "temporal variance (DN^2)"),
+            "snr": camrig.Curve(result.means_e.tolist(), np.asarray(result.snr).tolist(), "signal (e-)", "SNR"),
+        }
+        return camrig.Measured(values, curves)
+
+
+def _chart_reference(spec: object) -> tuple[np.ndarray, np.ndarray]:
+    """(Lab of the 24 patches, white XYZ) the chart shows: from its spectra under its illuminant (5 nm data),
+    or from the sRGB values its 'srgb' patches are defined by."""
+    from camrig_scenes.chart import PATCH_REFLECTANCE_BGR, illuminant_spd, spectral_reflectance
+    from camrig_sensors.colorimetry import cmfs
+
+    if getattr(spec, "patches", "srgb") == "spectral":
+        bands = tuple(float(b) for b in range(380, 781, 5))
+        light = illuminant_spd(getattr(spec, "illuminant", "E"), bands)
+        xyz = (spectral_reflectance(bands) * light) @ cmfs(bands)
+        white = light @ cmfs(bands)
+        return xyz_to_lab(xyz / white[1], white / white[1]), white / white[1]
+    xyz = PATCH_REFLECTANCE_BGR[:, ::-1] @ np.linalg.inv(SRGB_FROM_XYZ).T
+    return xyz_to_lab(xyz, D65_WHITE), D65_WHITE
+
+
+class ColourError(camrig.Measurement[ColourErrorSpec]):
+    """Patches located from the chart's geometry (its width in degrees, the lens's focal length and the pixel
+    pitch; lens distortion ignored); the result read as linear sRGB, converted to Lab (D65 white) after
+    scaling so the white patch has the reference's luminance."""
+
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        scene = rig.part("scene").accessory.spec
+        result = shot.result
+        if result.meta.format is not camrig.Format.RGB_LINEAR:
+            raise ValueError(f"measure.colour_error needs linear sRGB (end the pipeline with isp.colour_correction), got {result.meta.format.value}")
+        if not hasattr(scene, "width_deg") or not result.meta.focal_length_mm or not result.meta.pitch:
+            raise ValueError("measure.colour_error needs a scenes.chart and the lens's focal length and pixel pitch in the frame")
+        rows, cols = result.data.shape[:2]
+        f_px = result.meta.focal_length_mm / (result.meta.pitch * 1e-3)
+        t = math.tan(math.radians(scene.width_deg) / 2)
+        half = self.spec.patch_fraction / 2 * (2 / 6) * f_px * t
+        means = []
+        for i in range(4):
+            for j in range(6):
+                cx = f_px * ((j + 0.5) / 3 - 1) * t + (cols - 1) / 2
+                cy = f_px * ((i + 0.5) / 3 - 2 / 3) * t + (rows - 1) / 2
+                box = result.data[max(0, round(cy - half)) : round(cy + half) + 1, max(0, round(cx - half)) : round(cx + half) + 1]
+                if box.size == 0:
+                    raise ValueError("the chart's patches fall outside the frame")
+                means.append(box.reshape(-1, 3).astype(np.float64).mean(axis=0))
+        xyz = np.array(means) @ np.linalg.inv(SRGB_FROM_XYZ).T
+        reference, white = _chart_reference(scene)
+        y_white = reference[18, 0]  # L* of the white patch -> its Y
+        y_ref = ((y_white + 16) / 116) ** 3 if y_white > 8 else y_white / (24389 / 27)
+        xyz *= y_ref / xyz[18, 1]
+        de = ciede2000(reference, xyz_to_lab(xyz, D65_WHITE))
+        return camrig.Measured({"delta_e00_mean": float(de.mean()), "delta_e00_max": float(de.max())})
+
+
+class Vignetting(camrig.Measurement[VignettingSpec]):
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        plane, _ = green_plane(shot.raw)
+        rows, cols = plane.shape
+        b = max(2, round(self.spec.box_fraction * rows))
+        centre = plane[(rows - b) // 2 : (rows + b) // 2, (cols - b) // 2 : (cols + b) // 2].mean()
+        corners = [plane[:b, :b], plane[:b, -b:], plane[-b:, :b], plane[-b:, -b:]]
+        corner = float(np.mean([c.mean() for c in corners]))
+        if centre <= 0 or corner <= 0:
+            raise ValueError("measure.vignetting needs light in the centre and the corners (scenes.chart with layout: flat)")
+        return camrig.Measured({"vignetting_ev": float(np.log2(centre / corner))})
+
+
+class Latency(camrig.Measurement[LatencySpec]):
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        modelled = shot.raw.meta.modelled_ns
+        values = {f"{name}_ms": ns / 1e6 for name, ns in modelled.items()}
+        values["modelled_ms"] = sum(modelled.values()) / 1e6
+        values["host_compute_ms"] = 1e3 * sum(t.compute_s for t in shot.timings if t.role.startswith("stages"))
+        return camrig.Measured(values)
+
+
+class LinkLoad(camrig.Measurement[LinkLoadSpec]):
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        extra = shot.raw.meta.extra
+        wire = float(extra.get("link_wire_bytes", shot.raw.data.nbytes))
+        return camrig.Measured({
+            "link_mb_per_frame": wire / 1e6,
+            "link_gbit_s": wire * 8 * rig.frame_rate_hz / 1e9,
+            "link_retransmissions": float(extra.get("link_retransmissions", 0)),
+        })  # fmt: skip
