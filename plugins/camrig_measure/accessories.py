@@ -80,9 +80,9 @@ class Mtf(camrig.Measurement[MtfSpec]):
 
 
 class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
-    """Flat fields straight onto the sensor (``rig.acquire``), exposure found by doubling until the green
-    signal reaches 90 % of the white level, then ``levels`` exposures up to beyond saturation (denser near it,
-    where EMVA's variance peak lies), two frames each with different seeds."""
+    """Flat fields straight onto the sensor (``rig.acquire``), the exposure t90 that reaches 90 % of the
+    saturated signal found by doubling, then ``levels`` exposures up to 1.25 t90 (denser near saturation, where
+    EMVA's variance peak lies), two frames each with different seeds."""
 
     def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
         s = self.spec
@@ -91,7 +91,6 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
         meta = camrig.FrameMeta(format=camrig.Format.IRRADIANCE, units="W/m^2", bands_nm=caps.bands_nm, pitch=rig.geometry.plane.pitch_um)
         light = camrig.Frame(np.full(caps.shape, s.irradiance_w_m2, np.float32), meta)
         dark = camrig.Frame(np.zeros(caps.shape, np.float32), meta)
-        white = (shot.raw.meta.white_level or 0) - (shot.raw.meta.black_level or 0)
         seed = [1_000_000]
 
         def roi(frame: camrig.Frame) -> np.ndarray:
@@ -103,13 +102,21 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
             seed[0] += 2
             return roi(rig.acquire(frame, seed=seed[0], exposure_s=exposure_s)), roi(rig.acquire(frame, seed=seed[0] + 1, exposure_s=exposure_s))
 
-        t = 1e-7
-        for _ in range(60):
-            if roi(rig.acquire(light, seed=0, exposure_s=t)).mean() >= 0.9 * white:
+        # Double the exposure until the signal stops growing (the clip: ADC top or full well), then aim at
+        # 90 % of that plateau from the last exposure safely in the linear range.
+        t, means = 1e-7, []
+        for _ in range(70):
+            means.append((t, float(roi(rig.acquire(light, seed=0, exposure_s=t)).mean())))
+            if len(means) >= 2 and means[-1][1] > 0 and means[-1][1] <= 1.02 * means[-2][1] and means[-1][1] > 20:
                 break
             t *= 2
         else:
             raise ValueError(f"the sensor does not saturate at {s.irradiance_w_m2} W/m^2 within {t:.3g} s")
+        plateau = means[-1][1]
+        t_lin, m_lin = max(((tt, mm) for tt, mm in means if 0 < mm < 0.5 * plateau), default=means[0])
+        if m_lin <= 0:
+            raise ValueError("no exposure gave a signal in the linear range")
+        t = t_lin * 0.9 * plateau / m_lin
         linear = max(2, round(s.levels * 0.55))
         exposures = list(np.linspace(0.8 / linear, 0.8, linear)) + list(np.linspace(0.85, 1.25, s.levels - linear))
         pairs = [pair(light, f * t) for f in exposures]

@@ -1,0 +1,48 @@
+"""A 48-run sweep at ~2 MP (1920 x 1080, 12 runs at 0.5 MP with --quick) on 2 worker processes against 1
+(target: >= 1.8x faster, printed as 1-worker time over 2-worker time). Each run assembles its rig, captures
+through ideal optics, the sensor, the link and black level + demosaic, and measures latency and link load."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+from run import Result
+
+import camrig
+from camrig.experiment import experiment_from_dict
+from camrig.runner import LocalProcesses, run_experiment
+
+RIG = {
+    "rig": {
+        "name": "2 MP", "frame_rate_hz": 30,
+        "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8, "psf": "none", "image_circle_mm": 40},
+        "sensor": {"type": "sensors.cmos", "width_px": 1920, "height_px": 1080, "pixel_pitch_um": 9.0},
+        "attachment": {"type": "mounts.magnetic"},
+        "link": {"type": "links.optical"},
+        "stages": [{"type": "isp.black_level"}, {"type": "isp.demosaic"}],
+    },
+    "capture": {"scene": {"type": "scenes.chart", "width_deg": 24}, "exposure_s": 0.002},
+}  # fmt: skip
+
+
+def run(quick: bool) -> list[Result]:
+    rig = copy.deepcopy(RIG)
+    runs = 12 if quick else 48
+    if quick:
+        rig["rig"]["sensor"].update(width_px=960, height_px=540)
+    data = {"experiment": {"name": "bench", "rig": rig, "sweep": {"grid": {"capture.seed": list(range(runs))}},
+                           "measurements": [{"type": "measure.latency"}, {"type": "measure.link"}]}}  # fmt: skip
+    experiment = experiment_from_dict(data)
+    seconds = {}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            records = run_experiment(experiment, Path(out), host=camrig.Host(env={}), executor=LocalProcesses(workers))
+            seconds[workers] = time.perf_counter() - start
+            assert all(r["status"] == "ok" for r in records), [r["error"] for r in records if r["error"]]
+    size = "0.5 MP" if quick else "2 MP"
+    return [Result(f"{runs}-run sweep at {size}: 1 worker / 2 workers", seconds[1] / seconds[2], ">= 1.8",
+                   f"1 worker {seconds[1]:.1f} s, 2 workers {seconds[2]:.1f} s")]  # fmt: skip
