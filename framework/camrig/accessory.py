@@ -185,6 +185,9 @@ class CaptureContext:
     """The rig's focal plane and view."""
     options: dict[str, Any] = field(default_factory=dict)
     """Further capture settings from the config (free-form, for plugins that need them)."""
+    threads: int = 1
+    """Threads an accessory may use for this capture (the host's ``threads``: by default every core this
+    process may run on; fewer when several captures run side by side, as in an experiment)."""
 
     def rng(self, role: str, *keys: int) -> np.random.Generator:
         """A generator for the accessory at ``role`` (and optional sub-``keys``), from the capture seed; see

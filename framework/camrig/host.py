@@ -104,6 +104,14 @@ def _env_list(env: Mapping[str, str], key: str) -> list[str]:
     return [n.strip() for n in env.get(key, "").split(",") if n.strip()]
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class Host:
     """Plugin discovery and the accessory registry.
 
@@ -130,8 +138,11 @@ class Host:
         disable: Iterable[str] = (),
         allow: Iterable[str] | None = None,
         env: Mapping[str, str] | None = None,
+        threads: int | None = None,
     ) -> None:
         env = os.environ if env is None else env
+        self.threads = threads or _usable_cores()
+        """Threads a capture may use (``CaptureContext.threads``)."""
         self._pm = pluggy.PluginManager(PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._plugins: dict[str, PluginInfo] = {}

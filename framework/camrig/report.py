@@ -56,8 +56,9 @@ def plots(experiment: Experiment, records: list[dict[str, Any]], out: Path) -> l
     x_path = next((p for p in paths if _numeric([r[p] for r in table])), None) if table else None
     metrics = [k for k in (table[0] if table else {}) if k not in RESERVED and k not in paths]
     for metric in metrics:
-        if x_path is None or not _numeric([r.get(metric) for r in table]):
-            continue
+        values = [r.get(metric) for r in table]
+        if x_path is None or not _numeric(values) or len(set(values)) < 2:
+            continue  # a value that does not change says nothing as a plot (it is in the table)
         fig, ax = plt.subplots(figsize=(6, 4))
         groups: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
         for r in table:

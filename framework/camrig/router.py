@@ -79,6 +79,7 @@ def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
         exposure_s=settings.exposure_s if exposure_s is None else exposure_s,
         seed=settings.seed if seed is None else seed,
         geometry=rig.geometry,
+        threads=rig.host.threads,
     )
 
 

@@ -32,9 +32,9 @@ RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
 """Table columns every row has, before the swept parameters and the measured values."""
 
 
-def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
-    """Assemble ``rig``, capture once, take the measurements. Runs in a worker: plain data in and out, and
-    never raises for a bad run (the record says why, naming the run and the field)."""
+def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1) -> dict[str, Any]:
+    """Assemble ``rig``, capture once, take the measurements, with ``threads`` per capture. Runs in a worker:
+    plain data in and out, and never raises for a bad run (the record says why, naming the run and the field)."""
     from .api import read_rig
     from .config import PartConfig, Source
     from .host import Host
@@ -44,7 +44,7 @@ def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[s
     start = time.perf_counter()
     try:
         file = read_rig(rig)
-        host = Host(disable=file.plugins.disable, allow=file.plugins.allow)
+        host = Host(disable=file.plugins.disable, allow=file.plugins.allow, threads=threads)
         assembled = assemble(host, file)
         shot = assembled.capture()
         for i, cfg in enumerate(measurements):
@@ -126,18 +126,23 @@ class Executor:
 
 
 class LocalProcesses(Executor):
-    """A process pool on this machine (default: one worker per core)."""
+    """A process pool on this machine (default: one worker per core), the cores shared out between the
+    workers' captures (``Host.threads``)."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        from .host import _usable_cores
+
+        cores = _usable_cores()
+        self.workers = workers or cores
+        self.threads = max(1, cores // self.workers)  # the cores shared out: no worker oversubscribes them
 
     def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         if self.workers == 1:
             for task in tasks:
-                yield run_one(*task)
+                yield run_one(*task, self.threads)
             return
         with ProcessPoolExecutor(self.workers) as pool:
-            futures = [pool.submit(run_one, *task) for task in tasks]
+            futures = [pool.submit(run_one, *task, self.threads) for task in tasks]
             for future in as_completed(futures):
                 yield future.result()
 

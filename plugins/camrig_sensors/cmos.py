@@ -381,7 +381,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             out[row0 // factor : row0 // factor + rows.shape[0]] = rows
 
         starts = range(0, s.height_px, block)
-        workers = workers or min(os.cpu_count() or 1, 8)
+        workers = min(workers or os.cpu_count() or 1, 8)
         if workers == 1:
             for r in starts:
                 run(r)
@@ -407,7 +407,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         frame = self.check_input(frame)
         s = self.spec
-        raw = self.expose(frame.data, ctx.exposure_s, ctx.seed, role)
+        raw = self.expose(frame.data, ctx.exposure_s, ctx.seed, role, workers=ctx.threads)
         return camrig.Frame(
             raw,
             frame.meta.model_copy(
