@@ -9,7 +9,7 @@ Functions (plain arrays in linear units):
 * :func:`ciede2000` -- colour difference, CIE 142-2001 in Sharma, Wu and Dalal's formulation (2005).
 
 Accessories (kind ``measurement``) that experiments list under ``measurements``: ``measure.mtf``,
-``measure.photon_transfer``, ``measure.colour_error``, ``measure.vignetting``, ``measure.latency`` and
+``measure.photon_transfer``, ``measure.colour_error``, ``measure.distortion``, ``measure.vignetting``, ``measure.latency`` and
 ``measure.link``. Their specs are here (cheap to import); the code is in :mod:`camrig_measure.accessories`.
 """
 
@@ -78,6 +78,13 @@ class VignettingSpec(camrig.MeasurementSpec):
     box_fraction: float = Field(default=0.05, gt=0, le=0.25, description="Side of the centre and corner boxes, as a fraction of the frame height.")
 
 
+class DistortionMeasurementSpec(camrig.MeasurementSpec):
+    """Geometric distortion from the dot centroids of scenes.chart with layout: dots, against where a pinhole
+    lens of the same focal length would put them."""
+
+    image: Literal["raw", "result"] = Field(default="raw", description="'raw' (phases balanced) or 'result' (luminance of linear RGB).")
+
+
 class LatencySpec(camrig.MeasurementSpec):
     """Modelled latency from the start of the exposure to the raw frame in the phone, and the host's compute time."""
 
@@ -95,6 +102,8 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
                              "gain, read noise, saturation, dynamic range (EMVA 1288)"),
         camrig.AccessoryType("measure.colour_error", kind, ColourErrorSpec, f"{where}:ColourError",
                              "CIEDE2000 on the ColorChecker"),
+        camrig.AccessoryType("measure.distortion", kind, DistortionMeasurementSpec, f"{where}:Distortion",
+                             "radial distortion in % from a dot chart"),
         camrig.AccessoryType("measure.vignetting", kind, VignettingSpec, f"{where}:Vignetting", "corner fall-off in EV"),
         camrig.AccessoryType("measure.latency", kind, LatencySpec, f"{where}:Latency", "modelled latency and host compute time"),
         camrig.AccessoryType("measure.link", kind, LinkLoadSpec, f"{where}:LinkLoad", "bytes and retransmissions on the link"),

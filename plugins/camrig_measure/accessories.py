@@ -8,7 +8,7 @@ import numpy as np
 
 import camrig
 
-from . import ColourErrorSpec, LatencySpec, LinkLoadSpec, MtfSpec, PhotonTransferSpec, VignettingSpec
+from . import ColourErrorSpec, DistortionMeasurementSpec, LatencySpec, LinkLoadSpec, MtfSpec, PhotonTransferSpec, VignettingSpec
 from .ciede2000 import ciede2000, xyz_to_lab
 from .ptc import photon_transfer
 from .sfr import slanted_edge_mtf
@@ -184,6 +184,60 @@ class ColourError(camrig.Measurement[ColourErrorSpec]):
         xyz *= y_ref / xyz[18, 1]
         de = ciede2000(reference, xyz_to_lab(xyz, D65_WHITE))
         return camrig.Measured({"delta_e00_mean": float(de.mean()), "delta_e00_max": float(de.max())})
+
+
+class Distortion(camrig.Measurement[DistortionMeasurementSpec]):
+    """Each dot's centroid (light above half its window's peak, weighted by it) against its pinhole position
+    f tan(angle) (the chart's width, the focal length and the pitch from the frame): distortion in % of the
+    ideal radius, (r_measured - r_ideal) / r_ideal. Reports the mean over the outermost dots and the largest
+    magnitude, with the curve against radius."""
+
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        from camrig_scenes.chart import DOT_SPACING, dot_centres
+
+        scene = rig.part("scene").accessory.spec
+        if getattr(scene, "layout", None) != "dots":
+            raise ValueError("measure.distortion needs scenes.chart with layout: dots")
+        frame = shot.raw if self.spec.image == "raw" else shot.result
+        if self.spec.image == "raw":
+            image = balanced_mosaic(frame)
+        elif frame.meta.format is camrig.Format.RGB_LINEAR:
+            image = frame.data.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+        else:
+            raise ValueError("measure.distortion image 'result' needs linear RGB")
+        focal, pitch = shot.raw.meta.focal_length_mm, shot.raw.meta.pitch
+        if not focal or not pitch:
+            raise ValueError("measure.distortion needs the lens's focal length and the pixel pitch in the frame")
+        rows, cols = image.shape
+        f_px = focal / (pitch * 1e-3)
+        t = math.tan(math.radians(scene.width_deg) / 2)
+        half = 0.5 * DOT_SPACING * f_px * t
+        radii, errors = [], []
+        for u, v in dot_centres():
+            if u == 0 and v == 0:
+                continue
+            x, y = f_px * u * t + (cols - 1) / 2, f_px * v * t + (rows - 1) / 2
+            r0, r1, c0, c1 = round(y - half), round(y + half) + 1, round(x - half), round(x + half) + 1
+            if r0 < 0 or c0 < 0 or r1 > rows or c1 > cols:
+                continue  # off the frame
+            window = image[r0:r1, c0:c1]
+            weight = np.clip(window - (window.min() + window.max()) / 2, 0, None)
+            if weight.sum() <= 0:
+                continue
+            yy, xx = np.mgrid[r0:r1, c0:c1]
+            cy, cx = (weight * yy).sum() / weight.sum(), (weight * xx).sum() / weight.sum()
+            ideal = math.hypot(x - (cols - 1) / 2, y - (rows - 1) / 2)
+            measured = math.hypot(cx - (cols - 1) / 2, cy - (rows - 1) / 2)
+            radii.append(ideal * pitch * 1e-3)
+            errors.append(100 * (measured - ideal) / ideal)
+        if len(radii) < 4:
+            raise ValueError("measure.distortion found fewer than 4 dots in the frame (widen the chart or the lens)")
+        r, e = np.array(radii), np.array(errors)
+        outer = np.isclose(r, r.max(), rtol=1e-3)
+        order = np.argsort(r)
+        values = {"distortion_pct_outer": float(e[outer].mean()), "distortion_pct_max_abs": float(e[np.argmax(np.abs(e))]),
+                  "distortion_radius_mm_outer": float(r.max())}  # fmt: skip
+        return camrig.Measured(values, {"distortion": camrig.Curve(r[order].tolist(), e[order].tolist(), "ideal radius (mm)", "distortion (%)")})
 
 
 class Vignetting(camrig.Measurement[VignettingSpec]):

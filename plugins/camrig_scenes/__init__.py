@@ -31,10 +31,11 @@ class ChartSpec(camrig.SceneSpec):
     illuminant: Literal["E", "D65", "D50", "A"] = Field(
         default="E", description="Spectrum of the light: equal energy (E), CIE daylight D65 or D50, or CIE A (tungsten, 2856 K)."
     )
-    layout: Literal["chart", "edge", "flat"] = Field(
+    layout: Literal["chart", "edge", "flat", "dots"] = Field(
         default="chart",
         description="'chart': the 24 patches on the slanted-edge background; 'edge': the slanted edge alone (an "
-        "ISO 12233 target); 'flat': the light background everywhere (for vignetting and flat fields).",
+        "ISO 12233 target); 'flat': the light background everywhere (for vignetting and flat fields); 'dots': "
+        "light dots on a dark ground, 9 x 5 on the chart's area, for distortion.",
     )
     patches: Literal["srgb", "spectral"] = Field(
         default="srgb",

@@ -86,6 +86,24 @@ def band_widths(bands_nm: tuple[float, ...]) -> np.ndarray:
 BACKGROUND_LIGHT, BACKGROUND_DARK, BORDER = 0.8, 0.05, 0.03
 
 
+DOT_SPACING, DOT_RADIUS, DOT_COLUMNS, DOT_ROWS = 0.25, 0.07, 4, 2
+"""The 'dots' layout: dots at (i, j) x 0.25 chart half-widths for |i| <= 4, |j| <= 2, radius 0.07."""
+
+
+def dot_centres() -> list[tuple[float, float]]:
+    """Centres of the 'dots' layout in chart units (u, v), u across [-1, 1] (half the chart's width)."""
+    return [(i * DOT_SPACING, j * DOT_SPACING) for j in range(-DOT_ROWS, DOT_ROWS + 1) for i in range(-DOT_COLUMNS, DOT_COLUMNS + 1)]
+
+
+def dot_mask(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """(rows, cols) True inside a dot, for column coordinates ``u`` and row coordinates ``v``."""
+    iu, iv = np.rint(u / DOT_SPACING), np.rint(v / DOT_SPACING)
+    du, dv = u - iu * DOT_SPACING, v - iv * DOT_SPACING
+    inside_u = np.where(np.abs(iu) <= DOT_COLUMNS, du * du, np.inf)
+    inside_v = np.where(np.abs(iv) <= DOT_ROWS, dv * dv, np.inf)
+    return (inside_v[:, None] + inside_u[None, :]) < DOT_RADIUS**2
+
+
 class Chart(camrig.Scene[ChartSpec]):
     """Radiance of a diffuse chart: L = rho * L_white per band (Lambertian, uniform light)."""
 
@@ -128,6 +146,9 @@ class Chart(camrig.Scene[ChartSpec]):
         classes = np.where(u[None, :] < v[:, None] * t, np.uint8(light), np.uint8(dark))
         if self.spec.layout == "flat":
             classes[...] = light
+        if self.spec.layout == "dots":
+            classes[...] = dark
+            classes[dot_mask(u, v)] = light
         if self.spec.layout != "chart":
             return np.take(table.astype(np.float32), classes, axis=0)
         # Chart: 6 x 4 patches separated by borders.

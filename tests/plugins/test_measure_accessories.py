@@ -92,3 +92,28 @@ def test_colour_error_refuses_display_rgb(host, rig_dict):
     rig = camrig.assemble(host, camrig.read_rig(rig_dict))
     with pytest.raises(ValueError, match="needs linear sRGB"):
         ColourError(ColourErrorSpec()).measure(rig, rig.capture())
+
+
+def test_distortion_from_the_dot_chart_follows_the_lens_model():
+    """Barrel distortion k1 = -0.1 (Brown-Conrady, normalised at 5 mm): the dots at the frame's edge must move
+    inward by what the model says, r_d / r_u - 1, within 0.1 percentage points."""
+    from camrig_measure.accessories import Distortion
+    from camrig_measure import DistortionMeasurementSpec
+    from camrig_optics.distortion import DistortionSpec, distort
+
+    rig = mono_rig(4, 20.0, layout="dots", width_deg=7)
+    spec = {"model": "brown_conrady", "k1": -0.1, "norm_radius_mm": 5.0}
+    data = {**rig.file.data}
+    data["rig"] = {**data["rig"], "lens": {**data["rig"]["lens"], "distortion": spec, "psf": "none"}}
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(data))
+    measured = Distortion(DistortionMeasurementSpec()).measure(rig, rig.capture(exposure_s=1e-3))
+    r = measured.values["distortion_radius_mm_outer"]
+    x, _ = distort(DistortionSpec(**spec), np.array([r]), np.array([0.0]))
+    expected = 100 * (float(x[0]) / r - 1)
+    print(f"distortion at {r:.2f} mm: measured {measured.values['distortion_pct_outer']:.3f} %, model {expected:.3f} %")
+    assert expected < -1  # really distorted
+    assert measured.values["distortion_pct_outer"] == pytest.approx(expected, abs=0.1)
+    curve = measured.curves["distortion"]  # every dot: the radial position error in pixels (20 um)
+    model = [100 * (float(distort(DistortionSpec(**spec), np.array([r]), np.array([0.0]))[0][0]) / r - 1) for r in curve.x]
+    pixel_error = [abs(m - e) / 100 * r / 0.02 for m, e, r in zip(curve.y, model, curve.x)]
+    assert len(pixel_error) >= 30 and max(pixel_error) < 0.2  # the displacement itself reaches 2.7 px
