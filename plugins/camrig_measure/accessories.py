@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from camrig_isp.colour import D65_WHITE_XYZ as D65_WHITE
+from camrig_isp.colour import SRGB_FROM_XYZ  # the sRGB definition the pipeline renders to
 
 import camrig
 
@@ -12,10 +14,6 @@ from . import ColourErrorSpec, DistortionMeasurementSpec, LatencySpec, LinkLoadS
 from .ciede2000 import ciede2000, xyz_to_lab
 from .ptc import photon_transfer
 from .sfr import slanted_edge_mtf
-
-SRGB_FROM_XYZ = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]])
-"""Linear sRGB from CIE XYZ, IEC 61966-2-1:1999."""
-D65_WHITE = np.array([0.95047, 1.0, 1.08883])
 
 
 def green_plane(raw: camrig.Frame) -> tuple[np.ndarray, int]:
