@@ -43,6 +43,18 @@ class IdealLensSpec(camrig.LensSpec):
     psf: Literal["diffraction", "none"] = Field(
         default="diffraction", description="'diffraction': blur by the pupil's PSF per band; 'none': a pinhole image."
     )
+    aberrations_f_number: float | None = Field(
+        default=None, ge=0.5,
+        description="f-number the wavefront error (zernike_waves, zones) is given at, normally the lens wide open. "
+        "Stopped down to f_number, the same wavefront is seen over the smaller pupil, so aberrations shrink (spherical "
+        "as (N0/N)^4). None: the waves apply at f_number as given.",
+    )
+    scene_supersampling: int = Field(
+        default=1, ge=1, le=8,
+        description="Scene samples per pixel along each axis (cost grows with its square). 1 samples the scene at "
+        "pixel centres, which aliases edges sharper than the blur when the PSF is under ~2 pixels (fast lenses on "
+        "small pixels); 4 or more renders at the finer pitch and averages each pixel's samples (slanted-edge MTF).",
+    )
     zernike_waves: dict[int, float] = Field(
         default_factory=dict, description="RMS wavefront error per Noll index over the whole field, waves (see zones)."
     )
@@ -79,6 +91,11 @@ class IdealLensSpec(camrig.LensSpec):
         for name in ("focus_distance_m", "subject_distance_m"):
             if getattr(self, name) <= f_m:
                 raise ValueError(f"{name} {getattr(self, name)} m is inside the focal length ({f_m} m)")
+        if self.aberrations_f_number is not None and self.f_number < self.aberrations_f_number * (1 - 1e-9):
+            raise ValueError(
+                f"f_number {self.f_number} opens wider than the aberrations_f_number {self.aberrations_f_number} the "
+                "wavefront is known for (the lens wide open)"
+            )
         return self
 
 
@@ -108,6 +125,7 @@ M43_35MM_F1_4 = camrig.spec_preset(
     "coma growing to ~lambda/7 RMS at the corner.",
     focal_length_mm=35.0,
     f_number=1.4,
+    aberrations_f_number=1.4,
     image_circle_mm=22.0,
     zones=[
         AberrationZone(field=0.0, zernike_waves={11: 0.04}),
@@ -122,6 +140,7 @@ PHONE_MAIN = camrig.spec_preset(
     "Wavefront error assumed (lambda/20 RMS on axis, lambda/8 at the corner).",
     focal_length_mm=6.8,
     f_number=1.8,
+    aberrations_f_number=1.8,
     image_circle_mm=12.4,
     mount="fixed",
     flange_distance_mm=4.0,
@@ -134,6 +153,7 @@ EF_50MM_F1_8 = camrig.spec_preset(
     "EF to MFT adapter of 24.75 mm. Wavefront error assumed (lambda/15 RMS spherical wide open).",
     focal_length_mm=50.0,
     f_number=1.8,
+    aberrations_f_number=1.8,
     image_circle_mm=43.3,
     mount="EF",
     flange_distance_mm=44.0,

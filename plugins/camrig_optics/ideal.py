@@ -36,7 +36,7 @@ import camrig
 
 from . import IdealLensSpec
 from .distortion import undistort, untca, vignetting_factor
-from .psf import defocus_waves, defocus_waves_map, oversampling, pixel_kernel
+from .psf import defocus_waves, defocus_waves_map, oversampling, pixel_kernel, stopped_down
 
 MAX_OVERSAMPLING = 65
 """A pixel this many times larger than the PSF's Nyquist sample: the blur is invisible and costly to compute."""
@@ -107,7 +107,16 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             reach = max(reach, float(np.max(np.maximum(np.abs(bx) - abs(x[0]), np.abs(by) - abs(y[0])))))
         return max(0, math.ceil(reach / (plane.pitch_um * 1e-3))) + 2
 
+    def fine(self, plane: camrig.FocalPlane) -> camrig.FocalPlane:
+        """The plane the scene is sampled and blurred on: ``plane`` itself, or ``scene_supersampling`` times
+        finer (the same area in q x q smaller pixels, whose means are the real pixels)."""
+        q = self.spec.scene_supersampling
+        if q == 1:
+            return plane
+        return camrig.FocalPlane(width_px=plane.width_px * q, height_px=plane.height_px * q, pitch_um=plane.pitch_um / q)
+
     def view(self, plane: camrig.FocalPlane) -> camrig.AngularGrid:
+        plane = self.fine(plane)
         m = self.margin_px(plane) + self.distortion_margin_px(plane)
         x, y = plane.pixel_centres_mm()
         v = self.image_distance_mm
@@ -124,6 +133,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         update: dict[str, object] = {
             "focal_length_mm": s.focal_length_mm * multiplier,
             "f_number": s.f_number * multiplier,
+            "aberrations_f_number": None if s.aberrations_f_number is None else s.aberrations_f_number * multiplier,
             "image_circle_mm": s.image_circle_mm * multiplier,
             "vignetting_rolloff_mm": s.vignetting_rolloff_mm * multiplier,
         }
@@ -184,6 +194,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 f"than the {plane.pitch_um} um pixel: its blur cannot be seen at this pitch; set psf: none"
             )
         waves = dict(zernike_waves)
+        if s.aberrations_f_number is not None:  # the design wavefront over the stopped-down pupil
+            waves = stopped_down(waves, s.aberrations_f_number / s.f_number)
         defocus = self._defocus(wavelength_nm) if defocus_550 is None else defocus_550 * 550.0 / wavelength_nm
         waves[4] = waves.get(4, 0.0) + defocus
         return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
@@ -216,10 +228,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         if upstream.shape[:2] != (view.height, view.width) or len(upstream.shape) != 3:
             raise camrig.CapsError(f"radiance must be sampled on the view grid {view.height}x{view.width}xbands")
         if self.spec.psf == "diffraction":
+            fine = self.fine(plane)
             for band in upstream.bands_nm:  # fail before frames flow if the PSF cannot be sampled
-                k = oversampling(plane.pitch_um, band * 1e-3, self.spec.f_number)
+                k = oversampling(fine.pitch_um, band * 1e-3, self.spec.f_number)
                 if k > MAX_OVERSAMPLING:
-                    raise camrig.CapsError(f"psf: {plane.pitch_um} um pixels are {k // 2}x the diffraction spot at {band} nm; set psf: none")
+                    raise camrig.CapsError(f"psf: {fine.pitch_um:g} um samples are {k // 2}x the diffraction spot at {band} nm; set psf: none")
         return camrig.Caps(
             format=camrig.Format.IRRADIANCE, dtype="float32", shape=(plane.height_px, plane.width_px, upstream.shape[2]),
             bands_nm=upstream.bands_nm,
@@ -230,21 +243,26 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        s, plane = self.spec, ctx.geometry.plane
+        s, pixels = self.spec, ctx.geometry.plane
+        plane = self.fine(pixels)
         total = (ctx.geometry.view.height - plane.height_px) // 2
         d = self.distortion_margin_px(plane, tuple(frame.meta.bands_nm))
         margin = total - d  # the blur kernel's radius
         ideal_plane = camrig.FocalPlane(width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um)
         ideal = self._blurred(frame, ideal_plane, margin)
         irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm)
+        q = s.scene_supersampling
+        if q > 1:  # each pixel integrates its q x q fine samples (the pixel aperture at the fine pitch)
+            rows, cols, bands = irradiance.shape
+            irradiance = irradiance.reshape(rows // q, q, cols // q, q, bands).mean(axis=(1, 3), dtype=np.float32)
         return frame.derive(
             irradiance,
             format=camrig.Format.IRRADIANCE,
             units="W/m^2",
-            pitch=plane.pitch_um,
+            pitch=pixels.pitch_um,
             f_number=s.f_number,
             focal_length_mm=s.focal_length_mm,
-            extra={**frame.meta.extra, "relative_illumination": self.relative_illumination_profile(plane)},
+            extra={**frame.meta.extra, "relative_illumination": self.relative_illumination_profile(pixels)},
         )
 
     def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int) -> np.ndarray:

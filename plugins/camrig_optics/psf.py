@@ -53,6 +53,32 @@ def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return math.sqrt(2 * (n + 1)) * radial * angular
 
 
+@lru_cache(maxsize=256)
+def _stopped_down_cached(terms: tuple[tuple[int, float], ...], scale: float) -> tuple[tuple[int, float], ...]:
+    rng = np.random.default_rng(0)  # sample points: any set that pins down polynomials of degree <= 4
+    rho = np.sqrt(rng.random(600))
+    theta = 2 * np.pi * rng.random(600)
+    basis = sorted(NOLL)
+    a = np.stack([zernike(j, rho, theta) for j in basis], axis=1)
+    b = sum(w * zernike(j, scale * rho, theta) for j, w in terms)
+    coefficients, *_ = np.linalg.lstsq(a, b, rcond=None)
+    return tuple((j, float(c)) for j, c in zip(basis, coefficients) if j != 1 and abs(c) > 1e-12)
+
+
+def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, float]:
+    """The same wavefront seen through a pupil ``scale`` (<= 1) times the radius it was given for (stopping
+    down from N0 to N: scale = N0 / N), as Noll coefficients on the new pupil: W'(rho, theta) = W(scale rho,
+    theta). Each term keeps its azimuthal order and can only feed lower radial orders, so the set is closed and
+    the projection exact; e.g. spherical a Z11 becomes scale^4 a Z11 + sqrt(15) scale^2 (scale^2 - 1) a Z4 (it
+    shrinks as scale^4 and sheds defocus), coma sheds tilt. Piston is dropped (it does not change the PSF)."""
+    if not 0 < scale <= 1:
+        raise ValueError(f"pupil scale must be in (0, 1], got {scale}")
+    terms = tuple(sorted((int(j), float(w)) for j, w in zernike_waves.items() if w))
+    if scale == 1 or not terms:
+        return dict(terms)
+    return dict(_stopped_down_cached(terms, float(scale)))
+
+
 def grid_for(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float, waves: float = 0.0) -> tuple[int, float]:
     """FFT size N and pupil radius R (samples) giving image samples ``sample_um`` apart over a field of at least
     ``min_field_um``, with the pupil sampled finely enough for ``waves`` (sum of |Zernike coefficients|): the

@@ -76,3 +76,32 @@ def test_defocus_from_subject_distance():
 def test_sampling_too_coarse_is_refused():
     with pytest.raises(ValueError, match="cannot be sampled"):
         psf(WAVELENGTH, 1.4, 1.0)
+
+
+def test_stopping_down_shows_the_inner_part_of_the_same_wavefront():
+    """Z11(s rho) = s^4 Z11 + sqrt(15) s^2 (s^2 - 1) Z4 + piston, by expanding sqrt(5)(6 rho^4 - 6 rho^2 + 1)
+    with rho -> s rho; and for any mix, the new coefficients reproduce W(s rho) pointwise on the new pupil."""
+    from camrig_optics.psf import stopped_down, zernike
+
+    s = 1.4 / 2.8
+    got = stopped_down({11: 0.1}, s)
+    assert got[11] == pytest.approx(0.1 * s**4, abs=1e-12)
+    assert got[4] == pytest.approx(0.1 * math.sqrt(15) * s**2 * (s**2 - 1), abs=1e-12)
+    assert set(got) == {4, 11}
+    mix = {4: 0.05, 5: 0.1, 8: -0.07, 11: 0.04}
+    new = stopped_down(mix, 0.6)
+    rho, theta = np.linspace(0, 1, 40)[:, None], np.linspace(0, 2 * np.pi, 50)[None, :]
+    original = sum(w * zernike(j, 0.6 * rho, theta) for j, w in mix.items())
+    rebuilt = sum(w * zernike(j, rho, theta) for j, w in new.items())
+    offset = (original - rebuilt).mean()  # piston: dropped, it does not change the PSF
+    assert np.abs(original - rebuilt - offset).max() < 1e-9
+    assert 2 in new or 3 in new  # coma seen through a smaller pupil sheds tilt: the blur's centre moves
+    assert stopped_down(mix, 1.0) == mix
+
+
+def test_a_lens_cannot_open_wider_than_its_known_wavefront():
+    from camrig_optics import M43_35MM_F1_4
+
+    assert M43_35MM_F1_4(f_number=2.8).aberrations_f_number == 1.4
+    with pytest.raises(ValueError, match="opens wider than the aberrations_f_number 1.4"):
+        M43_35MM_F1_4(f_number=1.2)
