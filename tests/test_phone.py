@@ -179,3 +179,52 @@ def test_a_raising_listener_never_stops_the_stream(caplog):
     out = list(phone.stream(5))
     assert len(out) == 5 and all(f.frame is not None or f.dropped == "superseded" for f in out)
     assert "camrig_frame_done of plugin 'listeners' raised" in caplog.text
+
+
+# -- the module in a process of its own -----------------------------------------------------------------------
+
+
+def module_children() -> list[int]:
+    """Pids of this process's children running the module (read from /proc: no psutil needed)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"camrig._module_process" in cmdline and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_module_process_streams_the_same_frames_and_leaves_nothing_behind():
+    threads = threading.active_count()
+    by_mode = {}
+    for mode in ("thread", "process"):
+        phone = camrig.Phone(camrig.Host(env={}), module=mode)
+        phone.attach(rig())
+        by_mode[mode] = {f.index: f.frame.data for f in phone.stream(8, seed=3) if f.frame is not None}
+        phone.detach()
+    common = set(by_mode["thread"]) & set(by_mode["process"])
+    assert common and all(np.array_equal(by_mode["thread"][i], by_mode["process"][i]) for i in common)
+    phone = camrig.Phone(camrig.Host(env={}), module="process")
+    phone.attach(rig())
+    seen = []
+    for item in phone.stream(10_000):
+        seen.append(item)
+        if len(seen) == 3:
+            phone.detach()
+    assert 3 <= len(seen) < 10_000 and seen[-1].dropped in (None, "detached", "superseded")
+    assert module_children() == [] and threading.active_count() == threads  # the process was stopped and reaped
+
+
+def test_a_module_process_needs_a_host_from_installed_plugins():
+    phone = camrig.Phone(camrig.Host(env={}, plugins={"fake": faulty}), module="process")
+    phone.attach(rig())
+    with pytest.raises(camrig.CamrigError, match="module='process' needs a host built from installed plugins"):
+        next(phone.stream(3))

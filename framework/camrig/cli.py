@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the first frame (frame i uses seed + i)")
     s.add_argument("--out", type=Path, help="save the shown frames as an animation (e.g. preview.gif)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    s.add_argument("--module", choices=("process", "thread"), default="process",
+                   help="run the module's half in its own process (default; as the real module has its own processor) or a thread")
 
     s = sub.add_parser("run", help="run an experiment: sweep, measure, write the table, plots and report")
     s.add_argument("experiment", type=Path, help="experiment file (.yaml, .yml or .toml)")
@@ -162,7 +164,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     file, host = _rig_file(args)
     if args.out is not None and args.out.exists() and not args.force:
         raise OutputError(f"{args.out}: exists; pass --force to overwrite")
-    phone = Phone(host)
+    phone = Phone(host, module=args.module)
     rig = phone.attach(file)
     if args.out is not None:
         rig.writer(args.out)  # fail before streaming if the file cannot be written

@@ -163,6 +163,9 @@ class Host:
         eps = entry_points if entry_points is not None else _installed_entry_points()
         for ep in eps:
             self._load_entry_point(ep)
+        self._recipe: dict[str, Any] | None = None
+        if entry_points is None and not plugins:  # rebuildable elsewhere from the installed plugins alone
+            self._recipe = {"disable": sorted(self._disabled), "allow": None if allowed is None else sorted(allowed), "threads": threads}
         for name, plugin in (plugins or {}).items():
             if name in self._plugins:
                 self._fail(name, "unknown", f"another plugin is already named '{name}'")
@@ -171,6 +174,11 @@ class Host:
                 continue
             if self._check_api(name, plugin, "unknown"):
                 self._add(name, plugin, version="unknown")
+
+    def recipe(self) -> dict[str, Any] | None:
+        """Keyword arguments that build the same host in another process (``Host(env={}, **recipe)``), or None
+        when this one holds plugin objects or entry points that only exist here."""
+        return None if self._recipe is None else dict(self._recipe)
 
     # -- loading ---------------------------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 No pairing: :meth:`Phone.attach` reads what was attached, checks that the parts fit (the rig's fit rules)
 and makes it the current module; :meth:`Phone.detach` takes it away. :meth:`Phone.stream` runs the module's
-half of the chain (scene -> lens -> sensor in preview mode -> link) on a producer thread and the host stages
-in the caller's thread. Between them sits a one-frame mailbox: when the host is slower than the module, the
+half of the chain (scene -> lens -> sensor in preview mode -> link) on a producer thread, or in a process of
+its own (``Phone(module="process")``, :mod:`camrig._module_process`), and the host stages in the caller's
+thread. Between them sits a one-frame mailbox: when the host is slower than the module, the
 newest frame wins and the one it replaces is reported as dropped ("superseded"), so nothing queues without
 bound. The scene is taken as static during a stream: it is imaged through the lens once, and every frame
 draws its own sensor noise, link errors and host processing. Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .api import host_for, read_rig
 from .config import RigFile
@@ -50,8 +51,13 @@ class StreamFrame:
 class Phone:
     """The host side of the camera: one module at a time, attached and detached at will."""
 
-    def __init__(self, host: Host | None = None) -> None:
+    def __init__(self, host: Host | None = None, *, module: Literal["thread", "process"] = "thread") -> None:
+        """``module``: where a preview stream runs the module's half. 'thread': a thread of this process
+        (simple; the two halves share the interpreter lock); 'process': a process of its own, as the real
+        module has its own processor (much faster with two cores or more; the host must come from installed
+        plugins, and listener hooks for the module's parts fire in that process)."""
         self._host = host
+        self._module = module
         self._rig: Rig | None = None
         self._lock = threading.Lock()
         self._generation = 0  # bumped on every attach and detach: a stream ends when it changes
@@ -110,7 +116,7 @@ class Phone:
         def attached() -> bool:
             return self._generation == generation and not stop.is_set()
 
-        def produce() -> None:
+        def local() -> Iterator[tuple[int, Any, Any]]:
             optics: Frame | None = None  # the scene is static during a stream: image it once
             for index in range(frames):
                 if not attached():
@@ -120,15 +126,33 @@ class Phone:
                     if optics is None:
                         optics, _ = image(preview, ctx)
                     raw, _ = acquire(preview, ctx, optics)
-                    item: tuple[int, Any, Any] = (index, raw, ctx)
+                    yield index, raw, ctx
                 except CamrigError as exc:  # e.g. a link that dropped the frame
-                    item = (index, None, f"{type(exc.__cause__ or exc).__name__}: {exc}")
+                    yield index, None, f"{type(exc.__cause__ or exc).__name__}: {exc}"
+
+        recipe = rig.host.recipe() if self._module == "process" else None
+        if self._module == "process":
+            if recipe is None:
+                raise CamrigError("module='process' needs a host built from installed plugins (no in-process plugin objects)")
+            recipe["threads"] = max(1, rig.host.threads // 2)  # the module's share of the cores; the host keeps the rest
+
+        def remote() -> Iterator[tuple[int, Any, Any]]:
+            from ._module_process import remote_frames  # not at import: `python -m` runs that module fresh
+
+            assert recipe is not None
+            for index, raw, reason in remote_frames(recipe, dict(rig.file.data), frames, seed, attached):
+                yield (index, raw, context(preview, seed=seed + index)) if raw is not None else (index, None, reason)
+
+        def produce() -> None:
+            for item in remote() if self._module == "process" else local():
                 with ready:
                     superseded = mailbox.get("pending")
                     mailbox["pending"] = item
                     if superseded is not None:
                         mailbox.setdefault("superseded", []).append(superseded[0])
                     ready.notify()
+                if not attached():
+                    break
             with ready:
                 mailbox["done"] = True
                 ready.notify()

@@ -1,0 +1,109 @@
+"""The module's half of a preview stream in a process of its own, as the real module has its own processor.
+
+In one process the module (sensor, link) and the phone (host stages) share one interpreter lock, and every
+small array operation of one waits on the other; in two processes each side gets a core. The child
+(``python -m camrig._module_process``, a clean interpreter: nothing inherited, no main module re-imported)
+reads its order from stdin, rebuilds the host from the installed plugins (:meth:`Host.recipe`) and the rig
+from its file, images the static scene once, and writes each raw frame (array and metadata) to stdout; the
+parent feeds them to the stream's newest-wins mailbox. Stopping terminates the child: frames are independent,
+so one cut short is simply dropped. Listener hooks for the module's parts fire in the module's process.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+from .errors import CamrigError
+from .frame import Frame, FrameMeta
+
+STOP_TIMEOUT_S = 10.0
+"""How long a terminated module may take to exit before it is killed."""
+
+
+def _send(out: BinaryIO, message: Any) -> None:
+    """One message: its length (8 bytes) and its pickle, so the reader takes it in one read."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(struct.pack("<Q", len(data)))
+    out.write(data)
+    out.flush()
+
+
+def _receive(stream: BinaryIO) -> Any:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("the module process ended")
+    (size,) = struct.unpack("<Q", header)
+    data = stream.read(size)  # one buffered read of the whole frame, the interpreter lock released meanwhile
+    if len(data) < size:
+        raise EOFError("the module process ended mid-frame")
+    return pickle.loads(data)
+
+
+def _produce(order: dict[str, Any], out: BinaryIO) -> None:
+    """The child: write (index, data, meta, reason) per frame, then None."""
+    try:
+        from .api import read_rig
+        from .host import Host
+        from .rig import assemble
+        from .router import acquire, context, image
+
+        preview = assemble(Host(env={}, **order["recipe"]), read_rig(order["rig"])).preview()
+        optics = None
+        for index in range(order["frames"]):
+            ctx = context(preview, seed=order["seed"] + index)
+            try:
+                if optics is None:
+                    optics, _ = image(preview, ctx)
+                raw, _ = acquire(preview, ctx, optics)
+                message: Any = (index, raw.data, raw.meta.model_dump(mode="python"), None)
+            except CamrigError as exc:  # e.g. a link that dropped the frame
+                message = (index, None, None, f"{type(exc.__cause__ or exc).__name__}: {exc}")
+            _send(out, message)
+    except Exception as exc:  # the module could not start
+        _send(out, (-1, None, None, f"module process failed: {type(exc).__name__}: {exc}"))
+    _send(out, None)
+
+
+def remote_frames(
+    recipe: dict[str, Any], rig_data: dict[str, Any], frames: int, seed: int, attached: Callable[[], bool]
+) -> Iterator[tuple[int, Frame | None, str | None]]:
+    """(index, raw frame or None, drop reason) from a module process, until it is done or ``attached()``
+    turns false; the process has exited before this returns."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "camrig._module_process"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        pickle.dump({"recipe": recipe, "rig": rig_data, "frames": frames, "seed": seed}, process.stdin)
+        process.stdin.close()
+        while attached():
+            try:
+                message = _receive(process.stdout)
+            except (EOFError, pickle.UnpicklingError):
+                break  # the module died: the stream ends with what arrived
+            if message is None:
+                break
+            index, data, meta, reason = message
+            if index < 0:  # failed to start: every frame it was to send is dropped with the reason
+                for i in range(frames):
+                    yield i, None, reason
+                break
+            yield index, (None if data is None else Frame(data, FrameMeta.model_validate(meta))), reason
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
+
+
+if __name__ == "__main__":
+    _produce(pickle.load(sys.stdin.buffer), sys.stdout.buffer)
