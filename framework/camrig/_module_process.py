@@ -16,7 +16,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from .errors import CamrigError
 from .frame import Frame, FrameMeta
@@ -25,7 +25,7 @@ STOP_TIMEOUT_S = 10.0
 """How long a terminated module may take to exit before it is killed."""
 
 
-def _send(out: BinaryIO, message: Any) -> None:
+def _send(out: IO[bytes], message: Any) -> None:
     """One message: its length (8 bytes) and its pickle, so the reader takes it in one read."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     out.write(struct.pack("<Q", len(data)))
@@ -33,7 +33,7 @@ def _send(out: BinaryIO, message: Any) -> None:
     out.flush()
 
 
-def _receive(stream: BinaryIO) -> Any:
+def _receive(stream: IO[bytes]) -> Any:
     header = stream.read(8)
     if len(header) < 8:
         raise EOFError("the module process ended")
@@ -44,7 +44,7 @@ def _receive(stream: BinaryIO) -> Any:
     return pickle.loads(data)
 
 
-def _produce(order: dict[str, Any], out: BinaryIO) -> None:
+def _produce(order: dict[str, Any], out: IO[bytes]) -> None:
     """The child: write (index, data, meta, reason) per frame, then None."""
     try:
         from .api import read_rig
