@@ -220,20 +220,26 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     if "=" not in assignment:
         raise ConfigError(f"--set {assignment!r}: expected dotted.path=value")
     key, _, raw = assignment.partition("=")
-    parts = [p for p in key.strip().split(".")]
-    if not key.strip() or any(not p for p in parts):
-        raise ConfigError(f"--set {assignment!r}: empty path segment")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
         raise ConfigError(f"--set {assignment!r}: value is not valid YAML: {exc}") from None
+    return set_path(data, key.strip(), value)
+
+
+def set_path(data: dict[str, Any], key: str, value: Any, what: str = "--set") -> dict[str, Any]:
+    """Return a copy of ``data`` with the dotted path ``key`` set to ``value`` (a Python value), by the rules
+    of :func:`apply_override`; errors start with ``what`` (where the path came from)."""
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise ConfigError(f"{what} {key!r}: empty path segment")
     out = copy.deepcopy(data)
     node: Any = out  # always a dict or a list: we only descend into sections
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise ConfigError(f"--set {key}: '{dotted(parts[:i])}' has {len(node)} items; '{part}' is no index")
+                raise ConfigError(f"{what} {key}: '{dotted(parts[:i])}' has {len(node)} items; '{part}' is no index")
             if last:
                 node[int(part)] = value
             else:
@@ -244,11 +250,11 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
             elif isinstance(node.get(part), (dict, list)):
                 node = node[part]
             elif part in node:
-                raise ConfigError(f"--set {key}: '{dotted(parts[: i + 1])}' is a value, not a section")
+                raise ConfigError(f"{what} {key}: '{dotted(parts[: i + 1])}' is a value, not a section")
             else:
                 close = difflib.get_close_matches(key, _all_paths(data), n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise ConfigError(f"--set {key}: no section '{dotted(parts[: i + 1])}' in the config{hint}")
+                raise ConfigError(f"{what} {key}: no section '{dotted(parts[: i + 1])}' in the config{hint}")
     return out
 
 

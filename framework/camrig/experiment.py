@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import PartConfig, Source, _read, apply_override, format_validation_error
+from .config import PartConfig, Source, _read, apply_override, format_validation_error, set_path
 from .errors import ConfigError
 
 
@@ -121,7 +121,7 @@ class Experiment:
         """The rig file mapping of ``run``: the base with the run's swept values and its seed."""
         data = copy.deepcopy(self.base)
         for path, value in run.params.items():
-            data = _assign(data, path, value)
+            data = set_path(data, path, value, "experiment.sweep:")
         data.setdefault("capture", {})["seed"] = run.seed
         return data
 
@@ -133,20 +133,6 @@ class Experiment:
 def run_seed(seed: int, point: int, repeat: int) -> int:
     """The capture seed of (point, repeat): independent streams from one root (NumPy SeedSequence)."""
     return int(np.random.SeedSequence(seed, spawn_key=(point, repeat)).generate_state(1, np.uint32)[0])
-
-
-def _assign(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """``data`` with ``path`` set to ``value`` (a Python value, not YAML text; intermediate keys must exist)."""
-    out = apply_override(data, f"{path}=null")
-    node: Any = out
-    *parents, last = path.split(".")
-    for part in parents:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-    return out
 
 
 def load_experiment(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Experiment:
@@ -176,7 +162,7 @@ def experiment_from_dict(data: dict[str, Any], source: Source | None = None, *, 
     else:
         base = copy.deepcopy(section.rig)
     for path, value in section.overrides.items():
-        base = _assign(base, path, value)
+        base = set_path(base, path, value, "experiment.set:")
     points = section.sweep.expand()
     runs = [
         Run(index=p * section.repeats + r, point=p, repeat=r, seed=run_seed(section.seed, p, r), params=params)

@@ -35,6 +35,7 @@ RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
 def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1) -> dict[str, Any]:
     """Assemble ``rig``, capture once, take the measurements, with ``threads`` per capture. Runs in a worker:
     plain data in and out, and never raises for a bad run (the record says why, naming the run and the field)."""
+    from .accessory import Kind
     from .api import read_rig
     from .config import PartConfig, Source
     from .host import Host
@@ -48,7 +49,7 @@ def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[s
         assembled = assemble(host, file)
         shot = assembled.capture()
         for i, cfg in enumerate(measurements):
-            part = host.build(PartConfig(**cfg), _measurement_kind(), f"measurements[{i}]", Source("<experiment>"), ("experiment", "measurements", i))
+            part = host.build(PartConfig(**cfg), Kind.MEASUREMENT, f"measurements[{i}]", Source("<experiment>"), ("experiment", "measurements", i))
             try:
                 measured = part.accessory.measure(assembled, shot)
             except CamrigError:
@@ -62,12 +63,6 @@ def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[s
         record.update(status="error", error=f"{run['run']}: {type(exc).__name__}: {message}")
     record["compute_s"] = time.perf_counter() - start
     return record
-
-
-def _measurement_kind() -> Any:
-    from .accessory import Kind
-
-    return Kind.MEASUREMENT
 
 
 def environment() -> dict[str, Any]:
