@@ -16,17 +16,16 @@ from .ptc import photon_transfer
 from .sfr import slanted_edge_mtf
 
 
-def green_plane(raw: camrig.Frame) -> tuple[np.ndarray, int]:
-    """(plane, step): a mono raw as it is (step 1), or one green phase of a Bayer raw (step 2), in DN above
-    black, float64."""
+def green_plane(raw: camrig.Frame) -> np.ndarray:
+    """A mono raw as it is, or one green phase of a Bayer raw (half size), in DN above black, float64."""
     data = raw.data.astype(np.float64) - (raw.meta.black_level or 0.0)
     cfa = raw.meta.cfa
     if cfa in (None, "mono") or data.ndim != 2:
-        return data, 1
+        return data
     if len(cfa) != 4 or "G" not in cfa:
         raise ValueError(f"cannot take a green phase of CFA {cfa!r}")
     i = cfa.index("G")
-    return data[i // 2 :: 2, i % 2 :: 2], 2
+    return data[i // 2 :: 2, i % 2 :: 2]
 
 
 def balanced_mosaic(raw: camrig.Frame) -> np.ndarray:
@@ -54,22 +53,22 @@ class Mtf(camrig.Measurement[MtfSpec]):
     def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
         s = self.spec
         if s.image == "raw":
-            plane, step = balanced_mosaic(shot.raw), 1
+            plane = balanced_mosaic(shot.raw)
             pitch_um = shot.raw.meta.pitch
         else:
             if shot.result.meta.format is not camrig.Format.RGB_LINEAR:
                 raise ValueError(f"measure.mtf image 'result' needs linear RGB, the rig's result is {shot.result.meta.format.value}")
             rgb = shot.result.data.astype(np.float64)
-            plane, step = rgb @ np.array([0.2126, 0.7152, 0.0722]), 1  # luminance, ITU-R BT.709
+            plane = rgb @ np.array([0.2126, 0.7152, 0.0722])  # luminance, ITU-R BT.709
             pitch_um = shot.result.meta.pitch
         rows, cols = plane.shape
         x, y, w, h = s.roi
         roi = plane[round(y * rows) : round((y + h) * rows), round(x * cols) : round((x + w) * cols)]
         edge = slanted_edge_mtf(roi, oversample=s.oversample)
-        frequency = np.asarray(edge.frequency_cy_px) / step  # cycles per sensor pixel
+        frequency = np.asarray(edge.frequency_cy_px)  # cycles per sensor pixel
         keep = frequency <= 1.0
-        mtf50 = float(edge.mtf50) / step
-        values = {"mtf50_cy_px": mtf50, "mtf_at_quarter_cy_px": float(edge.at(0.25 * step))}
+        mtf50 = float(edge.mtf50)
+        values = {"mtf50_cy_px": mtf50, "mtf_at_quarter_cy_px": float(edge.at(0.25))}
         if pitch_um:
             values["mtf50_lp_mm"] = mtf50 / (pitch_um * 1e-3)
         values["edge_angle_deg"] = float(edge.edge_angle_deg)
@@ -92,7 +91,7 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
         seed = [1_000_000]
 
         def roi(frame: camrig.Frame) -> np.ndarray:
-            plane, _ = green_plane(frame)
+            plane = green_plane(frame)
             r0, c0 = max(0, (plane.shape[0] - s.roi_px) // 2), max(0, (plane.shape[1] - s.roi_px) // 2)
             return plane[r0 : r0 + s.roi_px, c0 : c0 + s.roi_px]
 
@@ -240,7 +239,7 @@ class Distortion(camrig.Measurement[DistortionMeasurementSpec]):
 
 class Vignetting(camrig.Measurement[VignettingSpec]):
     def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
-        plane, _ = green_plane(shot.raw)
+        plane = green_plane(shot.raw)
         rows, cols = plane.shape
         b = max(2, round(self.spec.box_fraction * rows))
         centre = plane[(rows - b) // 2 : (rows + b) // 2, (cols - b) // 2 : (cols + b) // 2].mean()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 import numpy as np
 from scipy.special import ndtri
@@ -196,11 +197,19 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             out["noise_profile"] = list(profile)
         if s.cfa == "mono" or any(not 380 <= b <= 780 for b in s.bands_nm):
             return out
-        qe = np.asarray(s.qe_table())
         white = np.ones(len(s.bands_nm)) if white_band_radiance is None else np.asarray(white_band_radiance)
-        out["camera_from_xyz"] = colorimetry.camera_from_xyz(qe, s.bands_nm).tolist()
-        out["as_shot_neutral"] = colorimetry.neutral(qe, s.bands_nm, white).tolist()
+        out["camera_from_xyz"] = self._camera_from_xyz
+        out["as_shot_neutral"] = colorimetry.neutral(np.asarray(s.qe_table()), s.bands_nm, white).tolist()
         return out
+
+    @cached_property
+    def _camera_from_xyz(self) -> tuple[tuple[float, ...], ...]:
+        """The colour matrix: a property of the sensor, computed once (not per frame of a stream), immutable
+        because every frame shares it."""
+        from . import colorimetry
+
+        matrix = colorimetry.camera_from_xyz(np.asarray(self.spec.qe_table()), self.spec.bands_nm)
+        return tuple(tuple(float(v) for v in row) for row in matrix)
 
     # -- negotiation -----------------------------------------------------------------------------------------
 
