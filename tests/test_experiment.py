@@ -184,3 +184,17 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_written(tmp_pa
     code = main(["run", str(path), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_measurement_spec_stops_the_experiment_before_it_runs(tmp_path):
+    e = experiment(measurements=[{"type": "measure.mtf", "roi": [0.5, 0.5, 0.9, 0.9]}])
+    with pytest.raises(camrig.ConfigError, match=r"experiment\.measurements\.0.*roi"):
+        run_experiment(e, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_measurement_that_raises_or_returns_the_wrong_thing_fails_its_run_naming_it(tmp_path):
+    e = experiment(measurements=[{"type": "measure.colour_error"}], repeats=1)  # the rig's result is not linear sRGB
+    records = run_experiment(e, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
+    assert all(r["status"] == "error" for r in records)
+    assert "measurement 'measure.colour_error' raised ValueError: measure.colour_error needs linear sRGB" in records[0]["error"]

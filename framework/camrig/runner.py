@@ -35,7 +35,7 @@ RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
 def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1) -> dict[str, Any]:
     """Assemble ``rig``, capture once, take the measurements, with ``threads`` per capture. Runs in a worker:
     plain data in and out, and never raises for a bad run (the record says why, naming the run and the field)."""
-    from .accessory import Kind
+    from .accessory import Kind, Measured
     from .api import read_rig
     from .config import PartConfig, Source
     from .host import Host
@@ -52,12 +52,16 @@ def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[s
             part = host.build(PartConfig(**cfg), Kind.MEASUREMENT, f"measurements[{i}]", Source("<experiment>"), ("experiment", "measurements", i))
             try:
                 measured = part.accessory.measure(assembled, shot)
+                if not isinstance(measured, Measured):
+                    raise TypeError(f"returned {type(measured).__name__}, not a camrig.Measured")
+                values = {str(k): float(v) for k, v in measured.values.items()}
+                curves = {f"{part.name}:{k}": vars(c) for k, c in measured.curves.items()}
             except CamrigError:
                 raise
             except Exception as exc:
                 raise CamrigError(f"measurement '{part.name}' raised {type(exc).__name__}: {exc}") from exc
-            record["values"].update({k: float(v) for k, v in measured.values.items()})
-            record["curves"].update({f"{part.name}:{k}": vars(c) for k, c in measured.curves.items()})
+            record["values"].update(values)
+            record["curves"].update(curves)
     except Exception as exc:  # one bad run never stops the others
         message = str(exc).replace("<dict>: ", "")
         record.update(status="error", error=f"{run['run']}: {type(exc).__name__}: {message}")
@@ -97,8 +101,13 @@ def read_runs(out: Path) -> dict[int, dict[str, Any]]:
 
 
 def prepare(experiment: Experiment, out: Path, host: Any) -> None:
-    """Check the sweep against the rig and set up ``out``; refuse to resume a different experiment there."""
+    """Check the sweep against the rig and the measurements' specs, and set up ``out``; refuse to resume a
+    different experiment there."""
+    from .accessory import Kind
+
     check_paths(experiment, host)
+    for i, cfg in enumerate(experiment.section.measurements):  # a bad spec fails now, not in every run
+        host.build(cfg, Kind.MEASUREMENT, f"measurements[{i}]", experiment.source, ("experiment", "measurements", i))
     resolved = json.loads(json.dumps(experiment.resolved(), default=str))
     stored = out / "experiment.json"
     if stored.exists():
