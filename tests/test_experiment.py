@@ -198,3 +198,23 @@ def test_a_measurement_that_raises_or_returns_the_wrong_thing_fails_its_run_nami
     records = run_experiment(e, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
     assert all(r["status"] == "error" for r in records)
     assert "measurement 'measure.colour_error' raised ValueError: measure.colour_error needs linear sRGB" in records[0]["error"]
+
+
+def test_camrig_run_reads_toml_and_swaps_whole_parts(tmp_path, capsys):
+    from camrig.cli import main
+
+    rig_path = tmp_path / "rig.yaml"
+    rig_path.write_text(yaml.safe_dump(SMALL_RIG))
+    (tmp_path / "exp.toml").write_text(
+        '[experiment]\nname = "links"\nrig = "rig.yaml"\nrepeats = 1\n'
+        '[[experiment.sweep.list]]\n"rig.link" = {type = "links.ideal", bandwidth_gbit_s = 1.0, latency_ns = 7.0}\n'
+        '[[experiment.sweep.list]]\n"rig.link" = {type = "links.usb3"}\n'
+        '[[experiment.measurements]]\ntype = "measure.link"\n[[experiment.measurements]]\ntype = "measure.latency"\n'
+    )
+    code = main(["run", str(tmp_path / "exp.toml"), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert code == 0, capsys.readouterr().err
+    rows = table(tmp_path / "out")
+    assert [json.loads(r["rig.link"])["type"] for r in rows] == ["links.ideal", "links.usb3"]
+    assert float(rows[0]["link_ms"]) == pytest.approx((7 + 64 * 48 * 14 / 1.0) / 1e6)  # latency + bits / (1 Gbit/s), ms
+    assert float(rows[1]["link_mb_per_frame"]) > 0 and float(rows[1]["link_ms"]) != float(rows[0]["link_ms"])
+    assert "2 runs of 'links'" in capsys.readouterr().out
