@@ -45,9 +45,9 @@ def raw_frame(rig: camrig.Rig) -> camrig.Frame:
     sensor, lens = rig.part("sensor").accessory, rig.part("lens").accessory
     rows, cols = rig.geometry.plane.height_px, rig.geometry.plane.width_px
     data = np.random.default_rng(0).integers(256, 12000, (rows, cols), dtype=np.uint16)
-    extra = {**sensor.colour_metadata(None), "relative_illumination": lens.relative_illumination_profile(rig.geometry.plane)}
     meta = camrig.FrameMeta(format="raw", units="DN", cfa="RGGB", black_level=256, white_level=16383, bit_depth=14,
-                            pitch=rig.geometry.plane.pitch_um, extra=extra)  # fmt: skip
+                            pitch=rig.geometry.plane.pitch_um, relative_illumination=lens.relative_illumination_profile(rig.geometry.plane),
+                            **sensor.colour_metadata(None))  # fmt: skip
     return camrig.Frame(data, meta)
 
 

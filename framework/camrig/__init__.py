@@ -43,7 +43,7 @@ from .errors import (
     UnknownAccessoryError,
 )
 from .fit import FitReport, FitRule, Problem, Severity
-from .frame import Caps, Format, Frame, FrameMeta, StageRecord
+from .frame import Caps, Format, Frame, FrameMeta, RadialProfile, StageRecord
 from .geometry import AngularGrid, FocalPlane, Geometry
 from .hookspecs import hookimpl, hookspec
 from .host import PLUGIN_API_VERSION, Host, Part, PluginInfo, PluginStatus, Registered
@@ -91,6 +91,7 @@ __all__ = [
     "PluginInfo",
     "PluginStatus",
     "Problem",
+    "RadialProfile",
     "Registered",
     "Rig",
     "RigDoesNotFit",

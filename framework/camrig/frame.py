@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["Format", "Caps", "FrameMeta", "Frame", "StageRecord", "count_nonfinite"]
 
@@ -64,6 +64,26 @@ class StageRecord(BaseModel):
     accessory: str = Field(description="Qualified accessory name, e.g. 'optics.ideal'.")
 
 
+Matrix3 = tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
+
+
+class RadialProfile(BaseModel):
+    """A radially symmetric quantity on the focal plane, sampled from the optical axis outwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    radius_mm: tuple[float, ...] = Field(min_length=2, description="Radii from the optical axis, increasing, mm.")
+    factor: tuple[float, ...] = Field(description="The quantity at each radius (relative illumination: 1 on the axis).")
+
+    @model_validator(mode="after")
+    def _shape(self) -> RadialProfile:
+        if len(self.factor) != len(self.radius_mm):
+            raise ValueError(f"{len(self.radius_mm)} radii but {len(self.factor)} factors")
+        if any(b <= a for a, b in zip(self.radius_mm, self.radius_mm[1:])):
+            raise ValueError("radius_mm must increase")
+        return self
+
+
 class FrameMeta(BaseModel):
     """Metadata carried with a frame (DESIGN.md, 'Frame').
 
@@ -93,9 +113,39 @@ class FrameMeta(BaseModel):
         description="Modelled time spent in each step (e.g. 'exposure', 'readout', 'link'), ns.",
     )
     history: tuple[StageRecord, ...] = Field(default=(), description="Accessories this frame passed, in order.")
+    # What the parts know about light and colour, for the stages and writers downstream (a typed contract,
+    # so a third-party sensor's colour reaches our ISP and DNG writer; see docs/isp.md).
+    white_radiance: tuple[float, ...] | None = Field(
+        default=None, description="Band radiance of a perfect white diffuser under the scene's light, W/(m^2 sr) per band (scenes)."
+    )
+    illuminant: str | None = Field(default=None, description="Name of the scene's light, e.g. 'D65' (scenes).")
+    relative_illumination: RadialProfile | None = Field(
+        default=None, description="The lens's relative illumination (cos^4 fall-off, vignetting) against image-plane radius (lenses)."
+    )
+    camera_from_xyz: Matrix3 | None = Field(
+        default=None,
+        description="Colour matrix: CIE XYZ (D65 white, Y = 1) to camera RGB under D65, the DNG ColorMatrix1 (sensors).",
+    )
+    as_shot_neutral: tuple[float, float, float] | None = Field(
+        default=None, description="Camera RGB of a perfect white under the scene's light, largest 1: the DNG AsShotNeutral (sensors)."
+    )
+    noise_profile: tuple[float, float] | None = Field(
+        default=None,
+        description="(S, O): temporal noise variance S x + O of a raw value x normalised to [0, 1], the DNG NoiseProfile (sensors).",
+    )
+    white_balance_gains: tuple[float, float, float] | None = Field(
+        default=None, description="R, G, B gains a white balance stage applied."
+    )
+    srgb_from_camera: Matrix3 | None = Field(
+        default=None, description="The matrix a colour correction stage applied (white-balanced camera RGB to linear sRGB)."
+    )
     extra: dict[str, Any] = Field(
         default_factory=dict, description="Free-form metadata an accessory wants to pass downstream."
     )
+
+    def updated(self, **changes: Any) -> FrameMeta:
+        """A copy with ``changes``, validated like a new one (a wrong type or shape fails here, naming the field)."""
+        return type(self).model_validate({**self.__dict__, **changes})
 
 
 def _readonly_view(array: np.ndarray) -> np.ndarray:
@@ -130,7 +180,7 @@ class Frame:
         metadata fields replaced."""
         return Frame(
             self.data if data is None else data,
-            self.meta.model_copy(update=meta),
+            self.meta.updated(**meta),
             self.planes if planes is None else planes,
         )
 

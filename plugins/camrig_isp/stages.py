@@ -57,7 +57,7 @@ class BlackLevel(camrig.Stage[BlackLevelSpec]):
 
 class LensShading(camrig.Stage[LensShadingSpec]):
     """Multiply each raw pixel by RI(r)^-strength, RI the lens's relative illumination at the pixel's radius
-    (interpolated, in log, in the radial table the lens puts in ``extra['relative_illumination']``)."""
+    (interpolated, in log, in the radial table the lens puts in ``FrameMeta.relative_illumination``)."""
 
     BLOCK_ROWS = 256
 
@@ -68,14 +68,14 @@ class LensShading(camrig.Stage[LensShadingSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        profile = frame.meta.extra.get("relative_illumination")
-        if not profile or frame.meta.pitch is None:
+        profile = frame.meta.relative_illumination
+        if profile is None or frame.meta.pitch is None:
             raise ValueError(
-                "lens shading needs the lens's relative illumination (extra['relative_illumination']) and the pixel "
+                "lens shading needs the lens's relative illumination (FrameMeta.relative_illumination) and the pixel "
                 "pitch in the frame; this rig's lens does not report its fall-off"
             )
-        radius = np.asarray(profile["radius_mm"], dtype=np.float64)
-        factor = np.asarray(profile["factor"], dtype=np.float64)
+        radius = np.asarray(profile.radius_mm, dtype=np.float64)
+        factor = np.asarray(profile.factor, dtype=np.float64)
         if np.any(factor <= 0):
             raise ValueError("the lens reports zero illumination inside the frame: nothing to correct there")
         log_factor = np.log(factor)  # interpolated in EV, so a partial strength is exactly that fraction in EV
@@ -114,9 +114,9 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
         if self.spec.method == "fixed":
             return np.asarray(self.spec.gains_rgb, dtype=np.float32)
         if self.spec.method == "as_shot":
-            neutral = frame.meta.extra.get("as_shot_neutral")
+            neutral = frame.meta.as_shot_neutral
             if neutral is None:
-                raise ValueError("white balance 'as_shot' needs the sensor's as-shot neutral (extra['as_shot_neutral'])")
+                raise ValueError("white balance 'as_shot' needs the sensor's as-shot neutral (FrameMeta.as_shot_neutral)")
             n = np.asarray(neutral, dtype=np.float64)
             if n.shape != (3,) or np.any(n <= 0):
                 raise ValueError(f"as-shot neutral must be three positive values, got {neutral}")
@@ -131,7 +131,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
         assert frame is not None
         gains = self.gains(frame)
         out = apply_matrix(frame.data, np.diag(gains))  # a BLAS product: faster than a length-3 broadcast
-        return frame.derive(out, extra={**frame.meta.extra, "wb_gains_rgb": gains.tolist()})
+        return frame.derive(out, white_balance_gains=tuple(float(g) for g in gains))
 
 
 class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
@@ -147,15 +147,15 @@ class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
     def matrix(self, frame: camrig.Frame) -> np.ndarray:
         if self.spec.matrix is not None:
             return np.asarray(self.spec.matrix, dtype=np.float64)
-        c = frame.meta.extra.get("camera_from_xyz")
+        c = frame.meta.camera_from_xyz
         if c is None:
-            raise ValueError("colour correction needs the sensor's colour matrix (extra['camera_from_xyz']) or a fixed matrix")
+            raise ValueError("colour correction needs the sensor's colour matrix (FrameMeta.camera_from_xyz) or a fixed matrix")
         return srgb_from_camera(np.asarray(c))
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         m = self.matrix(frame)
-        return frame.derive(apply_matrix(frame.data, m), extra={**frame.meta.extra, "srgb_from_camera": m.tolist()})
+        return frame.derive(apply_matrix(frame.data, m), srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m))
 
 
 class Denoise(camrig.Stage[DenoiseSpec]):

@@ -171,14 +171,14 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             ri *= circle_overlap((np.sqrt(r2) - circle) / self.spec.vignetting_rolloff_mm).astype(np.float32)
         return ri
 
-    def relative_illumination_profile(self, plane: camrig.FocalPlane, samples: int = 129) -> dict[str, list[float]]:
-        """The relative illumination against image-plane radius, from the centre to the plane's corner, as
-        ``{"radius_mm": [...], "factor": [...]}``: what a host's lens shading correction needs (the falloff is
-        radially symmetric), small enough to travel in frame metadata."""
+    def relative_illumination_profile(self, plane: camrig.FocalPlane, samples: int = 129) -> camrig.RadialProfile:
+        """The relative illumination against image-plane radius, from the centre to the plane's corner: what a
+        host's lens shading correction needs (the falloff is radially symmetric), small enough to travel in
+        the frame's metadata."""
         corner = math.hypot(plane.width_px, plane.height_px) * plane.pitch_um * 1e-3 / 2
         radius = np.linspace(0.0, corner, samples)
         factor = self._relative_illumination_at((radius**2).astype(np.float32), corner**2)
-        return {"radius_mm": radius.tolist(), "factor": np.asarray(factor, np.float64).tolist()}
+        return camrig.RadialProfile(radius_mm=tuple(radius.tolist()), factor=tuple(np.asarray(factor, np.float64).tolist()))
 
     # -- blur --------------------------------------------------------------------------------------------------
 
@@ -262,7 +262,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             pitch=pixels.pitch_um,
             f_number=s.f_number,
             focal_length_mm=s.focal_length_mm,
-            extra={**frame.meta.extra, "relative_illumination": self.relative_illumination_profile(pixels)},
+            relative_illumination=self.relative_illumination_profile(pixels),
         )
 
     def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int) -> np.ndarray:

@@ -8,8 +8,8 @@ interpolated at the band centres: what colour accuracy is measured against.
 
 The light: band radiance of white = ``white_radiance_w_m2_sr`` x (band width / 100 nm) x S(lambda) / mean S,
 with S the illuminant's relative spectral power (``data/illuminants.csv``; CIE S 014-2) and the mean taken
-over 400-700 nm. The frame carries the white's band radiances (``extra['white_radiance_w_m2_sr']``) so a
-sensor can report the as-shot neutral, and the illuminant's name (``extra['illuminant']``).
+over 400-700 nm. The frame carries the white's band radiances (``FrameMeta.white_radiance``) so a sensor
+can report the as-shot neutral, and the illuminant's name (``FrameMeta.illuminant``).
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ class Chart(camrig.Scene[ChartSpec]):
             units="W/(m^2 sr)",
             bands_nm=self.spec.bands_nm,
             pitch=ctx.geometry.view.step,
-            extra={"white_radiance_w_m2_sr": white.tolist(), "illuminant": self.spec.illuminant},
+            white_radiance=tuple(float(w) for w in white),
+            illuminant=self.spec.illuminant,
         )
         return camrig.Frame(rho, meta, planes=self.depth(ctx.geometry.view))
 

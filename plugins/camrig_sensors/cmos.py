@@ -184,22 +184,23 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             slope, offset = slope / 4, offset / 4 + 1 / 12 / span**2
         return slope, offset
 
-    def colour_metadata(self, white_band_radiance: list[float] | None) -> dict[str, object]:
-        """What a raw converter needs to render this sensor's colour (the DNG colour tags): the D65 colour
-        matrix from the QE (:mod:`camrig_sensors.colorimetry`), the as-shot neutral (the response to the scene's
-        white, given as band radiances; equal energy if the scene does not say) and the noise profile."""
+    def colour_metadata(self, white_band_radiance: tuple[float, ...] | None) -> dict[str, object]:
+        """The FrameMeta fields a raw converter needs to render this sensor's colour (the DNG colour tags): the
+        D65 colour matrix from the QE (:mod:`camrig_sensors.colorimetry`), the as-shot neutral (the response to
+        the scene's white, given as band radiances; equal energy if the scene does not say) and the noise
+        profile."""
         from . import colorimetry
 
         s = self.spec
         out: dict[str, object] = {}
         profile = self.noise_profile()
         if profile is not None:
-            out["noise_profile"] = list(profile)
+            out["noise_profile"] = profile
         if s.cfa == "mono" or any(not 380 <= b <= 780 for b in s.bands_nm):
             return out
         white = np.ones(len(s.bands_nm)) if white_band_radiance is None else np.asarray(white_band_radiance)
         out["camera_from_xyz"] = self._camera_from_xyz
-        out["as_shot_neutral"] = colorimetry.neutral(np.asarray(s.qe_table()), s.bands_nm, white).tolist()
+        out["as_shot_neutral"] = tuple(float(v) for v in colorimetry.neutral(np.asarray(s.qe_table()), s.bands_nm, white))
         return out
 
     @cached_property
@@ -419,8 +420,8 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         raw = self.expose(frame.data, ctx.exposure_s, ctx.seed, role, workers=ctx.threads)
         return camrig.Frame(
             raw,
-            frame.meta.model_copy(
-                update=dict(
+            frame.meta.updated(
+                **dict(
                     format=camrig.Format.RAW,
                     units="DN",
                     bands_nm=(),
@@ -435,11 +436,8 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                         "exposure": round(ctx.exposure_s * 1e9),
                         "readout": round(self.readout_ns()),
                     },
-                    extra={
-                        **frame.meta.extra,
-                        "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain,
-                        **self.colour_metadata(frame.meta.extra.get("white_radiance_w_m2_sr")),
-                    },
+                    extra={**frame.meta.extra, "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain},
+                    **self.colour_metadata(frame.meta.white_radiance),
                 )
             ),
         )

@@ -4,7 +4,7 @@ Tags follow the Adobe DNG Specification 1.4.0.0 (section 4): DNGVersion, UniqueC
 CFARepeatPatternDim, CFAPattern, BlackLevel, WhiteLevel, ColorMatrix1 with CalibrationIlluminant1,
 AsShotNeutral, NoiseProfile, and the exposure settings (ExposureTime, FNumber, FocalLength). The colour matrix
 maps CIE XYZ to camera RGB; it, the as-shot neutral and the noise profile come from the frame
-(``extra['camera_from_xyz']``, ``extra['as_shot_neutral']``, ``extra['noise_profile']``: the sensor's model)
+(``FrameMeta.camera_from_xyz``, ``as_shot_neutral``, ``noise_profile``: the sensor's model)
 when an upstream accessory provides them, else identity, (1, 1, 1) and no NoiseProfile tag.
 """
 
@@ -53,7 +53,7 @@ class DngWriter(camrig.Writer[DngSpec]):
         meta = frame.meta
         linear = frame.data.ndim == 3
         floating = frame.data.dtype.kind == "f"
-        if linear and ("wb_gains_rgb" in meta.extra or "srgb_from_camera" in meta.extra):
+        if linear and (meta.white_balance_gains is not None or meta.srgb_from_camera is not None):
             raise ValueError(
                 "a linear DNG holds camera RGB with its colour matrix: write it before isp.white_balance and "
                 "isp.colour_correction"
@@ -66,8 +66,8 @@ class DngWriter(camrig.Writer[DngSpec]):
                 f"{meta.black_level}, white {meta.white_level}"
             )
         make, model = str(meta.extra.get("make", "camrig")), str(meta.extra.get("model", "virtual module"))
-        matrix = np.asarray(meta.extra.get("camera_from_xyz", np.eye(3)), dtype=np.float64).reshape(9)
-        neutral = [float(v) for v in meta.extra.get("as_shot_neutral", (1.0, 1.0, 1.0))]
+        matrix = np.asarray(meta.camera_from_xyz if meta.camera_from_xyz is not None else np.eye(3), dtype=np.float64).reshape(9)
+        neutral = [float(v) for v in (meta.as_shot_neutral or (1.0, 1.0, 1.0))]
         tags: list[tuple[int, int, int, object, bool]] = [
             (50706, BYTE, 4, (1, 4, 0, 0), True),  # DNGVersion
             (50707, BYTE, 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
@@ -89,7 +89,7 @@ class DngWriter(camrig.Writer[DngSpec]):
             ]
         if not floating:  # float data is normalised: white is 1.0 by default (DNG 1.4)
             tags.append((50717, LONG, 1, int(meta.white_level or 2 ** (8 * frame.data.dtype.itemsize) - 1), True))
-        profile = meta.extra.get("noise_profile")
+        profile = meta.noise_profile
         if profile is not None:  # NoiseProfile (DNG 1.3+): variance = S x + O, x in [0, 1]; one pair for all planes
             slope, offset = (float(v) for v in profile)
             if slope < 0 or offset < 0:

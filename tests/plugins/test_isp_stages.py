@@ -81,8 +81,8 @@ from camrig_isp.stages import ColourCorrection, Gamma, LensShading, Scale  # noq
 from camrig_isp.tone import filmic, hable  # noqa: E402
 
 
-def rgb_frame(data: np.ndarray, **extra: object) -> camrig.Frame:
-    return camrig.Frame(data.astype(np.float32), camrig.FrameMeta(format="rgb_linear", units="1", extra=extra))
+def rgb_frame(data: np.ndarray, **fields: object) -> camrig.Frame:
+    return camrig.Frame(data.astype(np.float32), camrig.FrameMeta(format="rgb_linear", units="1", **fields))
 
 
 def test_lens_shading_divides_by_the_lens_profile_at_each_pixel_radius():
@@ -90,7 +90,7 @@ def test_lens_shading_divides_by_the_lens_profile_at_each_pixel_radius():
     profile = {"radius_mm": [0.0, 1.0, 2.0], "factor": [1.0, 0.8, 0.5]}
     raw = camrig.Frame(
         np.full((rows, cols), 0.4, np.float32),
-        camrig.FrameMeta(format="raw", units="1", pitch=pitch_um, extra={"relative_illumination": profile}),
+        camrig.FrameMeta(format="raw", units="1", pitch=pitch_um, relative_illumination=profile),
     )
     out = LensShading(LensShadingSpec()).process(raw, None, "s").data
     y, x = np.mgrid[:rows, :cols]
@@ -101,7 +101,7 @@ def test_lens_shading_divides_by_the_lens_profile_at_each_pixel_radius():
     half = LensShading(LensShadingSpec(strength=0.5)).process(raw, None, "s").data
     np.testing.assert_allclose(half**2 / 0.4, out, rtol=1e-4)  # half the correction in EV
     with pytest.raises(ValueError, match="relative illumination"):
-        LensShading(LensShadingSpec()).process(raw.derive(extra={}), None, "s")
+        LensShading(LensShadingSpec()).process(raw.derive(relative_illumination=None), None, "s")
 
 
 def test_lens_shading_flattens_a_uniform_scene_through_the_ideal_lens(host, rig_dict):

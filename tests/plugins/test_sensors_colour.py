@@ -46,10 +46,10 @@ def test_as_shot_neutral_is_the_response_to_the_scenes_white(host, rig_dict):
     for illuminant in ("D65", "A"):
         rig_dict["capture"]["scene"] = {"type": "scenes.chart", "illuminant": illuminant}
         shot = camrig.assemble(host, camrig.read_rig(rig_dict)).capture()
-        white = np.array(shot.raw.meta.extra["white_radiance_w_m2_sr"])
+        white = np.array(shot.raw.meta.white_radiance)
         expected = (qe * bands) @ white
-        np.testing.assert_allclose(shot.raw.meta.extra["as_shot_neutral"], expected / expected.max(), rtol=1e-9)
-        neutrals[illuminant] = np.array(shot.raw.meta.extra["as_shot_neutral"])
+        np.testing.assert_allclose(shot.raw.meta.as_shot_neutral, expected / expected.max(), rtol=1e-9)
+        neutrals[illuminant] = np.array(shot.raw.meta.as_shot_neutral)
     # tungsten is red-rich and blue-poor: relative to green, red rises and blue falls against daylight
     assert neutrals["A"][0] / neutrals["A"][1] > neutrals["D65"][0] / neutrals["D65"][1]
     assert neutrals["A"][2] / neutrals["A"][1] < neutrals["D65"][2] / neutrals["D65"][1]
@@ -61,10 +61,10 @@ def test_the_dng_carries_the_sensors_noise_profile_and_colour(host, rig_dict, tm
     rig = camrig.assemble(host, camrig.read_rig(rig_dict))
     shot = rig.capture()
     path = rig.write(shot.raw, tmp_path / "x.dng")
-    extra = shot.raw.meta.extra
+    meta = shot.raw.meta
     with tifffile.TiffFile(path) as tif:
-        assert tif.pages[0].tags[51041].value == pytest.approx(tuple(extra["noise_profile"]), rel=1e-12)
+        assert tif.pages[0].tags[51041].value == pytest.approx(meta.noise_profile, rel=1e-12)
         matrix = np.array(tif.pages[0].tags[50721].value, dtype=float).reshape(9, 2)
-        np.testing.assert_allclose(matrix[:, 0] / matrix[:, 1], np.ravel(extra["camera_from_xyz"]), atol=1e-6)
+        np.testing.assert_allclose(matrix[:, 0] / matrix[:, 1], np.ravel(meta.camera_from_xyz), atol=1e-6)
     with rawpy.imread(str(path)) as raw:
-        assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(extra["as_shot_neutral"]), rel=1e-5)
+        assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(meta.as_shot_neutral), rel=1e-5)

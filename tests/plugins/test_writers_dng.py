@@ -22,7 +22,7 @@ def mosaic_frame(cfa: str) -> camrig.Frame:
     meta = camrig.FrameMeta(
         format="raw", units="DN", cfa=cfa, black_level=64, white_level=4095, bit_depth=12, exposure_s=0.008,
         f_number=2.8, focal_length_mm=35,
-        extra={"make": "camrig", "model": "M43-100", "camera_from_xyz": MATRIX, "as_shot_neutral": [0.5, 1.0, 0.7]},
+        camera_from_xyz=MATRIX, as_shot_neutral=(0.5, 1.0, 0.7), extra={"make": "camrig", "model": "M43-100"},
     )  # fmt: skip
     return camrig.Frame(data, meta)
 
@@ -114,7 +114,7 @@ def test_demosaiced_camera_rgb_goes_to_a_linear_dng(tmp_path):
     with rawpy.imread(str(path)) as raw:
         assert raw.raw_type == rawpy.RawType.Stack  # LibRaw clips the demosaic's small undershoots at 0
         assert np.abs(raw.raw_image.astype(float) - np.clip(shot.result.data, 0, None) * raw.white_level).max() <= 1.0
-        assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(shot.raw.meta.extra["as_shot_neutral"]), rel=1e-5)
+        assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(shot.raw.meta.as_shot_neutral), rel=1e-5)
 
 
 def test_what_a_dng_cannot_hold_is_refused_before_anything_is_written(tmp_path):
