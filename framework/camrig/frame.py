@@ -133,6 +133,11 @@ class FrameMeta(BaseModel):
         default=None,
         description="(S, O): temporal noise variance S x + O of a raw value x normalised to [0, 1], the DNG NoiseProfile (sensors).",
     )
+    xyz_d65_from_camera: Matrix3 | None = Field(
+        default=None,
+        description="Camera RGB as shot to CIE XYZ adapted to D65 (Bradford), fitted under the scene's own light (sensors); "
+        "colour correction prefers it to camera_from_xyz.",
+    )
     white_balance_gains: tuple[float, float, float] | None = Field(
         default=None, description="R, G, B gains a white balance stage applied."
     )

@@ -38,6 +38,17 @@ def srgb_from_camera(camera_from_xyz: np.ndarray) -> np.ndarray:
     return m / m.sum(axis=1, keepdims=True)
 
 
+def srgb_from_camera_as_shot(xyz_d65_from_camera: np.ndarray, as_shot_neutral: np.ndarray) -> np.ndarray:
+    """White-balanced camera RGB to linear sRGB from the sensor's as-shot matrix (camera RGB as shot to
+    D65-adapted XYZ): M = SRGB_FROM_XYZ @ X @ diag(neutral), rows scaled to sum to 1 (the balanced white,
+    (1, 1, 1), stays white)."""
+    x = np.asarray(xyz_d65_from_camera, dtype=np.float64)
+    if x.shape != (3, 3) or not np.all(np.isfinite(x)) or np.linalg.cond(x) > 1e10:
+        raise ValueError("xyz_d65_from_camera must be a finite, invertible 3x3 matrix")
+    m = SRGB_FROM_XYZ @ x @ np.diag(np.asarray(as_shot_neutral, dtype=np.float64))
+    return m / m.sum(axis=1, keepdims=True)
+
+
 def apply_matrix(rgb: np.ndarray, matrix: np.ndarray, block_pixels: int = 1 << 16) -> np.ndarray:
     """``rgb @ matrix.T`` for (rows, cols, 3) float32 as BLAS products over blocks of pixels: no temporaries,
     and blocks small enough that BLAS stays on the calling thread (its worker threads would spin against the

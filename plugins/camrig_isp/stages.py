@@ -22,7 +22,7 @@ from . import (
     SharpenSpec,
     WhiteBalanceSpec,
 )
-from .colour import apply_matrix, srgb_from_camera
+from .colour import apply_matrix, srgb_from_camera, srgb_from_camera_as_shot
 from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic
 from .spatial import area_downscale, denoise, sharpen
 from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
@@ -147,6 +147,8 @@ class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
     def matrix(self, frame: camrig.Frame) -> np.ndarray:
         if self.spec.matrix is not None:
             return np.asarray(self.spec.matrix, dtype=np.float64)
+        if frame.meta.xyz_d65_from_camera is not None and frame.meta.as_shot_neutral is not None:
+            return srgb_from_camera_as_shot(np.asarray(frame.meta.xyz_d65_from_camera), np.asarray(frame.meta.as_shot_neutral))
         c = frame.meta.camera_from_xyz
         if c is None:
             raise ValueError("colour correction needs the sensor's colour matrix (FrameMeta.camera_from_xyz) or a fixed matrix")

@@ -201,6 +201,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         white = np.ones(len(s.bands_nm)) if white_band_radiance is None else np.asarray(white_band_radiance)
         out["camera_from_xyz"] = self._camera_from_xyz
         out["as_shot_neutral"] = tuple(float(v) for v in colorimetry.neutral(np.asarray(s.qe_table()), s.bands_nm, white))
+        if white_band_radiance is not None:  # the scene says what its light is: a matrix for that light
+            m = colorimetry.xyz_d65_from_camera(np.asarray(s.qe_table()), s.bands_nm, white)
+            out["xyz_d65_from_camera"] = tuple(tuple(float(v) for v in row) for row in m)
         return out
 
     @cached_property

@@ -84,12 +84,13 @@ def response(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
     return np.asarray(qe, dtype=np.float64) * np.asarray(bands_nm, dtype=np.float64)[None, :] / 550.0
 
 
-def xyz_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
-    """The 3x3 Wiener colour correction from camera response to CIE XYZ for smooth surfaces under D65 (module
-    docstring); camera values in the units of :func:`response`, XYZ relative to the same band radiances."""
+def xyz_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> np.ndarray:
+    """The 3x3 Wiener colour correction from camera response to CIE XYZ for smooth surfaces under D65, or under
+    the light whose white has ``white_band_radiance`` (module docstring); camera values in the units of
+    :func:`response`, XYZ relative to the same band radiances."""
     r = response(qe, bands_nm)
     x = cmfs(bands_nm).T
-    light = d65(bands_nm) * band_widths(bands_nm)
+    light = d65(bands_nm) * band_widths(bands_nm) if white_band_radiance is None else np.asarray(white_band_radiance, np.float64)
     b = np.asarray(bands_nm, dtype=np.float64)
     k = light[:, None] * np.exp(-np.abs(b[:, None] - b[None, :]) / MARKOV_LENGTH_NM) * light[None, :]
     rkr = r @ k @ r.T
@@ -103,6 +104,28 @@ def camera_from_xyz(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
     D65 white (Y = 1) maps to camera values whose largest is 1."""
     m = np.linalg.inv(xyz_from_camera(qe, bands_nm))
     return m / (m @ D65_WHITE_XYZ).max()
+
+
+BRADFORD = np.array([[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]])
+"""The Bradford cone-response matrix (K. M. Lam, 1985; as in ICC.1:2010 Annex E)."""
+
+
+def bradford(source_white_xyz: np.ndarray, target_white_xyz: np.ndarray = D65_WHITE_XYZ) -> np.ndarray:
+    """Chromatic adaptation from one white to another: von Kries scaling in Bradford cone space."""
+    src, dst = BRADFORD @ np.asarray(source_white_xyz, np.float64), BRADFORD @ np.asarray(target_white_xyz, np.float64)
+    return np.linalg.inv(BRADFORD) @ np.diag(dst / src) @ BRADFORD
+
+
+def xyz_d65_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray) -> np.ndarray:
+    """Camera RGB (as shot) to CIE XYZ seen as a D65-adapted observer would: the Wiener matrix fitted under the
+    scene's own light, then Bradford from that light's white (Y = 1) to D65's. What a colour correction needs
+    when the scene is not lit by D65: white balance alone plus the D65 matrix is exact only for D65."""
+    m = xyz_from_camera(qe, bands_nm, white_band_radiance)
+    white = cmfs(bands_nm).T @ np.asarray(white_band_radiance, np.float64)
+    white = white / white[1]
+    camera_white = response(qe, bands_nm) @ np.asarray(white_band_radiance, np.float64)
+    m = m / (m @ camera_white)[1]  # the scene's white reaches Y = 1
+    return bradford(white) @ m
 
 
 def neutral(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray) -> np.ndarray:

@@ -97,30 +97,68 @@ def patch_means(rgb: np.ndarray, width_deg: float, focal_mm: float, pitch_mm: fl
     return np.array(out)
 
 
-def test_colorchecker_mean_ciede2000_is_at_most_3():
-    """The 24 patches (Ohta's spectra) under D65 through ideal optics, a sensor with a real camera's spectral
-    response (NPL's Nikon D5100) and low noise, then black level, lens shading, demosaic, as-shot white
-    balance and our colour correction. Reference: colour-science's CIE Lab of the same spectra under D65,
-    computed from the 5 nm data (not our 10 nm bands). Exposure is normalised on the white patch's Y."""
+@pytest.mark.parametrize("illuminant", ["D65", "D50", "A"])
+def test_colorchecker_mean_ciede2000_is_at_most_3(illuminant):
+    """The 24 patches (Ohta's spectra) under D65, D50 or tungsten (A) through ideal optics, a sensor with a real
+    camera's spectral response (NPL's Nikon D5100) and low noise, then black level, lens shading, demosaic,
+    as-shot white balance and our colour correction. Reference: colour-science's CIE XYZ of the same spectra
+    under the same light (from the 5 nm data, not our 10 nm bands), adapted to D65 by Bradford as a viewer of
+    the sRGB output would be (CIE 160:2004 style von Kries), in Lab. Exposure is normalised on the white patch."""
     stages = [{"type": "isp.black_level"}, {"type": "isp.lens_shading"}, {"type": "isp.demosaic"},
               {"type": "isp.white_balance", "method": "as_shot"}, {"type": "isp.colour_correction"}]  # fmt: skip
-    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(colour_rig(stages)))
-    shot = rig.capture()
+    spec = colour_rig(stages)
+    spec["capture"]["scene"]["illuminant"] = illuminant
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
+    shot = rig.capture(exposure_s=4e-5)
     assert shot.raw.data.max() < shot.raw.meta.white_level  # nothing clipped
     srgb = patch_means(shot.result.data.astype(np.float64), 30, 35, 0.1)
     xyz = srgb @ np.linalg.inv(SRGB_FROM_XYZ).T
-    cmfs, d65 = colour.MSDS_CMFS[OBSERVER], colour.SDS_ILLUMINANTS["D65"]
-    reference = np.array([colour.sd_to_XYZ(sd, cmfs, d65) for sd in colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"].values()]) / 100
+    cmfs, light = colour.MSDS_CMFS[OBSERVER], colour.SDS_ILLUMINANTS[illuminant]
+    reference = np.array([colour.sd_to_XYZ(sd, cmfs, light) for sd in colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"].values()]) / 100
+    light_white = colour.sd_to_XYZ(light, cmfs) / 100
+    d65_white = colour.xy_to_XYZ(colour.CCS_ILLUMINANTS[OBSERVER]["D65"])
+    reference = colour.chromatic_adaptation(reference, light_white / light_white[1], d65_white, method="Von Kries", transform="Bradford")
     xyz *= reference[18, 1] / xyz[18, 1]
-    white = colour.CCS_ILLUMINANTS[OBSERVER]["D65"]
+    white = colour.XYZ_to_xy(d65_white)
     de = colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz, white), method="CIE 2000")
-    print(f"CIEDE2000 mean {de.mean():.2f}, max {de.max():.2f} (patch {int(de.argmax()) + 1})")
+    print(f"{illuminant}: CIEDE2000 mean {de.mean():.2f}, max {de.max():.2f} (patch {int(de.argmax()) + 1})")
     assert de.mean() <= 3.0
     # without colour correction (camera RGB read as sRGB) the same chart is far off: the test can fail
-    raw_rgb = patch_means(camrig.assemble(camrig.Host(env={}), camrig.read_rig(colour_rig(stages[:-1]))).capture().result.data, 30, 35, 0.1)
+    spec["rig"]["stages"] = stages[:-1]
+    raw_rgb = patch_means(camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1)
     xyz_raw = raw_rgb @ np.linalg.inv(SRGB_FROM_XYZ).T
     xyz_raw *= reference[18, 1] / xyz_raw[18, 1]
     assert colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz_raw, white), method="CIE 2000").mean() > 6
+
+
+def test_under_tungsten_the_scene_light_matrix_beats_white_balance_plus_the_d65_matrix():
+    """The usual shortcut (white balance, then the D65 matrix) against the sensor's matrix for the scene's own
+    light with Bradford adaptation: on the A-lit chart the shortcut's mean error is at least twice as large."""
+    from camrig_isp.colour import srgb_from_camera, srgb_from_camera_as_shot
+
+    stages = [{"type": "isp.black_level"}, {"type": "isp.lens_shading"}, {"type": "isp.demosaic"},
+              {"type": "isp.white_balance", "method": "as_shot"}]  # fmt: skip
+    spec = colour_rig(stages)
+    spec["capture"]["scene"]["illuminant"] = "A"
+    shot = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5)
+    balanced = patch_means(shot.result.data.astype(np.float64), 30, 35, 0.1)
+    meta = shot.result.meta
+    cmfs, light = colour.MSDS_CMFS[OBSERVER], colour.SDS_ILLUMINANTS["A"]
+    reference = np.array([colour.sd_to_XYZ(sd, cmfs, light) for sd in colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"].values()]) / 100
+    light_white = colour.sd_to_XYZ(light, cmfs) / 100
+    d65_white = colour.xy_to_XYZ(colour.CCS_ILLUMINANTS[OBSERVER]["D65"])
+    reference = colour.chromatic_adaptation(reference, light_white / light_white[1], d65_white, method="Von Kries", transform="Bradford")
+    white = colour.XYZ_to_xy(d65_white)
+
+    def mean_error(matrix: np.ndarray) -> float:
+        xyz = (balanced @ matrix.T) @ np.linalg.inv(SRGB_FROM_XYZ).T
+        xyz *= reference[18, 1] / xyz[18, 1]
+        return float(colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz, white), method="CIE 2000").mean())
+
+    shortcut = mean_error(srgb_from_camera(np.asarray(meta.camera_from_xyz)))
+    scene_light = mean_error(srgb_from_camera_as_shot(np.asarray(meta.xyz_d65_from_camera), np.asarray(meta.as_shot_neutral)))
+    print(f"under A: white balance + D65 matrix {shortcut:.2f}, scene-light matrix + Bradford {scene_light:.2f}")
+    assert scene_light <= 3.0 and shortcut >= 2 * scene_light
 
 
 def test_libraw_renders_our_dng_as_our_pipeline_does(tmp_path):
