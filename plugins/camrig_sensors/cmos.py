@@ -91,6 +91,11 @@ def bin2x2_same_colour(a: np.ndarray, cfa: str) -> np.ndarray:
     return t.sum(axis=(1, 4)).reshape(h // 2, w // 2)
 
 
+def _matrix_tuple(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    """A 3x3 matrix as nested tuples of floats: immutable, as metadata every frame may share must be."""
+    return tuple(tuple(float(v) for v in row) for row in matrix)
+
+
 class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     BLOCK_ROWS = 64
     """Physical rows processed per block (rounded to a multiple of 2 x NOISE_TILE_ROWS)."""
@@ -200,11 +205,17 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             return out
         white = np.ones(len(s.bands_nm)) if white_band_radiance is None else np.asarray(white_band_radiance)
         out["camera_from_xyz"] = self._camera_from_xyz
-        out["as_shot_neutral"] = tuple(float(v) for v in colorimetry.neutral(np.asarray(s.qe_table()), s.bands_nm, white))
+        out["as_shot_neutral"] = tuple(float(v) for v in colorimetry.neutral(self._qe, s.bands_nm, white))
         if white_band_radiance is not None:  # the scene says what its light is: a matrix for that light
-            m = colorimetry.xyz_d65_from_camera(np.asarray(s.qe_table()), s.bands_nm, white)
-            out["xyz_d65_from_camera"] = tuple(tuple(float(v) for v in row) for row in m)
+            out["xyz_d65_from_camera"] = self._scene_matrix(tuple(white_band_radiance))
         return out
+
+    @cached_property
+    def _qe(self) -> np.ndarray:
+        """The QE table (colour rows x bands) resolved once: a named curve is interpolated at the bands."""
+        table = np.asarray(self.spec.qe_table(), dtype=np.float64)
+        table.flags.writeable = False
+        return table
 
     @cached_property
     def _camera_from_xyz(self) -> tuple[tuple[float, ...], ...]:
@@ -212,8 +223,23 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         because every frame shares it."""
         from . import colorimetry
 
-        matrix = colorimetry.camera_from_xyz(np.asarray(self.spec.qe_table()), self.spec.bands_nm)
-        return tuple(tuple(float(v) for v in row) for row in matrix)
+        return _matrix_tuple(colorimetry.camera_from_xyz(self._qe, self.spec.bands_nm))
+
+    def _scene_matrix(self, white_band_radiance: tuple[float, ...]) -> tuple[tuple[float, ...], ...]:
+        """:func:`colorimetry.xyz_d65_from_camera` for this light, remembered per light (a stream's scene
+        keeps its light, so each frame reuses the fit)."""
+        from . import colorimetry
+
+        cache = self._scene_matrices
+        if white_band_radiance not in cache:
+            cache[white_band_radiance] = _matrix_tuple(
+                colorimetry.xyz_d65_from_camera(self._qe, self.spec.bands_nm, np.asarray(white_band_radiance))
+            )
+        return cache[white_band_radiance]
+
+    @cached_property
+    def _scene_matrices(self) -> dict[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+        return {}
 
     # -- negotiation -----------------------------------------------------------------------------------------
 
@@ -240,7 +266,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         s = self.spec
         tile = qe_row_tile(s.cfa)
         th, tw = tile.shape
-        weights = (np.asarray(s.qe_table())[:, None, :] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
+        weights = (self._qe[:, None, :] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
         mean = np.empty(irradiance.shape[:2], dtype=np.float32)
         for dy in range(th):
             for dx in range(tw):
