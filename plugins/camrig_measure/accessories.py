@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from camrig_isp.colour import D65_WHITE_XYZ as D65_WHITE
@@ -46,21 +47,37 @@ def balanced_mosaic(raw: camrig.Frame) -> np.ndarray:
     return out
 
 
+def gray_image(shot: camrig.CaptureResult, image: str, what: str) -> np.ndarray:
+    """The capture as one gray image at full resolution: the raw (:func:`balanced_mosaic`) or the luminance
+    (ITU-R BT.709 weights) of the pipeline's linear RGB; a ValueError names ``what`` for any other result."""
+    if image == "raw":
+        return balanced_mosaic(shot.raw)
+    if shot.result.meta.format is not camrig.Format.RGB_LINEAR:
+        raise ValueError(f"{what} image 'result' needs linear RGB, the rig's result is {shot.result.meta.format.value}")
+    return shot.result.data.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def chart_to_pixels(rig: camrig.Rig, frame: camrig.Frame, shape: tuple[int, ...], what: str) -> tuple[Callable[[float, float], tuple[float, float]], float]:
+    """Where a pinhole lens puts a point of the rig's scenes.chart: chart coordinates (u, v) in half-widths of
+    the chart (u in [-1, 1]) to pixel (x, y), x = f tan(angle) / pitch from the centre; and the pixels per
+    half-width. Lens distortion is not applied (measuring it is what needs this)."""
+    scene = rig.part("scene").accessory.spec
+    focal, pitch = frame.meta.focal_length_mm, frame.meta.pitch
+    if not hasattr(scene, "width_deg") or not focal or not pitch:
+        raise ValueError(f"{what} needs a scenes.chart and the lens's focal length and pixel pitch in the frame")
+    scale = focal / (pitch * 1e-3) * math.tan(math.radians(scene.width_deg) / 2)
+    rows, cols = shape[:2]
+    return (lambda u, v: (scale * u + (cols - 1) / 2, scale * v + (rows - 1) / 2)), scale
+
+
 class Mtf(camrig.Measurement[MtfSpec]):
     """On the raw: a mono mosaic as it is, a Bayer mosaic with its phases balanced (:func:`balanced_mosaic`),
     both at full resolution; on the result: the luminance of linear RGB."""
 
     def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
         s = self.spec
-        if s.image == "raw":
-            plane = balanced_mosaic(shot.raw)
-            pitch_um = shot.raw.meta.pitch
-        else:
-            if shot.result.meta.format is not camrig.Format.RGB_LINEAR:
-                raise ValueError(f"measure.mtf image 'result' needs linear RGB, the rig's result is {shot.result.meta.format.value}")
-            rgb = shot.result.data.astype(np.float64)
-            plane = rgb @ np.array([0.2126, 0.7152, 0.0722])  # luminance, ITU-R BT.709
-            pitch_um = shot.result.meta.pitch
+        plane = gray_image(shot, s.image, "measure.mtf")
+        pitch_um = (shot.raw if s.image == "raw" else shot.result).meta.pitch
         rows, cols = plane.shape
         x, y, w, h = s.roi
         roi = plane[round(y * rows) : round((y + h) * rows), round(x * cols) : round((x + w) * cols)]
@@ -134,8 +151,8 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
 
 
 def _chart_reference(spec: object) -> tuple[np.ndarray, np.ndarray]:
-    """(Lab of the 24 patches, white XYZ) the chart shows: from its spectra under its illuminant (5 nm data),
-    or from the sRGB values its 'srgb' patches are defined by."""
+    """(XYZ of the 24 patches, white XYZ), white at Y = 1, that the chart shows: from its spectra under its
+    illuminant (5 nm data), or from the sRGB values its 'srgb' patches are defined by."""
     from camrig_scenes.chart import PATCH_REFLECTANCE_BGR, illuminant_spd, spectral_reflectance
     from camrig_sensors.colorimetry import cmfs
 
@@ -144,9 +161,8 @@ def _chart_reference(spec: object) -> tuple[np.ndarray, np.ndarray]:
         light = illuminant_spd(getattr(spec, "illuminant", "E"), bands)
         xyz = (spectral_reflectance(bands) * light) @ cmfs(bands)
         white = light @ cmfs(bands)
-        return xyz_to_lab(xyz / white[1], white / white[1]), white / white[1]
-    xyz = PATCH_REFLECTANCE_BGR[:, ::-1] @ np.linalg.inv(SRGB_FROM_XYZ).T
-    return xyz_to_lab(xyz, D65_WHITE), D65_WHITE
+        return xyz / white[1], white / white[1]
+    return PATCH_REFLECTANCE_BGR[:, ::-1] @ np.linalg.inv(SRGB_FROM_XYZ).T, D65_WHITE
 
 
 class ColourError(camrig.Measurement[ColourErrorSpec]):
@@ -155,31 +171,23 @@ class ColourError(camrig.Measurement[ColourErrorSpec]):
     scaling so the white patch has the reference's luminance."""
 
     def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
-        scene = rig.part("scene").accessory.spec
         result = shot.result
         if result.meta.format is not camrig.Format.RGB_LINEAR:
             raise ValueError(f"measure.colour_error needs linear sRGB (end the pipeline with isp.colour_correction), got {result.meta.format.value}")
-        if not hasattr(scene, "width_deg") or not result.meta.focal_length_mm or not result.meta.pitch:
-            raise ValueError("measure.colour_error needs a scenes.chart and the lens's focal length and pixel pitch in the frame")
-        rows, cols = result.data.shape[:2]
-        f_px = result.meta.focal_length_mm / (result.meta.pitch * 1e-3)
-        t = math.tan(math.radians(scene.width_deg) / 2)
-        half = self.spec.patch_fraction / 2 * (2 / 6) * f_px * t
+        to_pixel, scale = chart_to_pixels(rig, result, result.data.shape, "measure.colour_error")
+        half = self.spec.patch_fraction / 2 * (2 / 6) * scale  # a patch is a third of a half-width across
         means = []
         for i in range(4):
             for j in range(6):
-                cx = f_px * ((j + 0.5) / 3 - 1) * t + (cols - 1) / 2
-                cy = f_px * ((i + 0.5) / 3 - 2 / 3) * t + (rows - 1) / 2
+                cx, cy = to_pixel((j + 0.5) / 3 - 1, (i + 0.5) / 3 - 2 / 3)
                 box = result.data[max(0, round(cy - half)) : round(cy + half) + 1, max(0, round(cx - half)) : round(cx + half) + 1]
                 if box.size == 0:
                     raise ValueError("the chart's patches fall outside the frame")
                 means.append(box.reshape(-1, 3).astype(np.float64).mean(axis=0))
         xyz = np.array(means) @ np.linalg.inv(SRGB_FROM_XYZ).T
-        reference, white = _chart_reference(scene)
-        y_white = reference[18, 0]  # L* of the white patch -> its Y
-        y_ref = ((y_white + 16) / 116) ** 3 if y_white > 8 else y_white / (24389 / 27)
-        xyz *= y_ref / xyz[18, 1]
-        de = ciede2000(reference, xyz_to_lab(xyz, D65_WHITE))
+        reference, white = _chart_reference(rig.part("scene").accessory.spec)
+        xyz *= reference[18, 1] / xyz[18, 1]  # exposure normalised on the white patch
+        de = ciede2000(xyz_to_lab(reference, white), xyz_to_lab(xyz, D65_WHITE))
         return camrig.Measured({"delta_e00_mean": float(de.mean()), "delta_e00_max": float(de.max())})
 
 
@@ -195,25 +203,16 @@ class Distortion(camrig.Measurement[DistortionMeasurementSpec]):
         scene = rig.part("scene").accessory.spec
         if getattr(scene, "layout", None) != "dots":
             raise ValueError("measure.distortion needs scenes.chart with layout: dots")
-        frame = shot.raw if self.spec.image == "raw" else shot.result
-        if self.spec.image == "raw":
-            image = balanced_mosaic(frame)
-        elif frame.meta.format is camrig.Format.RGB_LINEAR:
-            image = frame.data.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
-        else:
-            raise ValueError("measure.distortion image 'result' needs linear RGB")
-        focal, pitch = shot.raw.meta.focal_length_mm, shot.raw.meta.pitch
-        if not focal or not pitch:
-            raise ValueError("measure.distortion needs the lens's focal length and the pixel pitch in the frame")
+        image = gray_image(shot, self.spec.image, "measure.distortion")
+        to_pixel, scale = chart_to_pixels(rig, shot.raw, image.shape, "measure.distortion")
+        pitch = shot.raw.meta.pitch or 0.0
         rows, cols = image.shape
-        f_px = focal / (pitch * 1e-3)
-        t = math.tan(math.radians(scene.width_deg) / 2)
-        half = 0.5 * DOT_SPACING * f_px * t
+        half = 0.5 * DOT_SPACING * scale
         radii, errors = [], []
         for u, v in dot_centres():
             if u == 0 and v == 0:
                 continue
-            x, y = f_px * u * t + (cols - 1) / 2, f_px * v * t + (rows - 1) / 2
+            x, y = to_pixel(u, v)
             r0, r1, c0, c1 = round(y - half), round(y + half) + 1, round(x - half), round(x + half) + 1
             if r0 < 0 or c0 < 0 or r1 > rows or c1 > cols:
                 continue  # off the frame

@@ -123,6 +123,13 @@ def test_colorchecker_mean_ciede2000_is_at_most_3(illuminant):
     de = colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz, white), method="CIE 2000")
     print(f"{illuminant}: CIEDE2000 mean {de.mean():.2f}, max {de.max():.2f} (patch {int(de.argmax()) + 1})")
     assert de.mean() <= 3.0
+    if illuminant == "D65":  # the experiment measurement agrees with this independent computation
+        from camrig_measure import ColourErrorSpec
+        from camrig_measure.accessories import ColourError
+
+        measured = ColourError(ColourErrorSpec()).measure(rig, shot).values
+        assert measured["delta_e00_mean"] == pytest.approx(de.mean(), abs=0.05)
+        assert measured["delta_e00_max"] == pytest.approx(de.max(), abs=0.1)
     # without colour correction (camera RGB read as sRGB) the same chart is far off: the test can fail
     spec["rig"]["stages"] = stages[:-1]
     raw_rgb = patch_means(camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1)
