@@ -34,8 +34,7 @@ def srgb_from_camera(camera_from_xyz: np.ndarray) -> np.ndarray:
     n65 = c @ D65_WHITE_XYZ
     if np.any(n65 <= 0):
         raise ValueError(f"camera_from_xyz gives a D65 white with a non-positive channel ({n65})")
-    m = SRGB_FROM_XYZ @ np.linalg.inv(c) @ np.diag(n65)
-    return m / m.sum(axis=1, keepdims=True)
+    return srgb_from_camera_as_shot(np.linalg.inv(c), n65)  # D65 is the light both matrices are fitted under
 
 
 def srgb_from_camera_as_shot(xyz_d65_from_camera: np.ndarray, as_shot_neutral: np.ndarray) -> np.ndarray:
