@@ -20,41 +20,13 @@ import numpy as np
 import camrig
 
 from . import PacketLinkSpec, bits_on_wire
+from .packing import pack, unpack
 
 CRC_BYTES = 4
 
 
 class FrameDropped(RuntimeError):
     """A packet stayed corrupt after every retry: the frame is not delivered."""
-
-
-def pack(samples: np.ndarray, bits: int) -> bytes:
-    """Little-endian bit-packing of unsigned samples at ``bits`` (8, 10, 12, 14 or 16) per sample, four
-    samples per group of ``bits / 2`` bytes (e.g. RAW12: 4 samples in 6 bytes)."""
-    if bits not in (8, 10, 12, 14, 16):
-        raise ValueError(f"packing: {bits} bits per sample is not supported (8, 10, 12, 14, 16)")
-    flat = np.ascontiguousarray(samples).ravel().astype(np.uint64)
-    if flat.size and int(flat.max()) >= 1 << bits:
-        raise ValueError(f"packing: samples up to {int(flat.max())} do not fit in {bits} bits")
-    groups = -(-flat.size // 4)
-    padded = np.zeros(groups * 4, np.uint64)
-    padded[: flat.size] = flat
-    quads = padded.reshape(groups, 4)
-    words = quads[:, 0] | (quads[:, 1] << bits) | (quads[:, 2] << (2 * bits)) | (quads[:, 3] << (3 * bits))
-    per_group = bits // 2  # 4 samples x bits / 8
-    return words.astype("<u8").view(np.uint8).reshape(groups, 8)[:, :per_group].tobytes()
-
-
-def unpack(data: bytes, bits: int, count: int) -> np.ndarray:
-    """Inverse of :func:`pack`: ``count`` samples as uint16 (uint32 above 16 bits is not packed)."""
-    per_group = bits // 2
-    raw = np.frombuffer(data, np.uint8).reshape(-1, per_group)
-    wide = np.zeros((raw.shape[0], 8), np.uint8)
-    wide[:, :per_group] = raw
-    words = wide.view("<u8").ravel()
-    mask = np.uint64((1 << bits) - 1)
-    quads = np.stack([(words >> np.uint64(k * bits)) & mask for k in range(4)], axis=1)
-    return quads.ravel()[:count].astype(np.uint16)
 
 
 class PacketLink(camrig.Link[PacketLinkSpec]):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
@@ -327,34 +328,33 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         Where the charge is large (>= EXACT_POISSON_BELOW) and cannot reach the well (mu + 6 sqrt(mu) < well),
         shot and read noise are one Gaussian N(mu, mu + sigma_r^2): one draw instead of two, differing from
         Gaussian shot noise plus read noise only by the 1/12 e-^2 of electron rounding. The other pixels take
-        the exact path: Poisson (or rounded Gaussian) charge, clipped, plus read noise.
+        the exact path: Poisson (or rounded Gaussian) charge, clipped, plus read noise. One compiled pass per
+        pixel (:func:`camrig_sensors.readout.read_single_gain`).
         """
         on = self.spec.noise
         if not on.shot:
             charge = np.minimum(mean, np.float32(well)) if on.clip else mean.copy()
             return self._to_dn(charge + offsets, self.spec.read_noise_e, self.gain, rng, row_offsets)
-        read_e = self.spec.read_noise_e if on.read else 0.0
-        volts = rng.standard_normal(mean.shape, dtype=np.float32)
-        volts *= np.sqrt(mean + np.float32(read_e**2))
-        volts += mean
+        from .readout import read_single_gain  # numba compiles (or loads its cache) on first use, not at import
+
         # mu + 6 sqrt(mu) >= well  <=>  mu >= (sqrt(9 + well) - 3)^2
         may_clip = (math.sqrt(9 + well) - 3) ** 2 if on.clip else math.inf
-        idx = np.flatnonzero((mean < EXACT_POISSON_BELOW) | (mean >= np.float32(may_clip)))
-        if idx.size:
-            charge = shot_noise(rng, mean.ravel()[idx])
-            if on.clip:
-                np.minimum(charge, np.float32(well), out=charge)
-            if read_e > 0:
-                charge += rng.standard_normal(idx.size, dtype=np.float32) * np.float32(read_e)
-            volts.ravel()[idx] = charge
-        volts += offsets
-        volts += row_offsets[:, None]
-        return self._quantise(volts, self.gain)
+        out = np.empty(mean.shape, dtype=np.float32)
+        read_single_gain(
+            mean, offsets, row_offsets, rng, float(well) if on.clip else math.inf, self.spec.read_noise_e if on.read else 0.0,
+            self.gain, float(self.spec.black_level_dn), float(self.adc_white), EXACT_POISSON_BELOW, may_clip, out,
+        )  # fmt: skip
+        return out
 
-    def _read_block(self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str) -> np.ndarray:
-        """Output rows of one block of physical rows ``row0 ... row0 + len(irradiance)``; ``row0`` and the
-        block length are multiples of the noise tile (the last block of the frame may be shorter)."""
-        s, on = self.spec, self.spec.noise
+    def _expected_charge(
+        self, irradiance: np.ndarray, row0: int, exposure_s: float, cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean charge (e-: photo-electrons with PRNU, plus dark current) and dark offsets (DSNU, e-) of the read
+        rows of one block, summed over 2 x 2 for charge binning; from ``cache`` when it holds them (read-only)."""
+        key = (row0, irradiance.shape[0])
+        if cache is not None and key in cache:
+            return cache[key]
+        s = self.spec
         rows, width = irradiance.shape[:2]
         tile = self.NOISE_TILE_ROWS
         mean = self.mean_electrons(irradiance, exposure_s, row0)
@@ -364,11 +364,38 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             mean[r : r + tile] *= prnu
             mean[r : r + tile] += dark * np.float32(exposure_s)
             offsets[r : r + tile] = dsnu
-        well = s.full_well_e
-        read_row0 = row0
         if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
-            mean, offsets, well = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa), 4 * well
-            read_row0 = row0 // 2
+            mean, offsets = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa)
+        if cache is not None:
+            mean.flags.writeable = offsets.flags.writeable = False
+            cache[key] = mean, offsets
+        return mean, offsets
+
+    EXPECTED_CHARGE_CACHE_BYTES = 32 << 20
+    """A static scene (a preview stream images it once) gives every frame the same mean charge: it is kept
+    for the next frame when it fits in this many bytes (a 2 MP frame takes 16 MB; a 12 MP one is not kept)."""
+
+    def _expected_charge_cache(self, irradiance: np.ndarray, exposure_s: float) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None:
+        """The per-block cache of :meth:`_expected_charge` for this irradiance (the same read-only array object)
+        and exposure; a new irradiance replaces the old cache. None when the frame is too large to keep or the
+        array could still change (writeable). The irradiance itself is held weakly: it is not kept alive."""
+        if irradiance.flags.writeable or 8 * irradiance.shape[0] * irradiance.shape[1] > self.EXPECTED_CHARGE_CACHE_BYTES:
+            return None
+        held = self.__dict__.get("_expected_cache")
+        if held is None or held[0]() is not irradiance or held[1] != exposure_s:
+            held = self.__dict__["_expected_cache"] = (weakref.ref(irradiance), exposure_s, {})
+        return held[2]  # type: ignore[no-any-return]
+
+    def _read_block(
+        self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str, cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None
+    ) -> np.ndarray:
+        """Output rows of one block of physical rows ``row0 ... row0 + len(irradiance)``; ``row0`` and the
+        block length are multiples of the noise tile (the last block of the frame may be shorter)."""
+        s, on = self.spec, self.spec.noise
+        tile = self.NOISE_TILE_ROWS
+        mean, offsets = self._expected_charge(irradiance, row0, exposure_s, cache)
+        well = 4 * s.full_well_e if s.readout == "bin2x2_charge" else s.full_well_e
+        read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
         out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
         for r in range(0, mean.shape[0], tile):
             rng = camrig.random_stream(seed, role, (read_row0 + r) // tile)
@@ -414,9 +441,10 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         block = max(unit, -(-(block_rows or self.BLOCK_ROWS) // unit) * unit)
         out = np.empty(self.output_shape(), dtype=self.output_dtype)
         factor = 2 if self.binned else 1
+        cache = self._expected_charge_cache(irradiance, exposure_s)
 
         def run(row0: int) -> None:
-            rows = self._read_block(irradiance[row0 : row0 + block], row0, exposure_s, seed, role)
+            rows = self._read_block(irradiance[row0 : row0 + block], row0, exposure_s, seed, role, cache)
             out[row0 // factor : row0 // factor + rows.shape[0]] = rows
 
         starts = range(0, s.height_px, block)

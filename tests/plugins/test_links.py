@@ -86,3 +86,12 @@ def test_usb_and_wifi_presets_and_hdr_raw(host, rig_dict):
     rig_dict["rig"]["sensor"] = {"type": "sensors.m43_100mp_hdr", "width_px": 64, "height_px": 48, "pixel_pitch_um": 20.0}
     report = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False).report
     assert any(p.rule == "formats" and "links.ideal" in p.message for p in report.problems)
+
+
+def test_packing_layout_matches_a_hand_packed_raw12_group():
+    # word = 0xABC | 0x123 << 12 | 0x456 << 24 | 0x789 << 36 = 0x789456123ABC, sent as little-endian bytes
+    assert pack(np.array([0xABC, 0x123, 0x456, 0x789], np.uint16), 12) == bytes([0xBC, 0x3A, 0x12, 0x56, 0x94, 0x78])
+    # RAW10: 0x3FF | 0x001 << 10 | 0x200 << 20 | 0x155 << 30 = 0x55_6000_07FF, five bytes, a short last group padded
+    assert pack(np.array([0x3FF, 0x001, 0x200, 0x155, 0x3], np.uint16), 10) == bytes([0xFF, 0x07, 0x00, 0x60, 0x55, 0x03, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match="fewer than"):
+        unpack(b"\x00" * 5, 12, 8)
