@@ -116,16 +116,18 @@ class Phone:
         def attached() -> bool:
             return self._generation == generation and not stop.is_set()
 
+        module_threads = max(1, rig.host.threads // 2)  # the module's share of the cores; the host keeps the rest
+
         def local() -> Iterator[tuple[int, Any, Any]]:
             optics: Frame | None = None  # the scene is static during a stream: image it once
             for index in range(frames):
                 if not attached():
                     break
-                ctx = context(preview, seed=seed + index)
+                ctx = context(preview, seed=seed + index)  # the host's, for developing the frame
                 try:
-                    if optics is None:
+                    if optics is None:  # before the stream flows: every core
                         optics, _ = image(preview, ctx)
-                    raw, _ = acquire(preview, ctx, optics)
+                    raw, _ = acquire(preview, context(preview, seed=seed + index, threads=module_threads), optics)
                     yield index, raw, ctx
                 except CamrigError as exc:  # e.g. a link that dropped the frame
                     yield index, None, f"{type(exc.__cause__ or exc).__name__}: {exc}"
@@ -134,7 +136,7 @@ class Phone:
         if self._module == "process":
             if recipe is None:
                 raise CamrigError("module='process' needs a host built from installed plugins (no in-process plugin objects)")
-            recipe["threads"] = max(1, rig.host.threads // 2)  # the module's share of the cores; the host keeps the rest
+            recipe["threads"] = module_threads
 
         def remote() -> Iterator[tuple[int, Any, Any]]:
             from ._module_process import remote_frames  # not at import: `python -m` runs that module fresh

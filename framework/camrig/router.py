@@ -70,8 +70,9 @@ def _checked(part: Part, out: object, declared: Caps) -> Frame:
     return out
 
 
-def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureContext:
-    """The capture context: the rig file's capture settings with ``seed`` / ``exposure_s`` overrides."""
+def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None, threads: int | None = None) -> CaptureContext:
+    """The capture context: the rig file's capture settings with ``seed`` / ``exposure_s`` overrides, and
+    the host's thread budget unless ``threads`` says otherwise."""
     if not rig.report.ok:
         raise RuntimeError("capturing needs a rig that passed its fit checks (camrig.assemble)")
     settings = rig.file.capture
@@ -79,7 +80,7 @@ def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
         exposure_s=settings.exposure_s if exposure_s is None else exposure_s,
         seed=settings.seed if seed is None else seed,
         geometry=rig.geometry,
-        threads=rig.host.threads,
+        threads=rig.host.threads if threads is None else threads,
     )
 
 

@@ -14,6 +14,7 @@ its white neutral and the same matrix applies: the usual "white balance, then on
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 SRGB_FROM_XYZ = np.array(
     [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
@@ -48,13 +49,38 @@ def srgb_from_camera_as_shot(xyz_d65_from_camera: np.ndarray, as_shot_neutral: n
     return m / m.sum(axis=1, keepdims=True)
 
 
-def apply_matrix(rgb: np.ndarray, matrix: np.ndarray, block_pixels: int = 1 << 16) -> np.ndarray:
-    """``rgb @ matrix.T`` for (rows, cols, 3) float32 as BLAS products over blocks of pixels: no temporaries,
-    and blocks small enough that BLAS stays on the calling thread (its worker threads would spin against the
-    other half of a preview stream for a 3 x 3 product that cannot use them)."""
-    m = np.ascontiguousarray(np.asarray(matrix, dtype=np.float32).T)
+@njit(nogil=True, cache=True)
+def _apply_matrix_into(flat: np.ndarray, m: np.ndarray, out: np.ndarray) -> None:
+    m00, m01, m02, m10, m11, m12, m20, m21, m22 = m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2], m[2, 0], m[2, 1], m[2, 2]
+    for i in range(flat.shape[0]):
+        r, g, b = flat[i, 0], flat[i, 1], flat[i, 2]
+        out[i, 0] = m00 * r + m01 * g + m02 * b
+        out[i, 1] = m10 * r + m11 * g + m12 * b
+        out[i, 2] = m20 * r + m21 * g + m22 * b
+
+
+def apply_matrix(rgb: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``rgb @ matrix.T`` for (rows, cols, 3) float32, one compiled pass over the pixels (a 3 x 3 product per
+    pixel is memory-bound: BLAS gains nothing on it, and its worker threads would spin against the other half
+    of a preview stream)."""
+    m = np.asarray(matrix, dtype=np.float32)
     flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 3)
     out = np.empty_like(flat)
-    for start in range(0, len(flat), block_pixels):
-        np.matmul(flat[start : start + block_pixels], m, out=out[start : start + block_pixels])
+    _apply_matrix_into(flat, m, out)
     return out.reshape(rgb.shape)
+
+
+@njit(nogil=True, cache=True)
+def _channel_sums(flat: np.ndarray) -> np.ndarray:
+    sums = np.zeros(3)
+    for i in range(flat.shape[0]):
+        sums[0] += flat[i, 0]
+        sums[1] += flat[i, 1]
+        sums[2] += flat[i, 2]
+    return sums
+
+
+def channel_means(rgb: np.ndarray) -> np.ndarray:
+    """Mean of each channel of (rows, cols, 3) RGB, summed in float64 in one compiled pass (no BLAS threads)."""
+    flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 3)
+    return _channel_sums(flat) / max(1, len(flat))  # type: ignore[no-any-return]

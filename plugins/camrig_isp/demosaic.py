@@ -10,6 +10,7 @@ and columns; inside them the results are the same.)
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 BAYER = ("RGGB", "BGGR", "GRBG", "GBRG")
 
@@ -93,14 +94,39 @@ def bilinear_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
 
 # Malvar, He and Cutler (2004), "High-quality linear interpolation for demosaicing of Bayer-patterned color
 # images", Proc. ICASSP, vol. 3, pp. 485-488: gradient-corrected bilinear filters, Fig. 2 (weights x 1/8).
-STRIP_ROWS = 32
-"""Quarter-plane rows Malvar works on at a time (64 image rows): its temporaries then stay in cache."""
+_RED_SITE, _BLUE_SITE, _GREEN_IN_RED_ROW, _GREEN_IN_BLUE_ROW = 0, 1, 2, 3
 
 
-def _phase_planes(mosaic: np.ndarray, pad: int) -> dict[tuple[int, int], np.ndarray]:
-    """The four CFA phases of the mosaic mirrored by ``pad`` (even) samples, each a contiguous float32 plane."""
-    padded = np.pad(mosaic.astype(np.float32, copy=False), pad, mode="reflect")
-    return {(qy, qx): np.ascontiguousarray(padded[qy::2, qx::2]) for qy in (0, 1) for qx in (0, 1)}
+@njit(nogil=True, cache=True)
+def _malvar_into(p: np.ndarray, kinds: np.ndarray, out: np.ndarray) -> None:
+    """Malvar's filters at every pixel of ``out`` (rows, cols, 3) from the mosaic ``p`` mirrored by 2 samples;
+    ``kinds[y % 2, x % 2]`` says what each CFA phase is (the module's ``_*_SITE`` codes)."""
+    h, w = out.shape[0], out.shape[1]
+    f = np.float32
+    for y in range(h):
+        yy = y + 2
+        for x in range(w):
+            xx = x + 2
+            c = p[yy, xx]
+            kind = kinds[y & 1, x & 1]
+            d = p[yy - 1, xx - 1] + p[yy - 1, xx + 1] + p[yy + 1, xx - 1] + p[yy + 1, xx + 1]
+            h2 = p[yy, xx - 2] + p[yy, xx + 2]
+            v2 = p[yy - 2, xx] + p[yy + 2, xx]
+            if kind == _RED_SITE or kind == _BLUE_SITE:
+                s1 = p[yy, xx - 1] + p[yy, xx + 1] + p[yy - 1, xx] + p[yy + 1, xx]
+                s2 = h2 + v2
+                green = f(4 / 8) * c + f(2 / 8) * s1 - f(1 / 8) * s2
+                other = f(6 / 8) * c + f(2 / 8) * d - f(1.5 / 8) * s2
+                out[y, x, 1] = green
+                out[y, x, 0] = c if kind == _RED_SITE else other
+                out[y, x, 2] = other if kind == _RED_SITE else c
+            else:
+                common = f(5 / 8) * c - f(1 / 8) * d
+                along_row = common + f(4 / 8) * (p[yy, xx - 1] + p[yy, xx + 1]) - f(1 / 8) * h2 + f(0.5 / 8) * v2
+                along_col = common + f(4 / 8) * (p[yy - 1, xx] + p[yy + 1, xx]) - f(1 / 8) * v2 + f(0.5 / 8) * h2
+                out[y, x, 1] = c
+                out[y, x, 0] = along_row if kind == _GREEN_IN_RED_ROW else along_col
+                out[y, x, 2] = along_col if kind == _GREEN_IN_RED_ROW else along_row
 
 
 def malvar2004_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
@@ -113,76 +139,18 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
       neighbours the same with H and V swapped,
 
     with S1, S2 the sums of the four samples 1 and 2 away along rows and columns, H1/H2 (V1/V2) their row
-    (column) halves, and D the sum of the four diagonal neighbours. Evaluated per CFA phase on contiguous
-    quarter planes in strips of rows, sharing the sums between the two colours computed at each site."""
+    (column) halves, and D the sum of the four diagonal neighbours. One compiled pass over the pixels."""
     _check(mosaic, cfa, "Malvar 2004")
-    pad = 2
-    planes = _phase_planes(mosaic, pad)
-    h, w = mosaic.shape
-    h2, w2 = h // 2, w // 2
-    out = np.empty((h, w, 3), dtype=np.float32)
-    index = {"R": 0, "G": 1, "B": 2}
-    f32 = np.float32
-
-    rows = (0, h2)
-
-    def tap(py: int, px: int, dy: int, dx: int) -> np.ndarray:
-        y, x = py + dy + pad, px + dx + pad
-        return planes[(y % 2, x % 2)][y // 2 + rows[0] : y // 2 + rows[1], x // 2 : x // 2 + w2]
-
-    def total(py: int, px: int, offsets: tuple[tuple[int, int], ...], into: np.ndarray) -> np.ndarray:
-        np.add(tap(py, px, *offsets[0]), tap(py, px, *offsets[1]), out=into)
-        for dy, dx in offsets[2:]:
-            into += tap(py, px, dy, dx)
-        return into
-
-    buffers = [np.empty((STRIP_ROWS, w2), np.float32) for _ in range(5)]
-    for r0 in range(0, h2, STRIP_ROWS):  # strips of rows small enough to stay in cache
-        r1 = min(h2, r0 + STRIP_ROWS)
-        centre, s2, diag, a, b = (buf[: r1 - r0] for buf in buffers)
-        strip = out[2 * r0 : 2 * r1]
-        rows = (r0, r1)
-        for py in (0, 1):
-            for px in (0, 1):
-                site = cfa[2 * py + px]
-                np.copyto(centre, tap(py, px, 0, 0))
-                strip[py::2, px::2, index[site]] = centre
-                total(py, px, ((1, 1), (1, -1), (-1, 1), (-1, -1)), diag)
-                if site != "G":
-                    other = "B" if site == "R" else "R"
-                    total(py, px, ((0, 2), (0, -2), (2, 0), (-2, 0)), s2)
-                    total(py, px, ((0, 1), (0, -1), (1, 0), (-1, 0)), a)  # green: (4 c + 2 S1 - S2) / 8
-                    a *= f32(2 / 8)
-                    np.multiply(centre, f32(4 / 8), out=b)
-                    a += b
-                    np.multiply(s2, f32(1 / 8), out=b)
-                    a -= b
-                    strip[py::2, px::2, 1] = a
-                    np.multiply(centre, f32(6 / 8), out=a)  # other chroma: (6 c + 2 D - 3/2 S2) / 8
-                    np.multiply(diag, f32(2 / 8), out=b)
-                    a += b
-                    np.multiply(s2, f32(1.5 / 8), out=b)
-                    a -= b
-                    strip[py::2, px::2, index[other]] = a
-                    continue
-                row_colour, col_colour = cfa[2 * py + (1 - px)], cfa[2 * (1 - py) + px]
-                centre *= f32(5 / 8)  # the common part (5 g - D) / 8
-                diag *= f32(1 / 8)
-                centre -= diag
-                h2_sum = total(py, px, ((0, 2), (0, -2)), s2)
-                v2_sum = total(py, px, ((2, 0), (-2, 0)), diag)
-                for colour, near, far, across in (
-                    (row_colour, ((0, 1), (0, -1)), h2_sum, v2_sum),
-                    (col_colour, ((1, 0), (-1, 0)), v2_sum, h2_sum),
-                ):
-                    total(py, px, near, a)
-                    a *= f32(4 / 8)
-                    a += centre
-                    np.multiply(far, f32(1 / 8), out=b)
-                    a -= b
-                    np.multiply(across, f32(0.5 / 8), out=b)
-                    a += b
-                    strip[py::2, px::2, index[colour]] = a
+    padded = np.pad(mosaic.astype(np.float32, copy=False), 2, mode="reflect")
+    kinds = np.empty((2, 2), np.int64)
+    for i, site in enumerate(cfa):
+        py, px = divmod(i, 2)
+        if site != "G":
+            kinds[py, px] = _RED_SITE if site == "R" else _BLUE_SITE
+        else:
+            kinds[py, px] = _GREEN_IN_RED_ROW if cfa[2 * py + (1 - px)] == "R" else _GREEN_IN_BLUE_ROW
+    out = np.empty((*mosaic.shape, 3), dtype=np.float32)
+    _malvar_into(padded, kinds, out)
     return out
 
 

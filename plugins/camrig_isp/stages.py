@@ -22,7 +22,7 @@ from . import (
     SharpenSpec,
     WhiteBalanceSpec,
 )
-from .colour import apply_matrix, srgb_from_camera, srgb_from_camera_as_shot
+from .colour import apply_matrix, channel_means, srgb_from_camera, srgb_from_camera_as_shot
 from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic
 from .spatial import area_downscale, denoise, sharpen
 from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
@@ -121,8 +121,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
             if n.shape != (3,) or np.any(n <= 0):
                 raise ValueError(f"as-shot neutral must be three positive values, got {neutral}")
             return (n[1] / n).astype(np.float32)
-        flat = frame.data.reshape(-1, 3)
-        means = (np.ones(len(flat), np.float32) @ flat).astype(np.float64) / len(flat)  # one BLAS pass
+        means = channel_means(frame.data)
         if np.any(means <= 0):
             return np.ones(3, dtype=np.float32)
         return (means[1] / means).astype(np.float32)
