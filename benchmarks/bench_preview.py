@@ -29,15 +29,15 @@ RIG = {
 def steady(phone: camrig.Phone, frames: int) -> tuple[float, float, int, float]:
     """(frame period after the first frame, p99 latency, frames shown, time to the first frame)."""
     start = time.perf_counter()
-    first, shown = None, []
-    for f in phone.stream(frames):
+    first, latencies = None, []
+    for f in phone.stream(frames):  # a display shows each frame and lets it go: keep only its latency
         if f.frame is not None:
             first = first or time.perf_counter()
-            shown.append(f)
+            latencies.append(f.latency_s)
     elapsed = time.perf_counter() - (first or start)
-    latencies = sorted(f.latency_s for f in shown)
+    latencies.sort()
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    return elapsed / max(1, len(shown) - 1), p99, len(shown), (first or start) - start
+    return elapsed / max(1, len(latencies) - 1), p99, len(latencies), (first or start) - start
 
 
 def run(quick: bool) -> list[Result]:

@@ -19,7 +19,7 @@ from .config import RigFile
 from .errors import CamrigError, ConfigError, OutputError, PluginError
 from .frame import Frame
 from .host import Host, PluginStatus
-from .phone import Phone, StreamFrame
+from .phone import Phone
 from .rig import assemble
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -169,7 +169,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     if args.out is not None:
         rig.writer(args.out)  # fail before streaming if the file cannot be written
     live = sys.stderr.isatty()
-    delivered: list[StreamFrame] = []
+    latencies: list[float] = []  # ms; a shown frame is let go (unless it is kept for --out)
     dropped: dict[str, int] = {}
     kept: list[Frame] = []
     start = time.perf_counter()
@@ -178,26 +178,25 @@ def _cmd_preview(args: argparse.Namespace) -> int:
             reason = (item.dropped or "?").split(":")[0]
             dropped[reason] = dropped.get(reason, 0) + 1
         else:
-            delivered.append(item)
+            latencies.append(item.latency_s * 1e3)
             if args.out is not None:
                 kept.append(item.frame)
-        done = len(delivered) + sum(dropped.values())
+        done = len(latencies) + sum(dropped.values())
         if live:
-            print(f"\rframe {done}/{args.frames}: {len(delivered)} shown, {sum(dropped.values())} dropped", end="", file=sys.stderr)
+            print(f"\rframe {done}/{args.frames}: {len(latencies)} shown, {sum(dropped.values())} dropped", end="", file=sys.stderr)
     elapsed = time.perf_counter() - start
     if live:
         print(file=sys.stderr)
     phone.detach()
-    if not delivered:
+    if not latencies:
         print(f"no frame delivered; dropped: {dropped}", file=sys.stderr)
         return EXIT_FAILED
-    latencies = [f.latency_s * 1e3 for f in delivered]
-    print(f"{len(delivered)} of {args.frames} frames shown in {elapsed:.2f} s: {len(delivered) / elapsed:.1f} fps")
+    print(f"{len(latencies)} of {args.frames} frames shown in {elapsed:.2f} s: {len(latencies) / elapsed:.1f} fps")
     print(f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms")
     if dropped:
         print("dropped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items())))
     if args.out is not None:
-        rig.write_animation(kept, args.out, len(delivered) / elapsed, force=args.force)
+        rig.write_animation(kept, args.out, len(latencies) / elapsed, force=args.force)
         print(f"wrote {args.out} ({len(kept)} frames)")
     return EXIT_OK
 

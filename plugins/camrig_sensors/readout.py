@@ -40,7 +40,8 @@ def read_single_gain(
 
     * mu < ``exact_below``: charge ~ Poisson(mu), clipped at the well, plus N(0, sigma_r^2);
     * mu >= ``may_clip`` (mu + 6 sqrt(mu) may reach the well): charge = round(N(mu, mu)) >= 0, clipped at the
-      well, plus N(0, sigma_r^2);
+      well, plus N(0, sigma_r^2); where even mu - 6 sqrt(mu) reaches the well the charge is the well without a
+      draw (it falls short with probability below 1e-9);
     * otherwise shot and read noise in one draw: N(mu, mu + sigma_r^2) (the two Gaussians' sum; only the
       1/12 e-^2 of electron rounding differs).
 
@@ -55,6 +56,8 @@ def read_single_gain(
             if mu < exact_below or mu >= may_clip:
                 if mu < exact_below:
                     charge = float(rng.poisson(max(mu, 0.0)))
+                elif mu - 6.0 * math.sqrt(mu) >= well:  # full with probability > 1 - 1e-9: no draw needed
+                    charge = well
                 else:
                     charge = max(0.0, np.rint(mu + math.sqrt(mu) * rng.standard_normal()))
                 charge = min(charge, well)
