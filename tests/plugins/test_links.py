@@ -42,6 +42,7 @@ def test_bit_errors_are_repaired_and_retransmissions_follow_the_ber():
         sent = raw_frame(seed=i)
         out = link.process(sent, ctx(i), "link")
         assert hashlib.sha256(out.data.tobytes()).digest() == hashlib.sha256(sent.data.tobytes()).digest()
+        assert out.meta.extra["link_undetected_error"] is False
         total += out.meta.extra["link_retransmissions"]
     # 192 x 256 x 14 bit = 86016 bytes = 21 packets of 4096 + 4 CRC bytes; a packet fails with
     # p = 1 - (1 - BER)^(8 x 4100); retries per packet are geometric: mean p / (1 - p), variance p / (1 - p)^2
