@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .blocks import in_blocks
+
 SRGB_FROM_XYZ = np.array(
     [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
 )
@@ -59,14 +61,14 @@ def _apply_matrix_into(flat: np.ndarray, m: np.ndarray, out: np.ndarray) -> None
         out[i, 2] = m20 * r + m21 * g + m22 * b
 
 
-def apply_matrix(rgb: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def apply_matrix(rgb: np.ndarray, matrix: np.ndarray, threads: int = 1) -> np.ndarray:
     """``rgb @ matrix.T`` for (rows, cols, 3) float32, one compiled pass over the pixels (a 3 x 3 product per
     pixel is memory-bound: BLAS gains nothing on it, and its worker threads would spin against the other half
-    of a preview stream)."""
+    of a preview stream); split over ``threads``."""
     m = np.asarray(matrix, dtype=np.float32)
     flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 3)
     out = np.empty_like(flat)
-    _apply_matrix_into(flat, m, out)
+    in_blocks(len(flat), threads, lambda a, b: _apply_matrix_into(flat[a:b], m, out[a:b]))
     return out.reshape(rgb.shape)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .blocks import in_blocks
+
 BAYER = ("RGGB", "BGGR", "GRBG", "GBRG")
 
 
@@ -32,7 +34,7 @@ def _neighbour_pair(site: int, out: int) -> tuple[int, int]:
     return (0, 1) if out > site else (-1, 0)
 
 
-def bilinear_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
+def bilinear_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.ndarray:
     """Bilinear interpolation of a Bayer mosaic: each missing sample is the mean of its nearest same-colour
     neighbours, i.e. the convolution of each colour's sparse plane with [[1,2,1],[2,4,2],[1,2,1]]/4 (R, B) or
     [[0,1,0],[1,4,1],[0,1,0]]/4 (G), borders mirrored (e.g. R. Ramanath et al., "Demosaicking methods for
@@ -129,7 +131,7 @@ def _malvar_into(p: np.ndarray, kinds: np.ndarray, out: np.ndarray) -> None:
                 out[y, x, 2] = along_col if kind == _GREEN_IN_RED_ROW else along_row
 
 
-def malvar2004_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
+def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.ndarray:
     """Malvar-He-Cutler gradient-corrected linear demosaicking (ICASSP 2004): bilinear interpolation plus a
     Laplacian correction from the site's own colour, i.e. the four 5x5 filters of their Fig. 2 (x 1/8):
 
@@ -139,7 +141,8 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
       neighbours the same with H and V swapped,
 
     with S1, S2 the sums of the four samples 1 and 2 away along rows and columns, H1/H2 (V1/V2) their row
-    (column) halves, and D the sum of the four diagonal neighbours. One compiled pass over the pixels."""
+    (column) halves, and D the sum of the four diagonal neighbours. One compiled pass over the pixels, in
+    blocks of rows on ``threads`` threads."""
     _check(mosaic, cfa, "Malvar 2004")
     padded = np.pad(mosaic.astype(np.float32, copy=False), 2, mode="reflect")
     kinds = np.empty((2, 2), np.int64)
@@ -150,7 +153,7 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
         else:
             kinds[py, px] = _GREEN_IN_RED_ROW if cfa[2 * py + (1 - px)] == "R" else _GREEN_IN_BLUE_ROW
     out = np.empty((*mosaic.shape, 3), dtype=np.float32)
-    _malvar_into(padded, kinds, out)
+    in_blocks(len(out), threads, lambda a, b: _malvar_into(padded[a : b + 4], kinds, out[a:b]), align=2)
     return out
 
 
@@ -161,7 +164,7 @@ def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return p[r + dy : r + dy + a.shape[0], r + dx : r + dx + a.shape[1]]
 
 
-def menon2007_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
+def menon2007_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.ndarray:
     """Demosaicking with directional filtering and a posteriori decision (DDFAPD): D. Menon, S. Andriani and
     G. Calvagno, "Demosaicing with directional filtering and a posteriori decision", IEEE Trans. Image
     Process. 16(1), 132-141, 2007, without the optional refining step.
@@ -223,4 +226,5 @@ def menon2007_demosaic(mosaic: np.ndarray, cfa: str) -> np.ndarray:
 
 
 DEMOSAIC = {"bilinear": bilinear_demosaic, "malvar2004": malvar2004_demosaic, "menon2007": menon2007_demosaic}
-"""Demosaic methods by name: each takes (mosaic, cfa) and returns (rows, cols, 3) float32 RGB."""
+"""Demosaic methods by name: each takes (mosaic, cfa, threads) and returns (rows, cols, 3) float32 RGB (bilinear
+and Menon are NumPy array code and ignore ``threads``)."""

@@ -101,7 +101,7 @@ class Demosaic(camrig.Stage[DemosaicSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        rgb = DEMOSAIC[self.spec.method](frame.data, frame.meta.cfa or "mono")
+        rgb = DEMOSAIC[self.spec.method](frame.data, frame.meta.cfa or "mono", ctx.threads)
         return frame.derive(rgb, format=camrig.Format.RGB_LINEAR, cfa=None)
 
 
@@ -129,7 +129,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         gains = self.gains(frame)
-        out = apply_matrix(frame.data, np.diag(gains))  # a BLAS product: faster than a length-3 broadcast
+        out = apply_matrix(frame.data, np.diag(gains), ctx.threads)
         return frame.derive(out, white_balance_gains=tuple(float(g) for g in gains))
 
 
@@ -156,7 +156,7 @@ class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         m = self.matrix(frame)
-        return frame.derive(apply_matrix(frame.data, m), srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m))
+        return frame.derive(apply_matrix(frame.data, m, ctx.threads), srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m))
 
 
 class Denoise(camrig.Stage[DenoiseSpec]):
@@ -185,9 +185,9 @@ class Gamma(camrig.Stage[GammaSpec]):
         assert frame is not None
         s = self.spec
         if s.curve == "filmic":
-            encoded = filmic_encode_lut(frame.data, s.exposure_gain, s.white_point)
+            encoded = filmic_encode_lut(frame.data, s.exposure_gain, s.white_point, ctx.threads)
         else:
-            encoded = srgb_encode_lut(frame.data, s.exposure_gain)
+            encoded = srgb_encode_lut(frame.data, s.exposure_gain, ctx.threads)
         return frame.derive(encoded, format=camrig.Format.RGB_DISPLAY, units="1")
 
 

@@ -10,12 +10,18 @@ from camrig_isp.stages import BlackLevel, WhiteBalance, bilinear_demosaic, srgb_
 import camrig
 
 
+def ctx(threads: int = 1) -> camrig.CaptureContext:
+    plane = camrig.FocalPlane(width_px=1, height_px=1, pitch_um=1)
+    view = camrig.AngularGrid(width=1, height=1, x0=0, y0=0, step=1)
+    return camrig.CaptureContext(exposure_s=0.01, seed=0, geometry=camrig.Geometry(plane=plane, view=view), threads=threads)
+
+
 def test_black_level_normalises_to_the_white_level():
     raw = camrig.Frame(
         np.array([[256, 16383], [8319, 200]], dtype=np.uint16),
         camrig.FrameMeta(format="raw", units="DN", black_level=256, white_level=16383),
     )
-    out = BlackLevel(BlackLevelSpec()).process(raw, None, "stages[0]").data
+    out = BlackLevel(BlackLevelSpec()).process(raw, ctx(), "stages[0]").data
     np.testing.assert_allclose(out, [[0, 1], [(8319 - 256) / 16127, (200 - 256) / 16127]], rtol=1e-6)
 
 
@@ -41,10 +47,10 @@ def test_gray_world_equalises_channel_means():
     rng = np.random.default_rng(0)
     rgb = rng.random((10, 10, 3), dtype=np.float32) * np.float32([0.5, 1.0, 0.25])
     frame = camrig.Frame(rgb, camrig.FrameMeta(format="rgb_linear", units="1"))
-    out = WhiteBalance(WhiteBalanceSpec()).process(frame, None, "wb").data
+    out = WhiteBalance(WhiteBalanceSpec()).process(frame, ctx(), "wb").data
     means = out.reshape(-1, 3).mean(axis=0)
     np.testing.assert_allclose(means, means[1], rtol=1e-5)
-    fixed = WhiteBalance(WhiteBalanceSpec(method="fixed", gains_rgb=(2, 1, 4))).process(frame, None, "wb").data
+    fixed = WhiteBalance(WhiteBalanceSpec(method="fixed", gains_rgb=(2, 1, 4))).process(frame, ctx(), "wb").data
     np.testing.assert_allclose(fixed, rgb * np.float32([2, 1, 4]))
 
 
@@ -92,16 +98,16 @@ def test_lens_shading_divides_by_the_lens_profile_at_each_pixel_radius():
         np.full((rows, cols), 0.4, np.float32),
         camrig.FrameMeta(format="raw", units="1", pitch=pitch_um, relative_illumination=profile),
     )
-    out = LensShading(LensShadingSpec()).process(raw, None, "s").data
+    out = LensShading(LensShadingSpec()).process(raw, ctx(), "s").data
     y, x = np.mgrid[:rows, :cols]
     r = np.hypot((x - (cols - 1) / 2) * pitch_um * 1e-3, (y - (rows - 1) / 2) * pitch_um * 1e-3)
     expected = 0.4 / np.exp(np.interp(r, [0, 1, 2], np.log([1, 0.8, 0.5])))  # interpolated in log (EV)
     np.testing.assert_allclose(out, expected, rtol=1e-5)
     assert out.max() == pytest.approx(0.4 / np.exp(np.interp(r.max(), [1, 2], np.log([0.8, 0.5]))), rel=1e-5)
-    half = LensShading(LensShadingSpec(strength=0.5)).process(raw, None, "s").data
+    half = LensShading(LensShadingSpec(strength=0.5)).process(raw, ctx(), "s").data
     np.testing.assert_allclose(half**2 / 0.4, out, rtol=1e-4)  # half the correction in EV
     with pytest.raises(ValueError, match="relative illumination"):
-        LensShading(LensShadingSpec()).process(raw.derive(relative_illumination=None), None, "s")
+        LensShading(LensShadingSpec()).process(raw.derive(relative_illumination=None), ctx(), "s")
 
 
 def test_lens_shading_flattens_a_uniform_scene_through_the_ideal_lens(host, rig_dict):
@@ -123,10 +129,10 @@ def test_lens_shading_flattens_a_uniform_scene_through_the_ideal_lens(host, rig_
 
 def test_as_shot_white_balance_uses_the_sensors_neutral():
     frame = rgb_frame(np.ones((4, 4, 3)), as_shot_neutral=[0.5, 1.0, 0.8])
-    out = WhiteBalance(WhiteBalanceSpec(method="as_shot")).process(frame, None, "wb").data
+    out = WhiteBalance(WhiteBalanceSpec(method="as_shot")).process(frame, ctx(), "wb").data
     np.testing.assert_allclose(out[0, 0], [2.0, 1.0, 1.25], rtol=1e-6)
     with pytest.raises(ValueError, match="as-shot neutral"):
-        WhiteBalance(WhiteBalanceSpec(method="as_shot")).process(rgb_frame(np.ones((4, 4, 3))), None, "wb")
+        WhiteBalance(WhiteBalanceSpec(method="as_shot")).process(rgb_frame(np.ones((4, 4, 3))), ctx(), "wb")
     with pytest.raises(ValueError, match="gains must be > 0"):
         WhiteBalanceSpec(method="fixed", gains_rgb=(1, 0, 1))
 
@@ -134,7 +140,7 @@ def test_as_shot_white_balance_uses_the_sensors_neutral():
 def test_colour_correction_applies_the_matrix_and_refuses_a_singular_one(host, rig_dict):
     m = ((1.5, -0.3, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5))
     rgb = np.random.default_rng(2).random((8, 8, 3))
-    out = ColourCorrection(ColourCorrectionSpec(matrix=m)).process(rgb_frame(rgb), None, "cc").data
+    out = ColourCorrection(ColourCorrectionSpec(matrix=m)).process(rgb_frame(rgb), ctx(), "cc").data
     np.testing.assert_allclose(out, rgb @ np.array(m).T, rtol=1e-5)
     rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.demosaic"},
                                  {"type": "isp.colour_correction", "matrix": [[1, 1, 0], [1, 1, 0], [0, 0, 1]]}]  # fmt: skip
@@ -149,9 +155,9 @@ def test_filmic_curve_is_hables_formula():
     grid = np.linspace(0, 4, 1001)
     tone = filmic(grid, 4.0)
     assert tone[0] == 0 and tone[-1] == pytest.approx(1.0) and np.all(np.diff(tone) > 0)
-    encoded = Gamma(GammaSpec(curve="filmic", white_point=4.0)).process(rgb_frame(np.full((2, 2, 3), 2.0)), None, "g").data
+    encoded = Gamma(GammaSpec(curve="filmic", white_point=4.0)).process(rgb_frame(np.full((2, 2, 3), 2.0)), ctx(), "g").data
     assert encoded[0, 0, 0] == pytest.approx(srgb_encode(filmic(np.array(2.0), 4.0)), abs=2e-4)
-    clipped = Gamma(GammaSpec()).process(rgb_frame(np.full((2, 2, 3), 2.0)), None, "g").data
+    clipped = Gamma(GammaSpec()).process(rgb_frame(np.full((2, 2, 3), 2.0)), ctx(), "g").data
     assert clipped[0, 0, 0] == 1.0 and encoded[0, 0, 0] < 1.0  # highlights roll off instead of clipping
 
 
@@ -194,3 +200,21 @@ def test_scale_averages_blocks_and_reports_its_shape(host, rig_dict):
     assert shot.result.data.shape == (12, 16, 3)
     with pytest.raises(ValueError, match="cannot scale a 3x3 image down by 4"):
         area_downscale(np.zeros((3, 3, 3), np.float32), 4)
+
+
+def test_compiled_stages_give_the_same_result_on_any_number_of_threads():
+    from camrig_isp import ColourCorrectionSpec, DemosaicSpec, GammaSpec
+    from camrig_isp.stages import ColourCorrection, Demosaic, Gamma
+
+    rng = np.random.default_rng(7)
+    raw = camrig.Frame(rng.random((38, 50), dtype=np.float32), camrig.FrameMeta(format="raw", units="1", cfa="GRBG"))
+    chain = [Demosaic(DemosaicSpec(method="malvar2004")), WhiteBalance(WhiteBalanceSpec(method="fixed", gains_rgb=(2.0, 1.0, 1.5))),
+             ColourCorrection(ColourCorrectionSpec(matrix=((1.5, -0.3, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5)))), Gamma(GammaSpec())]  # fmt: skip
+    results = []
+    for threads in (1, 2, 3, 8):
+        frame = raw
+        for stage in chain:
+            frame = stage.process(frame, ctx(threads), "s")
+        results.append(frame.data)
+    assert all(np.array_equal(results[0], other) for other in results[1:])
+    assert results[0].shape == (38, 50, 3) and 0 < results[0].mean() < 1

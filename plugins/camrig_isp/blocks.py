@@ -1,0 +1,21 @@
+"""Splitting a compiled kernel's work into blocks on threads: the kernels release the interpreter lock, so a
+stage given ``CaptureContext.threads > 1`` runs on that many cores. Each block's result lands in its own part
+of the output, so the result does not depend on the number of threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+
+def in_blocks(count: int, threads: int, work: Callable[[int, int], None], *, align: int = 1) -> None:
+    """Call ``work(start, stop)`` for contiguous blocks covering ``0 ... count``, one block per thread (block
+    edges on multiples of ``align``, e.g. 2 to keep a CFA's phase); in the calling thread when one suffices."""
+    blocks = max(1, min(threads, count // max(align, 1)))
+    edges = [min(count, round(count * i / blocks / align) * align) for i in range(blocks)] + [count]
+    spans = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+    if len(spans) == 1:
+        work(*spans[0])
+        return
+    with ThreadPoolExecutor(len(spans)) as pool:
+        list(pool.map(lambda span: work(*span), spans))  # list() re-raises the first exception
