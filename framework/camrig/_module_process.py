@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from ._pacing import Pacer
 from .errors import CamrigError
 from .frame import Frame, FrameMeta
 
@@ -54,11 +55,13 @@ def _produce(order: dict[str, Any], out: IO[bytes]) -> None:
 
         preview = assemble(Host(env={}, **order["recipe"]), read_rig(order["rig"])).preview()
         optics = None
+        pacer = Pacer(order["rate_hz"])
         for index in range(order["frames"]):
             ctx = context(preview, seed=order["seed"] + index)
             try:
                 if optics is None:
                     optics, _ = image(preview, ctx)
+                pacer.wait(index)
                 raw, _ = acquire(preview, ctx, optics)
                 message: Any = (index, raw.data, raw.meta.model_dump(mode="python"), None)
             except CamrigError as exc:  # e.g. a link that dropped the frame
@@ -70,16 +73,17 @@ def _produce(order: dict[str, Any], out: IO[bytes]) -> None:
 
 
 def remote_frames(
-    recipe: dict[str, Any], rig_data: dict[str, Any], frames: int, seed: int, attached: Callable[[], bool]
+    recipe: dict[str, Any], rig_data: dict[str, Any], frames: int, seed: int, attached: Callable[[], bool], rate_hz: float | None = None
 ) -> Iterator[tuple[int, Frame | None, str | None]]:
     """(index, raw frame or None, drop reason) from a module process, until it is done or ``attached()``
-    turns false; the process has exited before this returns."""
+    turns false; the process has exited before this returns. ``rate_hz``: the module's frame rate (None: as
+    fast as it goes)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "camrig._module_process"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert process.stdin is not None and process.stdout is not None
     try:
-        pickle.dump({"recipe": recipe, "rig": rig_data, "frames": frames, "seed": seed}, process.stdin)
+        pickle.dump({"recipe": recipe, "rig": rig_data, "frames": frames, "seed": seed, "rate_hz": rate_hz}, process.stdin)
         process.stdin.close()
         while attached():
             try:

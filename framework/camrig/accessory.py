@@ -275,6 +275,12 @@ class Sensor(_FlowAccessory[SpecT]):
         """This sensor in its preview (live-view) mode; by default the same readout."""
         return self
 
+    def frame_rate_hz(self) -> float | None:
+        """Frames per second this sensor delivers in its current mode (a live preview stream is paced to it),
+        or None: the rig's ``frame_rate_hz``. A sensor whose preview mode has its own rate returns it from the
+        sensor :meth:`preview` gives."""
+        return None
+
     @abstractmethod
     def raw_bytes_per_frame(self) -> int:
         """Bytes one raw frame occupies on the link (packed at the ADC bit depth)."""

@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     s.add_argument("--module", choices=("process", "thread"), default="process",
                    help="run the module's half in its own process (default; as the real module has its own processor) or a thread")
+    s.add_argument("--unpaced", action="store_true",
+                   help="run the module as fast as this machine simulates it, not at the sensor's frame rate (the simulator's ceiling)")
 
     s = sub.add_parser("run", help="run an experiment: sweep, measure, write the table, plots and report")
     s.add_argument("experiment", type=Path, help="experiment file (.yaml, .yml or .toml)")
@@ -173,7 +175,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     dropped: dict[str, int] = {}
     kept: list[Frame] = []
     start = time.perf_counter()
-    for item in phone.stream(args.frames, seed=args.seed):
+    for item in phone.stream(args.frames, seed=args.seed, realtime=not args.unpaced):
         if item.frame is None:
             reason = (item.dropped or "?").split(":")[0]
             dropped[reason] = dropped.get(reason, 0) + 1

@@ -25,6 +25,7 @@ from .errors import CamrigError
 from .frame import Frame
 from .host import Host
 from .rig import Rig, assemble
+from ._pacing import Pacer
 from .router import CaptureResult, acquire, context, develop, image
 
 __all__ = ["Phone", "StreamFrame"]
@@ -105,10 +106,16 @@ class Phone:
         result, developed = develop(rig, raw, ctx)
         return CaptureResult(raw=raw, result=result, timings=tuple(acquired + developed))
 
-    def stream(self, frames: int, *, seed: int = 0) -> Iterator[StreamFrame]:
-        """Stream ``frames`` preview frames (each with its own seed, ``seed + index``), newest-wins."""
+    def stream(self, frames: int, *, seed: int = 0, realtime: bool = True) -> Iterator[StreamFrame]:
+        """Stream ``frames`` preview frames (each with its own seed, ``seed + index``), newest-wins.
+
+        ``realtime``: the module delivers frames at its sensor's frame rate (:meth:`Rig.sensor_rate_hz`), as a
+        live sensor does, and the host has the time between them; False: as fast as this machine simulates
+        the module (the simulator's ceiling; the module then takes a core whether or not its frames are
+        shown)."""
         rig, generation = self._current()
         preview = rig.preview()
+        rate_hz = preview.sensor_rate_hz() if realtime else None
         mailbox: dict[str, Any] = {}
         ready = threading.Condition()
         stop = threading.Event()
@@ -120,6 +127,7 @@ class Phone:
 
         def local() -> Iterator[tuple[int, Any, Any]]:
             optics: Frame | None = None  # the scene is static during a stream: image it once
+            pacer = Pacer(rate_hz)
             for index in range(frames):
                 if not attached():
                     break
@@ -127,6 +135,8 @@ class Phone:
                 try:
                     if optics is None:  # before the stream flows: every core
                         optics, _ = image(preview, ctx)
+                    if not pacer.wait(index, stop):
+                        break
                     raw, _ = acquire(preview, context(preview, seed=seed + index, threads=module_threads), optics)
                     yield index, raw, ctx
                 except CamrigError as exc:  # e.g. a link that dropped the frame
@@ -142,7 +152,7 @@ class Phone:
             from ._module_process import remote_frames  # not at import: `python -m` runs that module fresh
 
             assert recipe is not None
-            for index, raw, reason in remote_frames(recipe, dict(rig.file.data), frames, seed, attached):
+            for index, raw, reason in remote_frames(recipe, dict(rig.file.data), frames, seed, attached, rate_hz):
                 yield (index, raw, context(preview, seed=seed + index)) if raw is not None else (index, None, reason)
 
         def produce() -> None:

@@ -51,6 +51,17 @@ class Rig:
     def frame_rate_hz(self) -> float:
         return self.file.rig.frame_rate_hz
 
+    def sensor_rate_hz(self) -> float:
+        """Frames per second the sensor delivers in this rig's mode: its own rate where it states one (a
+        preview mode), else the rig's ``frame_rate_hz``."""
+        rate = call_part(self.parts["sensor"], "frame_rate_hz")
+        if rate is None:
+            return self.frame_rate_hz
+        if not isinstance(rate, (int, float)) or not rate > 0:
+            sensor = self.parts["sensor"]
+            raise StageError(f"frame_rate_hz() returned {rate!r}, not a positive number", plugin=sensor.plugin, accessory=sensor.name, role="sensor")
+        return float(rate)
+
     def part(self, role: str) -> Part:
         try:
             return self.parts[role]

@@ -139,9 +139,18 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         rows = self.spec.height_px // 2 if self.spec.readout == "bin2x2_charge" else self.spec.height_px
         return rows * self.spec.row_readout_ns
 
+    in_preview = False
+    """True for the sensor :meth:`preview` returns: it streams at ``preview_frame_rate_hz``."""
+
     def preview(self) -> CmosSensor:
-        """The same sensor (same fixed patterns) in its preview readout."""
-        return CmosSensor(self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None}))
+        """The same sensor (same fixed patterns) in its preview readout, at its preview frame rate."""
+        sensor = CmosSensor(self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None}))
+        sensor.in_preview = True
+        return sensor
+
+    def frame_rate_hz(self) -> float | None:
+        """The preview frame rate in preview mode; in capture mode the rig's frame rate (None)."""
+        return self.spec.preview_frame_rate_hz if self.in_preview else None
 
     # -- gains -----------------------------------------------------------------------------------------------
 
