@@ -13,6 +13,7 @@ latency).
 from __future__ import annotations
 
 import zlib
+from functools import cached_property
 
 import numpy as np
 
@@ -48,11 +49,12 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
             payload = zlib.decompress(payload)
         return unpack(payload, bits, frame.data.size).reshape(frame.data.shape).astype(frame.data.dtype)
 
-    def transmit(self, payload: bytes, rng: np.random.Generator) -> tuple[bytes, int]:
-        """Send ``payload`` packet by packet; returns (what arrived, retransmissions). Raises FrameDropped."""
+    def transmit(self, payload: WirePayload, rng: np.random.Generator) -> tuple[bytes | None, int]:
+        """Send ``payload`` packet by packet; returns (what arrived if it differs from what was sent, else None;
+        retransmissions). Raises FrameDropped. The payload's bytes are read only for packets hit by errors."""
         s = self.spec
         size = s.packet_bytes
-        count = -(-len(payload) // size)
+        count = -(-payload.size // size)
         wire_bits = 8 * (size + CRC_BYTES)
         arrived: bytearray | None = None  # copied only if an undetected error changes what arrives
         retransmissions = 0
@@ -62,18 +64,19 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
             corrupted = []
             for index, n in zip(pending[flips > 0], flips[flips > 0]):
                 start = int(index) * size
-                packet = bytearray(payload[start : start + size]) + zlib.crc32(payload[start : start + size]).to_bytes(4, "little")
+                sent = payload.data[start : start + size]
+                packet = bytearray(sent) + zlib.crc32(sent).to_bytes(4, "little")
                 for bit in rng.choice(len(packet) * 8, size=int(n), replace=False):
                     packet[bit // 8] ^= 1 << (bit % 8)
                 data, crc = bytes(packet[:-CRC_BYTES]), int.from_bytes(packet[-CRC_BYTES:], "little")
                 if zlib.crc32(data) != crc:
                     corrupted.append(index)  # detected: ask again
                 else:  # undetected (probability ~2^-32): delivered as it arrived
-                    arrived = arrived if arrived is not None else bytearray(payload)
+                    arrived = arrived if arrived is not None else bytearray(payload.data)
                     arrived[start : start + len(data)] = data
             pending = np.array(corrupted, dtype=int)
             if not pending.size:
-                return (payload if arrived is None else bytes(arrived)), retransmissions
+                return (None if arrived is None else bytes(arrived)), retransmissions
             if attempt == s.max_retries:
                 raise FrameDropped(f"packet {int(pending[0])} still corrupt after {s.max_retries} retries (BER {s.bit_error_rate:g})")
             retransmissions += int(pending.size)
@@ -93,21 +96,41 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         s = self.spec
-        payload = self.wire_bytes(frame)
-        received, retransmissions = self.transmit(payload, ctx.rng(role))
-        # the very bytes that were sent arrived: they unpack to the frame sent (the packing round-trips), so
-        # hand that over instead of a copy; anything else is unpacked from what arrived
-        delivered = frame.data if received is payload else self.from_wire(received, frame)
-        packets = -(-len(payload) // s.packet_bytes)
-        wire_bits = 8 * (len(payload) + CRC_BYTES * packets + retransmissions * (s.packet_bytes + CRC_BYTES))
+        payload = WirePayload(self, frame)
+        arrived, retransmissions = self.transmit(payload, ctx.rng(role))
+        # what was sent arrived intact: it unpacks to the frame sent (the packing round-trips), so hand that
+        # over instead of a copy; anything else is unpacked from what arrived
+        delivered = frame.data if arrived is None else self.from_wire(arrived, frame)
+        packets = -(-payload.size // s.packet_bytes)
+        wire_bits = 8 * (payload.size + CRC_BYTES * packets + retransmissions * (s.packet_bytes + CRC_BYTES))
         link_ns = s.latency_ns + wire_bits / s.bandwidth_gbit_s + retransmissions * (s.turnaround_ns + 2 * s.latency_ns)
         stats = {
-            "link_wire_bytes": len(payload),
+            "link_wire_bytes": payload.size,
             "link_packets": packets,
             "link_retransmissions": retransmissions,
-            "link_undetected_error": received is not payload,  # a corrupted packet that passed its CRC
+            "link_undetected_error": arrived is not None,  # a corrupted packet that passed its CRC
         }
         return frame.derive(delivered, modelled_ns={**frame.meta.modelled_ns, "link": round(link_ns)}, extra={**frame.meta.extra, **stats})
 
 
-__all__ = ["PacketLink", "FrameDropped", "pack", "unpack"]
+class WirePayload:
+    """What a frame puts on the wire. Its length follows from the packing alone (``ceil(n / 4) x bits / 2``
+    bytes); the bytes themselves are packed (and compressed) only when something reads them: compression, or
+    a packet hit by a bit error. On a clean channel a frame crosses without being packed at all."""
+
+    def __init__(self, link: PacketLink, frame: camrig.Frame) -> None:
+        self._link, self._frame = link, frame
+        self._bits = bits_on_wire(link.spec, frame.meta.bit_depth or frame.data.dtype.itemsize * 8)
+
+    @cached_property
+    def data(self) -> bytes:
+        return self._link.wire_bytes(self._frame)
+
+    @cached_property
+    def size(self) -> int:
+        if self._link.spec.compression != "none":
+            return len(self.data)
+        return -(-self._frame.data.size // 4) * (self._bits // 2)
+
+
+__all__ = ["PacketLink", "FrameDropped", "WirePayload", "pack", "unpack"]

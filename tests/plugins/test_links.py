@@ -96,3 +96,13 @@ def test_packing_layout_matches_a_hand_packed_raw12_group():
     assert pack(np.array([0x3FF, 0x001, 0x200, 0x155, 0x3], np.uint16), 10) == bytes([0xFF, 0x07, 0x00, 0x60, 0x55, 0x03, 0, 0, 0, 0])
     with pytest.raises(ValueError, match="fewer than"):
         unpack(b"\x00" * 5, 12, 8)
+
+
+@pytest.mark.parametrize("bits", [10, 12, 14])
+def test_the_wire_length_known_without_packing_is_the_packed_length(bits):
+    from camrig_links.packet import WirePayload
+
+    for rows, cols in ((3, 5), (4, 4), (1, 7)):  # sample counts with every remainder modulo 4
+        frame = camrig.Frame(np.ones((rows, cols), np.uint16), camrig.FrameMeta(format="raw", units="DN", bit_depth=bits))
+        payload = WirePayload(PacketLink(PacketLinkSpec()), frame)
+        assert payload.size == len(pack(frame.data, bits)) == len(payload.data)
