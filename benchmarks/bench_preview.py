@@ -10,6 +10,7 @@ the host was still busy). p99 latency is printed for context.
 
 from __future__ import annotations
 
+import gc
 import time
 
 from run import Result
@@ -29,8 +30,9 @@ RIG = {
 }
 
 
-WARM_UP = 10
-"""Frames (by index) left out of the steady state: the first ones load the compiled kernels in each process."""
+WARM_UP = 30
+"""Frames (by index) left out of the steady state: the first second loads the compiled kernels in each process
+and settles the heap."""
 
 
 def steady(phone: camrig.Phone, frames: int, realtime: bool) -> tuple[float, float, int, int, float]:
@@ -53,7 +55,7 @@ def steady(phone: camrig.Phone, frames: int, realtime: bool) -> tuple[float, flo
 
 
 def run(quick: bool) -> list[Result]:
-    frames = 30 if quick else 100
+    frames = 50 if quick else 150
     phone = camrig.Phone()
     rig = phone.attach(RIG)
     start = time.perf_counter()
@@ -65,6 +67,7 @@ def run(quick: bool) -> list[Result]:
         for realtime in (False, True):
             phone = camrig.Phone(module=mode)
             phone.attach(RIG)
+            gc.freeze()  # as `camrig preview` does before it streams
             period, p99, shown, sensed, startup = steady(phone, frames, realtime)
             phone.detach()
             note = f"{1 / period:.1f} fps, {shown} of {sensed} frames shown after the first {WARM_UP}, p99 latency {p99 * 1e3:.0f} ms ({startup:.1f} s to the first frame)"

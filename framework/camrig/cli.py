@@ -7,6 +7,7 @@ one message on stderr without a traceback (set ``CAMRIG_TRACEBACK=1`` to see it)
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -170,6 +171,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     rig = phone.attach(file)
     if args.out is not None:
         rig.writer(args.out)  # fail before streaming if the file cannot be written
+    gc.freeze()  # the setup lives to the end: a full collection (25-50 ms) need not walk it mid-stream
     live = sys.stderr.isatty()
     latencies: list[float] = []  # ms; a shown frame is let go (unless it is kept for --out)
     dropped: dict[str, int] = {}
