@@ -52,3 +52,14 @@ def test_planes_travel_with_the_frame_read_only_and_unshared_by_copy():
     derived = frame.derive(np.ones((3, 4), np.uint16), units="e-")
     assert np.shares_memory(derived.planes["depth_m"], depth)
     assert frame.derive(planes={}).planes == {}
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_count_nonfinite_in_parts_finds_what_one_pass_finds(threads):
+    a = np.zeros(3 << 20, dtype=np.float32)  # large enough to be summed in parts
+    assert count_nonfinite(a, threads) == 0
+    a[-1], a[5] = np.nan, -np.inf  # in the last part and the first
+    assert count_nonfinite(a, threads) == 2
+    big = np.full(3 << 20, 3e38, dtype=np.float32)  # finite values whose sum overflows: counted exactly, none
+    assert count_nonfinite(big, threads) == 0
+    assert count_nonfinite(a[::-1], threads) == 2  # not contiguous: summed in one pass

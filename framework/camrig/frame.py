@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -200,16 +201,36 @@ class Frame:
         return f"Frame({self.caps().describe()}, units={self.meta.units!r}{extra})"
 
 
-def count_nonfinite(array: np.ndarray) -> int:
+def count_nonfinite(array: np.ndarray, threads: int = 1) -> int:
     """Number of non-finite values (NaN, +-inf) in ``array``; 0 for integer arrays.
 
     The common case (all finite) costs one vectorised sum and allocates nothing of the array's size: NaN and
     inf propagate through a sum, so a finite sum proves every value finite. A non-finite sum may also be an
-    overflow of large finite values, so only then do we count exactly.
+    overflow of large finite values, so only then do we count exactly. A large array is summed in ``threads``
+    parts at once (NumPy releases the interpreter lock in a sum).
     """
     if array.dtype.kind not in "fc":
         return 0
+    flat = array.reshape(-1) if array.flags.c_contiguous else None
+    parts = min(threads, array.size // PARALLEL_CHECK_SIZE) if flat is not None else 1
     with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(abs(array.sum())):
+        if parts > 1:
+            assert flat is not None
+            edges = [flat.size * i // parts for i in range(parts + 1)]
+            with ThreadPoolExecutor(parts) as pool:
+                sums = list(pool.map(lambda i: _quiet_sum(flat[edges[i] : edges[i + 1]]), range(parts)))
+            total = abs(sum(float(v) for v in sums))
+        else:
+            total = abs(float(array.sum()))
+        if math.isfinite(total):
             return 0
     return int(array.size - np.count_nonzero(np.isfinite(array)))
+
+
+def _quiet_sum(part: np.ndarray) -> float:
+    with np.errstate(over="ignore", invalid="ignore"):  # error state is per thread
+        return float(part.sum())
+
+
+PARALLEL_CHECK_SIZE = 1 << 20
+"""Values per thread below which :func:`count_nonfinite` sums in one thread (starting threads costs more)."""

@@ -49,7 +49,7 @@ class CaptureResult:
         return sum(self.result.meta.modelled_ns.values())
 
 
-def _checked(part: Part, out: object, declared: Caps) -> Frame:
+def _checked(part: Part, out: object, declared: Caps, threads: int = 1) -> Frame:
     def fail(msg: str) -> StageError:
         return StageError(msg, plugin=part.plugin, accessory=part.name, role=part.role)
 
@@ -64,7 +64,7 @@ def _checked(part: Part, out: object, declared: Caps) -> Frame:
         raise fail(f"returned shape {data.shape} but declared {declared.shape}")
     if meta.bands_nm != declared.bands_nm:
         raise fail(f"returned bands {meta.bands_nm} nm but declared {declared.bands_nm} nm")
-    bad = count_nonfinite(out.data)
+    bad = count_nonfinite(out.data, threads)
     if bad:
         raise fail(f"returned {bad} non-finite value(s) (NaN or inf) of {out.data.size}")
     return out
@@ -96,7 +96,7 @@ def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) 
                 f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
             ) from exc
         compute_s = time.perf_counter() - start
-        out = _checked(part, out, rig.caps[part.role])
+        out = _checked(part, out, rig.caps[part.role], ctx.threads)
         frame = out.derive(history=(*out.meta.history, StageRecord(role=part.role, accessory=part.name)))
         timings.append(StepTiming(part.role, part.name, part.plugin, compute_s))
         rig.host.notify("camrig_frame_done", rig=rig, role=part.role, frame=frame, compute_s=compute_s)

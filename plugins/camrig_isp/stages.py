@@ -109,7 +109,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
         return _rgb_linear(upstream, "white balance")
 
-    def gains(self, frame: camrig.Frame) -> np.ndarray:
+    def gains(self, frame: camrig.Frame, threads: int = 1) -> np.ndarray:
         """Gains for R, G, B (green 1): fixed, gray world (channel means equal) or as shot (1 / neutral)."""
         if self.spec.method == "fixed":
             return np.asarray(self.spec.gains_rgb, dtype=np.float32)
@@ -121,14 +121,14 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
             if n.shape != (3,) or np.any(n <= 0):
                 raise ValueError(f"as-shot neutral must be three positive values, got {neutral}")
             return (n[1] / n).astype(np.float32)
-        means = channel_means(frame.data)
+        means = channel_means(frame.data, threads)
         if np.any(means <= 0):
             return np.ones(3, dtype=np.float32)
         return (means[1] / means).astype(np.float32)
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        gains = self.gains(frame)
+        gains = self.gains(frame, ctx.threads)
         out = apply_matrix(frame.data, np.diag(gains), ctx.threads)
         return frame.derive(out, white_balance_gains=tuple(float(g) for g in gains))
 

@@ -208,7 +208,7 @@ def test_compiled_stages_give_the_same_result_on_any_number_of_threads():
 
     rng = np.random.default_rng(7)
     raw = camrig.Frame(rng.random((38, 50), dtype=np.float32), camrig.FrameMeta(format="raw", units="1", cfa="GRBG"))
-    chain = [Demosaic(DemosaicSpec(method="malvar2004")), WhiteBalance(WhiteBalanceSpec(method="fixed", gains_rgb=(2.0, 1.0, 1.5))),
+    chain = [Demosaic(DemosaicSpec(method="malvar2004")), WhiteBalance(WhiteBalanceSpec(method="gray_world")),
              ColourCorrection(ColourCorrectionSpec(matrix=((1.5, -0.3, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5)))), Gamma(GammaSpec())]  # fmt: skip
     results = []
     for threads in (1, 2, 3, 8):
