@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -51,16 +52,37 @@ def test_stream_accounts_for_every_frame_with_latency():
     assert first.latency_s == pytest.approx(first.modelled_ns * 1e-9 + first.compute_s)
 
 
+def fast_sensor(rate_hz: float) -> dict:
+    return {**SMALL_RIG["rig"]["sensor"], "preview_frame_rate_hz": rate_hz}
+
+
 def test_a_slow_host_drops_older_frames_newest_wins():
     phone = phone_with()
-    stages = [*SMALL_RIG["rig"]["stages"], {"type": "fake.faulty", "mode": "slow"}]
-    phone.attach(rig(stages=stages))
+    stages = [*SMALL_RIG["rig"]["stages"], {"type": "fake.faulty", "mode": "slow"}]  # 30 ms a frame
+    phone.attach(rig(stages=stages, sensor=fast_sensor(200)))  # a frame every 5 ms
     out = list(phone.stream(40))
     assert sorted(f.index for f in out) == list(range(40))  # every frame once: delivered or dropped
     dropped = [f for f in out if f.dropped]
     assert dropped and {f.dropped for f in dropped} == {"superseded"}
     delivered = [f.index for f in out if f.frame is not None]
     assert delivered == sorted(delivered) and delivered[-1] == 39  # the newest frame is never the one lost
+
+
+def test_unpaced_the_module_waits_for_the_host_and_no_frame_is_superseded():
+    phone = phone_with()
+    stages = [*SMALL_RIG["rig"]["stages"], {"type": "fake.faulty", "mode": "slow"}]
+    phone.attach(rig(stages=stages, sensor=fast_sensor(200)))
+    out = list(phone.stream(12, realtime=False))
+    assert [f.index for f in out] == list(range(12)) and all(f.frame is not None for f in out)
+
+
+def test_a_live_stream_keeps_to_the_sensor_frame_rate():
+    phone = phone_with()
+    phone.attach(rig(sensor=fast_sensor(40)))  # a 64 x 48 frame takes ~1 ms to simulate: the schedule rules
+    assert phone.rig.preview().sensor_rate_hz() == 40
+    phone.capture()  # compiles (or loads) the stages' kernels, so no frame waits on that
+    times = [time.perf_counter() for f in phone.stream(9) if f.frame is not None]
+    assert len(times) == 9 and times[-1] - times[0] >= 8 / 40 - 0.005  # nine frames span eight periods
 
 
 def test_detach_mid_stream_ends_cleanly_and_attach_resumes():

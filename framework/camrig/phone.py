@@ -110,9 +110,10 @@ class Phone:
         """Stream ``frames`` preview frames (each with its own seed, ``seed + index``), newest-wins.
 
         ``realtime``: the module delivers frames at its sensor's frame rate (:meth:`Rig.sensor_rate_hz`), as a
-        live sensor does, and the host has the time between them; False: as fast as this machine simulates
-        the module (the simulator's ceiling; the module then takes a core whether or not its frames are
-        shown)."""
+        live sensor does; a frame the host is too busy for is superseded by the next. False: the simulator's
+        ceiling, as fast as this machine runs the chain: the module makes each next frame while the host
+        develops the last one, so no frame is made only to be superseded (in a process, the pipe holds the
+        module back the same way)."""
         rig, generation = self._current()
         preview = rig.preview()
         rate_hz = preview.sensor_rate_hz() if realtime else None
@@ -124,6 +125,7 @@ class Phone:
             return self._generation == generation and not stop.is_set()
 
         module_threads = max(1, rig.host.threads // 2)  # the module's share of the cores; the host keeps the rest
+        host_threads = max(1, rig.host.threads - module_threads)  # more would only contend with the module
 
         def local() -> Iterator[tuple[int, Any, Any]]:
             optics: Frame | None = None  # the scene is static during a stream: image it once
@@ -131,10 +133,10 @@ class Phone:
             for index in range(frames):
                 if not attached():
                     break
-                ctx = context(preview, seed=seed + index)  # the host's, for developing the frame
+                ctx = context(preview, seed=seed + index, threads=host_threads)  # the host's, to develop the frame
                 try:
                     if optics is None:  # before the stream flows: every core
-                        optics, _ = image(preview, ctx)
+                        optics, _ = image(preview, context(preview, seed=seed + index))
                     if not pacer.wait(index, stop):
                         break
                     raw, _ = acquire(preview, context(preview, seed=seed + index, threads=module_threads), optics)
@@ -153,7 +155,7 @@ class Phone:
 
             assert recipe is not None
             for index, raw, reason in remote_frames(recipe, dict(rig.file.data), frames, seed, attached, rate_hz):
-                yield (index, raw, context(preview, seed=seed + index)) if raw is not None else (index, None, reason)
+                yield (index, raw, context(preview, seed=seed + index, threads=host_threads)) if raw is not None else (index, None, reason)
 
         def produce() -> None:
             for item in remote() if self._module == "process" else local():
@@ -163,6 +165,8 @@ class Phone:
                     if superseded is not None:
                         mailbox.setdefault("superseded", []).append(superseded[0])
                     ready.notify()
+                    while not realtime and "pending" in mailbox and attached():
+                        ready.wait(0.1)  # unpaced: the next frame starts once the host has taken this one
                 if not attached():
                     break
             with ready:
@@ -178,6 +182,7 @@ class Phone:
                     superseded = mailbox.pop("superseded", [])
                     item = mailbox.pop("pending", None)
                     done = mailbox.get("done", False)
+                    ready.notify_all()  # an unpaced module waits for the mailbox to empty
                 for index in superseded:
                     yield StreamFrame(index, None, "superseded")
                 if not attached() and self._generation != generation:
