@@ -177,12 +177,15 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     dropped: dict[str, int] = {}
     kept: list[Frame] = []
     start = time.perf_counter()
+    first_shown = last_shown = 0.0
     for item in phone.stream(args.frames, seed=args.seed, realtime=not args.unpaced):
         if item.frame is None:
             reason = (item.dropped or "?").split(":")[0]
             dropped[reason] = dropped.get(reason, 0) + 1
         else:
             latencies.append(item.latency_s * 1e3)
+            last_shown = time.perf_counter()
+            first_shown = first_shown or last_shown
             if args.out is not None:
                 kept.append(item.frame)
         done = len(latencies) + sum(dropped.values())
@@ -195,12 +198,17 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     if not latencies:
         print(f"no frame delivered; dropped: {dropped}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{len(latencies)} of {args.frames} frames shown in {elapsed:.2f} s: {len(latencies) / elapsed:.1f} fps")
+    steady = len(latencies) > 1 and last_shown > first_shown  # the rate from the first frame shown on
+    fps = (len(latencies) - 1) / (last_shown - first_shown) if steady else len(latencies) / elapsed
+    print(
+        f"{len(latencies)} of {args.frames} frames shown: {fps:.1f} fps"
+        + (f" from the first, which came after {first_shown - start:.2f} s ({elapsed:.2f} s in all)" if steady else "")
+    )
     print(f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms")
     if dropped:
         print("dropped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items())))
     if args.out is not None:
-        rig.write_animation(kept, args.out, len(latencies) / elapsed, force=args.force)
+        rig.write_animation(kept, args.out, fps, force=args.force)
         print(f"wrote {args.out} ({len(kept)} frames)")
     return EXIT_OK
 

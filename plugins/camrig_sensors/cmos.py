@@ -254,6 +254,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     # -- negotiation -----------------------------------------------------------------------------------------
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        from .readout import load_kernel
+
+        load_kernel()  # here, not on the first frame of a stream
         s = self.spec
         if upstream is None or upstream.format is not camrig.Format.IRRADIANCE:
             raise camrig.CapsError("a sensor takes irradiance")

@@ -12,6 +12,7 @@ generator), so the raw stays bit-identical whatever the block size or number of 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -67,3 +68,12 @@ def read_single_gain(
                 charge = mu + math.sqrt(mu + read2) * rng.standard_normal()
             v = np.rint((charge + offsets[r, c] + row_offset) * gain + black)
             out[r, c] = min(max(v, 0.0), adc_white)
+
+
+@functools.cache
+def load_kernel() -> None:
+    """Compile (or load from numba's cache) :func:`read_single_gain` once per process, when a rig is
+    assembled, so the first frame of a stream does not wait for it."""
+    tile = np.ones((1, 2), np.float32)
+    out = np.empty_like(tile)
+    read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, out)
