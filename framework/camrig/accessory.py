@@ -247,6 +247,12 @@ class Lens(_FlowAccessory[SpecT]):
         puts them behind such an adapter reports it."""
         raise NotImplementedError(f"{type(self).__name__} cannot be used through relay optics")
 
+    def tilted(self, tilt_deg: float, azimuth_deg: float) -> Lens[Any]:
+        """This lens with the sensor tilted by ``tilt_deg`` against its image plane, leaning away from the lens
+        towards ``azimuth_deg`` (an adapter out of square). Lenses that cannot model it keep this default, and
+        a rig that puts them behind a tilted adapter reports it."""
+        raise NotImplementedError(f"{type(self).__name__} cannot model a sensor tilted against its image plane")
+
     @abstractmethod
     def coverage(self, radius_mm: float) -> float:
         """Fraction of the light reaching ``radius_mm`` off-axis that the image circle lets through (1 inside
@@ -258,6 +264,12 @@ class Mount(Accessory[SpecT]):
     """A mount or adapter: geometry only, no frame passes through it."""
 
     kind = Kind.MOUNT
+
+    def image_tilt(self) -> tuple[float, float]:
+        """(tilt, azimuth) in degrees by which this part, between lens and sensor, holds the lens out of square
+        with the sensor: the image plane then leans against the sensor towards the azimuth (from +x, the
+        columns, towards +y, the rows). Default (0, 0): square."""
+        return 0.0, 0.0
 
 
 class Sensor(_FlowAccessory[SpecT]):

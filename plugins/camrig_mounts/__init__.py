@@ -15,16 +15,35 @@ class MagneticMountSpec(camrig.MountSpec):
     front: str = Field(default="camrig-magnetic", description="Module interface the mount takes.")
     rear: str = Field(default="phone", description="What the mount attaches to.")
     length_mm: float = Field(default=0.0, ge=0, description="Optical path added, mm (none: not in the light path).")
-    tilt_tolerance_deg: float = Field(default=0.1, ge=0, description="Worst-case module tilt on attach, degrees.")
-    decentre_tolerance_um: float = Field(default=50.0, ge=0, description="Worst-case module decentre, um.")
+    tilt_tolerance_deg: float = Field(
+        default=0.1, ge=0,
+        description="Worst-case module tilt on attach, degrees: the module holds lens and sensor together, so a tilt "
+        "turns where it points (f tan(tilt) at the sensor), not its focus.",
+    )  # fmt: skip
+    decentre_tolerance_um: float = Field(
+        default=50.0, ge=0, description="Worst-case module decentre on attach, um: it moves the viewpoint, not the focus."
+    )
 
 
 class AdapterSpec(camrig.MountSpec):
     """A plain (glass-free) lens adapter: a tube of given length from one mount to another."""
 
+    tilt_deg: float = Field(
+        default=0.0, ge=0, le=5,
+        description="How far out of square the adapter holds the lens against the sensor (machining, a worn bayonet), "
+        "degrees: the image plane leans against the sensor, so focus drifts across the frame.",
+    )  # fmt: skip
+    tilt_azimuth_deg: float = Field(
+        default=0.0, description="Direction of that tilt in the sensor plane, degrees from +x (columns) towards +y (rows)."
+    )
+
 
 class MountPart(camrig.Mount[camrig.MountSpec]):
     """A mount or adapter; all it has is its geometry."""
+
+    def image_tilt(self) -> tuple[float, float]:
+        """An adapter's tilt between lens and sensor; the phone's magnetic mount holds the whole module (0)."""
+        return float(getattr(self.spec, "tilt_deg", 0.0)), float(getattr(self.spec, "tilt_azimuth_deg", 0.0))
 
 
 FLANGE_MM = {"EF": 44.00, "F": 46.50, "M42": 45.46, "MFT": 19.25, "E": 18.00}

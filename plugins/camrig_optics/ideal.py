@@ -70,6 +70,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             return 0
         s = self.spec
         waves = sum(abs(w) for w in self._all_waves()) + abs(self._defocus(max(bands_nm)))
+        corner_mm = math.hypot(plane.width_px, plane.height_px) * plane.pitch_um * 1e-3 / 2
+        waves += abs(float(self.tilt_defocus_waves(corner_mm, 0.0, max(bands_nm), azimuth_deg=0.0)))
         blur_um = 16 * max(bands_nm) * 1e-3 * s.f_number * (1 + 4 * waves)
         return max(2, min(64, math.ceil(blur_um / plane.pitch_um)))
 
@@ -84,6 +86,20 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         if s.focus_distance_m == s.subject_distance_m:
             return 0.0
         return defocus_waves(s.focal_length_mm, s.f_number, s.focus_distance_m, s.subject_distance_m, wavelength_nm * 1e-3)
+
+    def tilt_defocus_waves(self, x_mm: np.ndarray | float, y_mm: np.ndarray | float, wavelength_nm: float = 550.0,
+                           azimuth_deg: float | None = None) -> np.ndarray | float:  # fmt: skip
+        """Noll Z4 (RMS waves) that the sensor tilt adds at focal-plane position (x, y) mm.
+
+        A sensor tilted by theta, leaning away from the lens towards azimuth phi, sits
+        dz = (x cos phi + y sin phi) tan theta behind the image plane there; the image then lies dz in front
+        of the sensor, i.e. a focal-plane shift of -dz, and W020 = -dz / (8 N^2), Z4 = W020 / (2 sqrt 3) as
+        in :func:`camrig_optics.psf.defocus_waves` (the Scheimpflug geometry of a tilted image plane,
+        small angles). ``azimuth_deg`` overrides the spec's (e.g. 0 with x the distance from the hinge line)."""
+        s = self.spec
+        phi = math.radians(s.sensor_tilt_azimuth_deg if azimuth_deg is None else azimuth_deg)
+        dz_um = (np.multiply(x_mm, math.cos(phi)) + np.multiply(y_mm, math.sin(phi))) * math.tan(math.radians(s.sensor_tilt_deg)) * 1e3
+        return -dz_um / (8 * s.f_number**2) / (2 * math.sqrt(3)) / (wavelength_nm * 1e-3)  # type: ignore[no-any-return]
 
     def to_ideal(self, wavelength_nm: float, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ideal (pinhole) focal-plane position, mm, of the light that lands at real position (x, y) mm in this
@@ -142,6 +158,15 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             if model is not None:
                 update[name] = model.model_copy(update={"norm_radius_mm": model.norm_radius_mm * multiplier})
         return IdealLens(s.model_copy(update=update))
+
+    def tilted(self, tilt_deg: float, azimuth_deg: float) -> IdealLens:
+        """With the sensor tilted by a further ``tilt_deg`` towards ``azimuth_deg`` (an adapter out of square):
+        small tilts add as vectors to the spec's own ``sensor_tilt_deg``."""
+        s = self.spec
+        x = s.sensor_tilt_deg * math.cos(math.radians(s.sensor_tilt_azimuth_deg)) + tilt_deg * math.cos(math.radians(azimuth_deg))
+        y = s.sensor_tilt_deg * math.sin(math.radians(s.sensor_tilt_azimuth_deg)) + tilt_deg * math.sin(math.radians(azimuth_deg))
+        update = {"sensor_tilt_deg": math.hypot(x, y), "sensor_tilt_azimuth_deg": math.degrees(math.atan2(y, x))}
+        return IdealLens(type(s).model_validate({**s.model_dump(), **update}))
 
     def coverage(self, radius_mm: float) -> float:
         beyond = radius_mm - self.spec.image_circle_mm / 2
@@ -273,7 +298,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
         irradiance = np.zeros((rows, cols, bands), np.float32)
         spectra: dict[tuple[int, int, int, int], np.ndarray] = {}  # (zone, band, fft rows, fft cols) -> kernel FFT
-        depth_defocus = self._defocus_map(frame)  # per-pixel defocus and its layers, when the scene carries depth
+        depth_defocus = self._defocus_map(frame, plane.pitch_um)  # per-sample defocus and its layers (depth, tilt)
         for r0 in range(0, rows, self.STRIP_ROWS):
             r1 = min(rows, r0 + self.STRIP_ROWS)
             factor = self.relative_illumination(plane, margin, (r0, r1 + 2 * margin))
@@ -298,26 +323,40 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return irradiance
 
     DEPTH_LAYER_WAVES = 0.25
-    """Spacing of depth layers in defocus (Z4 RMS waves at 550 nm); at most 8 layers."""
+    """Spacing of depth layers in defocus (Z4 RMS waves at 550 nm), widened to keep at most 9 layers."""
 
-    def _defocus_map(self, frame: camrig.Frame) -> tuple[np.ndarray, np.ndarray] | None:
-        """(defocus at 550 nm per view sample, the layer values) from the frame's ``depth_m`` plane, or None."""
+    def _defocus_map(self, frame: camrig.Frame, pitch_um: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """(defocus at 550 nm per view sample, the layer values): from the frame's ``depth_m`` plane (else the
+        spec's focus and subject distances everywhere), plus the sensor tilt's; None when neither varies."""
         depth = frame.planes.get("depth_m")
-        if depth is None or self.spec.psf == "none":
-            return None
         s = self.spec
-        whole = defocus_waves_map(s.focal_length_mm, s.f_number, s.focus_distance_m, depth, 0.55)
+        if s.psf == "none" or (depth is None and s.sensor_tilt_deg == 0):
+            return None
+        if depth is not None:
+            whole = defocus_waves_map(s.focal_length_mm, s.f_number, s.focus_distance_m, depth, 0.55)
+            lo, hi = float(whole.min()), float(whole.max())
+            sized_for = max(abs(self._defocus(550.0)), 0.0)
+            if max(abs(lo), abs(hi)) > sized_for + self.DEPTH_LAYER_WAVES:
+                nearest = float(np.min(depth))
+                raise ValueError(
+                    f"the depth map needs {max(abs(lo), abs(hi)):.2f} waves of defocus but the lens was assembled for "
+                    f"{sized_for:.2f} (subject_distance_m sizes the blur margin): set subject_distance_m to the "
+                    f"nearest (or farthest) subject, e.g. {nearest:.3g} m"
+                )
+        else:
+            whole = np.full(frame.data.shape[:2], self._defocus(550.0))
+        if s.sensor_tilt_deg > 0:  # the view samples lie on the focal plane at the blur plane's pitch, centred
+            rows, cols = whole.shape
+            x = (np.arange(cols) - (cols - 1) / 2) * pitch_um * 1e-3
+            y = (np.arange(rows) - (rows - 1) / 2) * pitch_um * 1e-3
+            whole = whole + self.tilt_defocus_waves(x[None, :], y[:, None])
         lo, hi = float(whole.min()), float(whole.max())
-        sized_for = max(abs(self._defocus(550.0)), 0.0)
-        if max(abs(lo), abs(hi)) > sized_for + self.DEPTH_LAYER_WAVES:
-            nearest = float(np.min(depth))
-            raise ValueError(
-                f"the depth map needs {max(abs(lo), abs(hi)):.2f} waves of defocus but the lens was assembled for "
-                f"{sized_for:.2f} (subject_distance_m sizes the blur margin): set subject_distance_m to the "
-                f"nearest (or farthest) subject, e.g. {nearest:.3g} m"
-            )
-        count = min(8, max(1, math.ceil((hi - lo) / self.DEPTH_LAYER_WAVES) + 1))
-        return whole, np.linspace(lo, hi, count)
+        if hi - lo < 1e-9:  # one defocus everywhere: one layer, exact
+            return whole, np.array([lo])
+        # layers on a grid through 0, so what is in focus is imaged exactly; between layers the blur is blended
+        step = max(self.DEPTH_LAYER_WAVES, (hi - lo) / 7)
+        first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+        return whole, step * np.arange(first, last + 1)
 
     def _depth_layers(self, zones: list[tuple[dict[int, float], np.ndarray | None]],
                       defocus: tuple[np.ndarray, np.ndarray] | None, margin: int,

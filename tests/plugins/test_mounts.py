@@ -57,3 +57,21 @@ def test_a_lens_that_cannot_be_relayed_says_so(host, rig_dict):
     rig_dict["rig"].update(lens={"type": "fake.pinhole"}, adapters=[{"type": "mounts.ef_mft_reducer"}])
     with pytest.raises(camrig.ConfigError, match="rig.adapters: .*cannot be used through relay optics"):
         camrig.assemble(host, camrig.read_rig(rig_dict))
+
+
+def test_an_adapter_out_of_square_tilts_the_sensor_against_the_image_plane(host, rig_dict):
+    rig_dict = lens_rig(rig_dict, ["mounts.ef_mft"])
+    rig_dict["rig"]["adapters"][0].update(tilt_deg=0.3, tilt_azimuth_deg=90)
+    lens = camrig.assemble(host, camrig.read_rig(rig_dict)).part("lens").accessory.spec
+    assert (lens.sensor_tilt_deg, lens.sensor_tilt_azimuth_deg) == pytest.approx((0.3, 90.0))
+    # the phone's magnetic mount holds the whole module: its tolerance never reaches the lens
+    rig_dict["rig"]["adapters"] = []
+    rig_dict["rig"]["lens"] = {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8, "psf": "none"}
+    rig_dict["rig"]["attachment"] = {"type": "mounts.magnetic", "tilt_tolerance_deg": 2.0}
+    assert camrig.assemble(host, camrig.read_rig(rig_dict)).part("lens").accessory.spec.sensor_tilt_deg == 0
+
+
+def test_a_lens_that_cannot_model_a_tilt_says_so(host, rig_dict):
+    rig_dict["rig"].update(lens={"type": "fake.pinhole"}, adapters=[{"type": "mounts.ef_mft", "tilt_deg": 0.2}])
+    with pytest.raises(camrig.ConfigError, match="rig.adapters: .*cannot model a sensor tilted"):
+        camrig.assemble(host, camrig.read_rig(rig_dict))

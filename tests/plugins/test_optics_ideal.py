@@ -247,3 +247,37 @@ def test_tilted_chart_depth():
     expected = [2.0 / (1 - tx * math.tan(math.radians(30))) for tx in (-0.1, 0.0, 0.1)]
     np.testing.assert_allclose(depth[1], expected, rtol=1e-6)
     assert Chart(ChartSpec()).depth(view) == {}
+
+
+def test_sensor_tilt_defocus_by_hand_and_tilts_add_as_vectors():
+    lens = IdealLens(IdealLensSpec(focal_length_mm=20, f_number=2.0, sensor_tilt_deg=1.0))
+    # 2 mm from the hinge line the sensor sits 2 tan(1 deg) = 34.91 um behind the image plane:
+    # W020 = -34.91 / (8 x 2^2) = -1.0910 um, Z4 = W020 / (2 sqrt 3) / 0.55 um = -0.5726 waves
+    assert lens.tilt_defocus_waves(2.0, 0.0) == pytest.approx(-0.5726, abs=1e-4)
+    assert lens.tilt_defocus_waves(0.0, 5.0) == 0.0  # on the hinge line (the y axis for azimuth 0)
+    both = lens.tilted(1.0, 90.0).spec
+    assert (both.sensor_tilt_deg, both.sensor_tilt_azimuth_deg) == pytest.approx((math.sqrt(2), 45.0))
+
+
+def test_a_tilted_sensor_is_sharp_on_the_hinge_line_and_defocused_at_the_edges_as_a_uniform_defocus():
+    plane = camrig.FocalPlane(width_px=400, height_px=40, pitch_um=1.0)
+    base = dict(focal_length_mm=20, f_number=1.4, image_circle_mm=40)
+    flat, tilted = IdealLens(IdealLensSpec(**base)), IdealLens(IdealLensSpec(**base, sensor_tilt_deg=4.0))
+    edge_mm = 199.5e-3  # the outermost pixel centres
+    dz_mm = edge_mm * math.tan(math.radians(4.0))  # 14.0 um: about 0.47 waves of defocus there
+    # the reference: no tilt, the subject placed so its image lands dz from the focal plane (thin lens)
+    defocused = IdealLens(IdealLensSpec(**base, subject_distance_m=(20 + 20**2 / dz_mm) * 1e-3))
+    assert abs(defocused._defocus(550.0)) == pytest.approx(abs(tilted.tilt_defocus_waves(edge_mm, 0.0)), rel=1e-9)
+    texture = np.random.default_rng(0).random((200, 600), dtype=np.float32) + 0.5  # every spatial frequency
+
+    def contrast(lens: IdealLens, cols: slice) -> float:
+        view = lens.view(plane)
+        oy, ox = (200 - view.height) // 2, (600 - view.width) // 2  # the same scene whatever the margin
+        image = irradiance(lens, texture[oy : oy + view.height, ox : ox + view.width, None], plane)[8:32, cols, 1]
+        return float(np.std(image))
+
+    left, centre, right = slice(0, 24), slice(188, 212), slice(376, 400)
+    assert contrast(tilted, centre) == pytest.approx(contrast(flat, centre), rel=0.1)  # in focus
+    for side in (left, right):  # as blurred as the uniformly defocused lens, far blurrier than in focus
+        assert contrast(tilted, side) == pytest.approx(contrast(defocused, side), rel=0.1)
+        assert contrast(tilted, side) < 0.3 * contrast(flat, side)
