@@ -4,11 +4,16 @@ No pairing: :meth:`Phone.attach` reads what was attached, checks that the parts 
 and makes it the current module; :meth:`Phone.detach` takes it away. :meth:`Phone.stream` runs the module's
 half of the chain (scene -> lens -> sensor in preview mode -> link) on a producer thread, or in a process of
 its own (``Phone(module="process")``, :mod:`camrig._module_process`), and the host stages in the caller's
-thread. Between them sits a one-frame mailbox: when the host is slower than the module, the
-newest frame wins and the one it replaces is reported as dropped ("superseded"), so nothing queues without
-bound. The scene is taken as static during a stream: it is imaged through the lens once, and every frame
-draws its own sensor noise, link errors and host processing. Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is
-raised into the application, and the producer thread is joined before the generator returns.
+thread.
+
+A live stream (the default) paces the module to its sensor's frame rate, as a real sensor delivers frames;
+unpaced, the module runs as fast as this machine allows. Between the halves sits a one-frame mailbox: when
+the host is slower than the sensor, the newest frame wins and the one it replaces is reported as dropped
+("superseded"), so nothing queues without bound (unpaced, the module waits for the mailbox to empty
+instead: no frame is made only to be dropped). The scene is taken as static during a stream: it is imaged
+through the lens once, and every frame draws its own sensor noise, link errors and host processing.
+Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is raised
+into the application, and the producer thread is joined before the generator returns.
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ._pacing import Pacer
 from .api import host_for, read_rig
 from .config import RigFile
 from .errors import CamrigError
 from .frame import Frame
 from .host import Host
 from .rig import Rig, assemble
-from ._pacing import Pacer
 from .router import CaptureResult, acquire, context, develop, image
 
 __all__ = ["Phone", "StreamFrame"]

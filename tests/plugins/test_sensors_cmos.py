@@ -120,6 +120,19 @@ def test_raw_is_bit_identical_whatever_the_blocks_or_workers():
         assert np.array_equal(runs[0], other)
 
 
+def test_a_static_scene_kept_between_frames_reads_as_one_computed_afresh():
+    everything_on = dict(noise={}, width_px=96, height_px=72, hot_pixel_fraction=0.01)
+    sensor, irradiance = flat(everything_on, 500.0)
+    irradiance = irradiance * np.linspace(0.2, 3.0, 96, dtype=np.float32)[None, :, None]  # dark to clipped
+    kept = irradiance.copy()
+    kept.flags.writeable = False  # a read-only frame (as every frame's data is) may keep its mean charge
+    first, again = (sensor.expose(kept, 1e-3, seed, "sensor") for seed in (7, 7))
+    assert sensor.__dict__["_expected_cache"][2]  # the second exposure found the first one's mean charge
+    fresh = CmosSensor(sensor.spec).expose(irradiance, 1e-3, 7, "sensor")  # writeable: never kept
+    assert np.array_equal(first, fresh) and np.array_equal(again, fresh)
+    assert not np.array_equal(sensor.expose(kept, 2e-3, 7, "sensor"), fresh)  # another exposure: recomputed
+
+
 def test_different_seeds_give_independent_noise():
     sensor, irradiance = flat(dict(width_px=256, height_px=128), 400.0)
     a, b = (sensor.expose(irradiance, 1e-3, s, "sensor").astype(np.float64).ravel() for s in (1, 2))
