@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -61,5 +63,8 @@ def test_count_nonfinite_in_parts_finds_what_one_pass_finds(threads):
     a[-1], a[5] = np.nan, -np.inf  # in the last part and the first
     assert count_nonfinite(a, threads) == 2
     big = np.full(3 << 20, 3e38, dtype=np.float32)  # finite values whose sum overflows: counted exactly, none
-    assert count_nonfinite(big, threads) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the overflow is expected, in every thread: no warning
+        assert count_nonfinite(big, threads) == 0
+    assert count_nonfinite(np.array([1.0, complex(0, np.nan)]), threads) == 1
     assert count_nonfinite(a[::-1], threads) == 2  # not contiguous: summed in one pass

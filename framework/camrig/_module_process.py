@@ -46,8 +46,11 @@ def _receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-def _produce(order: dict[str, Any], out: IO[bytes]) -> None:
-    """The child: write (index, data, meta, reason) per frame, then None."""
+def _produce(order: dict[str, Any], out: IO[bytes], acks: IO[bytes]) -> None:
+    """The child: write (index, data, meta, reason) per frame, then None. Unpaced (no ``rate_hz``), each frame
+    after the first waits for the parent's acknowledgement (one byte on ``acks``) that the host has taken the
+    one before: the module then makes the next frame while the host develops the last, never a queue of
+    frames in the pipe."""
     try:
         from .api import read_rig
         from .host import Host
@@ -59,6 +62,8 @@ def _produce(order: dict[str, Any], out: IO[bytes]) -> None:
         pacer = Pacer(order["rate_hz"])
         gc.freeze()  # what this process set up lives to its end: full collections need not walk it (25-50 ms each)
         for index in range(order["frames"]):
+            if order["rate_hz"] is None and index > 0 and not acks.read(1):
+                break  # the parent stopped listening
             ctx = context(preview, seed=order["seed"] + index)
             try:
                 if optics is None:
@@ -78,16 +83,26 @@ def remote_frames(
     recipe: dict[str, Any], rig_data: dict[str, Any], frames: int, seed: int, attached: Callable[[], bool], rate_hz: float | None = None
 ) -> Iterator[tuple[int, Frame | None, str | None]]:
     """(index, raw frame or None, drop reason) from a module process, until it is done or ``attached()``
-    turns false; the process has exited before this returns. ``rate_hz``: the module's frame rate (None: as
-    fast as it goes)."""
+    turns false; the process has exited before this returns. ``rate_hz``: the module's frame rate; None: as
+    fast as the host takes frames (each request for the next frame acknowledges the last)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "camrig._module_process"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert process.stdin is not None and process.stdout is not None
     try:
         pickle.dump({"recipe": recipe, "rig": rig_data, "frames": frames, "seed": seed, "rate_hz": rate_hz}, process.stdin)
-        process.stdin.close()
+        process.stdin.flush()
+        if rate_hz is not None:
+            process.stdin.close()  # paced: the module keeps its own schedule
+        received = 0
         while attached():
+            if rate_hz is None and received:
+                try:  # asked for the next frame: the host has taken the last one
+                    process.stdin.write(b"\x01")
+                    process.stdin.flush()
+                except (BrokenPipeError, ValueError):
+                    break
+            received += 1
             try:
                 message = _receive(process.stdout)
             except (EOFError, pickle.UnpicklingError):
@@ -109,6 +124,11 @@ def remote_frames(
                 process.kill()
                 process.wait()
         process.stdout.close()
+        if not process.stdin.closed:
+            try:
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:
@@ -125,4 +145,4 @@ def _widen_pipe(stream: IO[bytes]) -> None:
 
 if __name__ == "__main__":
     _widen_pipe(sys.stdout.buffer)
-    _produce(pickle.load(sys.stdin.buffer), sys.stdout.buffer)
+    _produce(pickle.load(sys.stdin.buffer), sys.stdout.buffer, sys.stdin.buffer)

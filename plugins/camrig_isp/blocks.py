@@ -14,6 +14,8 @@ def in_blocks(count: int, threads: int, work: Callable[[int, int], None], *, ali
     blocks = max(1, min(threads, count // max(align, 1)))
     edges = [min(count, round(count * i / blocks / align) * align) for i in range(blocks)] + [count]
     spans = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+    if not spans:  # nothing to do
+        return
     if len(spans) == 1:
         work(*spans[0])
         return

@@ -42,12 +42,15 @@ def _rgb_linear(upstream: camrig.Caps | None, what: str) -> camrig.Caps:
 def load_kernels() -> None:
     """Compile (or load from numba's cache) the stages' compiled kernels once per process, when a rig is
     assembled, so the first frame of a live stream does not wait for them (0.2 s from the cache, seconds on
-    a fresh install). The signatures are the ones frames use: float32, C-contiguous."""
-    rgb = np.zeros((4, 4, 3), np.float32)
-    malvar2004_demosaic(np.zeros((4, 4), np.float32), "RGGB")
-    apply_matrix(rgb, np.eye(3))
-    channel_means(rgb)
-    srgb_encode_lut(rgb)
+    a fresh install). The signatures are the ones frames use: float32, C-contiguous, read-only (frame data)
+    and writeable (a stage's own temporaries); numba compiles each apart."""
+    for writeable in (False, True):
+        mosaic, rgb = np.zeros((4, 4), np.float32), np.zeros((4, 4, 3), np.float32)
+        mosaic.flags.writeable = rgb.flags.writeable = writeable
+        malvar2004_demosaic(mosaic, "RGGB")
+        apply_matrix(rgb, np.eye(3))
+        channel_means(rgb)
+        srgb_encode_lut(rgb)
 
 
 class BlackLevel(camrig.Stage[BlackLevelSpec]):

@@ -130,7 +130,11 @@ class WirePayload:
     def size(self) -> int:
         if self._link.spec.compression != "none":
             return len(self.data)
-        return -(-self._frame.data.size // 4) * (self._bits // 2)
+        data = self._frame.data
+        largest = int(data.max()) if data.size else 0  # what packing would refuse, refused whether or not it packs
+        if largest >= 1 << self._bits:
+            raise ValueError(f"packing: samples up to {largest} do not fit in {self._bits} bits")
+        return -(-data.size // 4) * (self._bits // 2)
 
 
 __all__ = ["PacketLink", "FrameDropped", "WirePayload", "pack", "unpack"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
@@ -90,6 +91,11 @@ def bin2x2_same_colour(a: np.ndarray, cfa: str) -> np.ndarray:
     # Bayer: rows 4a + dy + {0, 2}, columns 4b + dx + {0, 2} -> output (2a + dy, 2b + dx)
     t = a.reshape(h // 4, 2, 2, w // 4, 2, 2)  # (a, k, dy, b, l, dx) with row = 4a + 2k + dy
     return t.sum(axis=(1, 4)).reshape(h // 2, w // 2)
+
+
+def _emptier(blocks: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]) -> Callable[[object], None]:
+    """A weakref callback that empties ``blocks`` (it holds the dict, not the sensor)."""
+    return lambda _: blocks.clear()
 
 
 def _matrix_tuple(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -351,7 +357,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
         # mu + 6 sqrt(mu) >= well  <=>  mu >= (sqrt(9 + well) - 3)^2
         may_clip = (math.sqrt(9 + well) - 3) ** 2 if on.clip else math.inf
-        out = np.empty(mean.shape, dtype=np.float32)
+        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)  # DN exact
         read_single_gain(
             mean, offsets, row_offsets, rng, float(well) if on.clip else math.inf, self.spec.read_noise_e if on.read else 0.0,
             self.gain, float(self.spec.black_level_dn), float(self.adc_white), EXACT_POISSON_BELOW, may_clip, out,
@@ -378,7 +384,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             offsets[r : r + tile] = dsnu
         if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
             mean, offsets = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa)
-        if cache is not None:
+        if cache is not None and (len(cache) + 1) * 2 * mean.nbytes <= self.EXPECTED_CHARGE_CACHE_BYTES:
             mean.flags.writeable = offsets.flags.writeable = False
             cache[key] = mean, offsets
         return mean, offsets
@@ -388,14 +394,18 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     for the next frame when it fits in this many bytes (a 2 MP frame takes 16 MB; a 12 MP one is not kept)."""
 
     def _expected_charge_cache(self, irradiance: np.ndarray, exposure_s: float) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None:
-        """The per-block cache of :meth:`_expected_charge` for this irradiance (the same read-only array object)
-        and exposure; a new irradiance replaces the old cache. None when the frame is too large to keep or the
-        array could still change (writeable). The irradiance itself is held weakly: it is not kept alive."""
+        """The per-block cache of :meth:`_expected_charge` for this irradiance and exposure; a new irradiance
+        replaces it. It is kept for the same read-only array object: a frame's data, which by the frame
+        contract nobody edits once the frame exists (DESIGN: 'a stage never edits its input'; whoever writes
+        into the array behind a frame breaks that contract, and this cache with it). None for a writeable
+        array or a frame too large to keep. The irradiance is held weakly, and the cache emptied when it dies."""
         if irradiance.flags.writeable or 8 * irradiance.shape[0] * irradiance.shape[1] > self.EXPECTED_CHARGE_CACHE_BYTES:
             return None
         held = self.__dict__.get("_expected_cache")
         if held is None or held[0]() is not irradiance or held[1] != exposure_s:
-            held = self.__dict__["_expected_cache"] = (weakref.ref(irradiance), exposure_s, {})
+            blocks: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+            gone = weakref.ref(irradiance, _emptier(blocks))  # the irradiance died: its mean charge goes too
+            held = self.__dict__["_expected_cache"] = (gone, exposure_s, blocks)
         return held[2]  # type: ignore[no-any-return]
 
     def _read_block(

@@ -74,6 +74,8 @@ def read_single_gain(
 def load_kernel() -> None:
     """Compile (or load from numba's cache) :func:`read_single_gain` once per process, when a rig is
     assembled, so the first frame of a stream does not wait for it."""
-    tile = np.ones((1, 2), np.float32)
-    out = np.empty_like(tile)
-    read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, out)
+    for writeable in (True, False):  # mean charge computed afresh, or kept for a static scene (read-only)
+        tile = np.ones((1, 2), np.float32)
+        tile.flags.writeable = writeable
+        out = np.empty((1, 2), np.float32)
+        read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, out)

@@ -218,3 +218,13 @@ def test_compiled_stages_give_the_same_result_on_any_number_of_threads():
         results.append(frame.data)
     assert all(np.array_equal(results[0], other) for other in results[1:])
     assert results[0].shape == (38, 50, 3) and 0 < results[0].mean() < 1
+
+
+def test_compiled_stages_take_an_empty_block_split():
+    from camrig_isp.blocks import in_blocks
+    from camrig_isp.colour import apply_matrix
+
+    calls = []
+    in_blocks(0, 4, lambda a, b: calls.append((a, b)))
+    assert calls == []
+    assert apply_matrix(np.zeros((0, 0, 3), np.float32), np.eye(3), threads=2).shape == (0, 0, 3)

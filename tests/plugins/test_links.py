@@ -106,3 +106,11 @@ def test_the_wire_length_known_without_packing_is_the_packed_length(bits):
         frame = camrig.Frame(np.ones((rows, cols), np.uint16), camrig.FrameMeta(format="raw", units="DN", bit_depth=bits))
         payload = WirePayload(PacketLink(PacketLinkSpec()), frame)
         assert payload.size == len(pack(frame.data, bits)) == len(payload.data)
+
+
+def test_samples_wider_than_the_packing_are_refused_on_a_clean_channel_too():
+    # 12-bit samples over a RAW10 link: refused whether or not a bit error makes the link pack the frame
+    frame = raw_frame(bits=12)
+    for ber in (0.0, 1e-3):
+        with pytest.raises(ValueError, match="do not fit in 10 bits"):
+            PacketLink(PacketLinkSpec(packing="raw10", bit_error_rate=ber)).process(frame, ctx(0), "link")
