@@ -23,6 +23,8 @@ from ._pacing import Pacer
 from .errors import CamrigError
 from .frame import Frame, FrameMeta
 
+UNPACED_AHEAD = 2
+"""Frames an unpaced module may be ahead of the host: the one the host develops and the next."""
 STOP_TIMEOUT_S = 10.0
 """How long a terminated module may take to exit before it is killed."""
 
@@ -47,10 +49,10 @@ def _receive(stream: IO[bytes]) -> Any:
 
 
 def _produce(order: dict[str, Any], out: IO[bytes], acks: IO[bytes]) -> None:
-    """The child: write (index, data, meta, reason) per frame, then None. Unpaced (no ``rate_hz``), each frame
-    after the first waits for the parent's acknowledgement (one byte on ``acks``) that the host has taken the
-    one before: the module then makes the next frame while the host develops the last, never a queue of
-    frames in the pipe."""
+    """The child: write (index, data, meta, reason) per frame, then None. Unpaced (no ``rate_hz``), frame i
+    waits for the parent's acknowledgement (one byte on ``acks``) that the host has taken frame
+    i - ``UNPACED_AHEAD``: the module keeps the next frame ready while the host develops the last (hiding the
+    transfer), never a queue of frames in the pipe."""
     try:
         from .api import read_rig
         from .host import Host
@@ -62,7 +64,7 @@ def _produce(order: dict[str, Any], out: IO[bytes], acks: IO[bytes]) -> None:
         pacer = Pacer(order["rate_hz"])
         gc.freeze()  # what this process set up lives to its end: full collections need not walk it (25-50 ms each)
         for index in range(order["frames"]):
-            if order["rate_hz"] is None and index > 0 and not acks.read(1):
+            if order["rate_hz"] is None and index >= UNPACED_AHEAD and not acks.read(1):
                 break  # the parent stopped listening
             ctx = context(preview, seed=order["seed"] + index)
             try:

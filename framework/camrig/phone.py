@@ -117,8 +117,8 @@ class Phone:
         ``realtime``: the module delivers frames at its sensor's frame rate (:meth:`Rig.sensor_rate_hz`), as a
         live sensor does; a frame the host is too busy for is superseded by the next. False: the simulator's
         ceiling, as fast as this machine runs the chain: the module makes each next frame while the host
-        develops the last one, so no frame is made only to be superseded (in a process, the pipe holds the
-        module back the same way)."""
+        develops the last one, so no frame is made only to be superseded (a module process keeps one more
+        ready, to hide the transfer; the host acknowledges each frame it takes)."""
         rig, generation = self._current()
         preview = rig.preview()
         rate_hz = preview.sensor_rate_hz() if realtime else None
