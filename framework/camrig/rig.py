@@ -312,23 +312,21 @@ def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
             errors.append(str(exc))
     if errors:
         raise ConfigError("\n".join(errors))
-    relay = math.prod(a.accessory.spec.focal_multiplier for a in _group(parts, "adapters"))
-    if relay != 1.0:  # a focal reducer or teleconverter in the chain: the sensor sees a relayed lens
+    def through_adapters(method: str, *args: float) -> None:  # the lens as the sensor sees it behind them
         lens = parts["lens"]
         try:
-            parts["lens"] = Part("lens", call_part(lens, "relayed", relay), lens.registered)
+            parts["lens"] = Part("lens", call_part(lens, method, *args), lens.registered)
         except StageError as exc:
             raise ConfigError(f"{file.source.where(('rig', 'adapters'))}: rig.adapters: {exc}") from exc
+
+    relay = math.prod(a.accessory.spec.focal_multiplier for a in _group(parts, "adapters"))
+    if relay != 1.0:  # a focal reducer or teleconverter in the chain: the sensor sees a relayed lens
+        through_adapters("relayed", relay)
     tilts = [call_part(a, "image_tilt") for a in _group(parts, "adapters")]
     tilt_x = sum(t * math.cos(math.radians(az)) for t, az in tilts)
     tilt_y = sum(t * math.sin(math.radians(az)) for t, az in tilts)
     if tilt_x or tilt_y:  # adapters out of square add as small rotations: the sensor sees a tilted image plane
-        lens = parts["lens"]
-        tilt, azimuth = math.hypot(tilt_x, tilt_y), math.degrees(math.atan2(tilt_y, tilt_x))
-        try:
-            parts["lens"] = Part("lens", call_part(lens, "tilted", tilt, azimuth), lens.registered)
-        except StageError as exc:
-            raise ConfigError(f"{file.source.where(('rig', 'adapters'))}: rig.adapters: {exc}") from exc
+        through_adapters("tilted", math.hypot(tilt_x, tilt_y), math.degrees(math.atan2(tilt_y, tilt_x)))
     plane = call_part(parts["sensor"], "focal_plane")
     view = call_part(parts["lens"], "view", plane)
     rig = Rig(host, file, parts, Geometry(plane=plane, view=view))

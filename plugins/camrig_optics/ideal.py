@@ -36,7 +36,7 @@ import camrig
 
 from . import IdealLensSpec
 from .distortion import undistort, untca, vignetting_factor
-from .psf import defocus_waves, defocus_waves_map, oversampling, pixel_kernel, stopped_down
+from .psf import defocus_waves, defocus_waves_map, focal_shift_waves, oversampling, pixel_kernel, stopped_down
 
 MAX_OVERSAMPLING = 65
 """A pixel this many times larger than the PSF's Nyquist sample: the blur is invisible and costly to compute."""
@@ -92,14 +92,14 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         """Noll Z4 (RMS waves) that the sensor tilt adds at focal-plane position (x, y) mm.
 
         A sensor tilted by theta, leaning away from the lens towards azimuth phi, sits
-        dz = (x cos phi + y sin phi) tan theta behind the image plane there; the image then lies dz in front
-        of the sensor, i.e. a focal-plane shift of -dz, and W020 = -dz / (8 N^2), Z4 = W020 / (2 sqrt 3) as
-        in :func:`camrig_optics.psf.defocus_waves` (the Scheimpflug geometry of a tilted image plane,
-        small angles). ``azimuth_deg`` overrides the spec's (e.g. 0 with x the distance from the hinge line)."""
+        dz = (x cos phi + y sin phi) tan theta behind the image plane there (the Scheimpflug geometry of a
+        tilted image plane, small angles); the image then lies dz in front of the sensor, a focal-plane shift
+        of -dz (:func:`camrig_optics.psf.focal_shift_waves`). ``azimuth_deg`` overrides the spec's (e.g. 0
+        with x the distance from the hinge line)."""
         s = self.spec
         phi = math.radians(s.sensor_tilt_azimuth_deg if azimuth_deg is None else azimuth_deg)
         dz_um = (np.multiply(x_mm, math.cos(phi)) + np.multiply(y_mm, math.sin(phi))) * math.tan(math.radians(s.sensor_tilt_deg)) * 1e3
-        return -dz_um / (8 * s.f_number**2) / (2 * math.sqrt(3)) / (wavelength_nm * 1e-3)  # type: ignore[no-any-return]
+        return focal_shift_waves(-dz_um, s.f_number, wavelength_nm * 1e-3)  # type: ignore[no-any-return]
 
     def to_ideal(self, wavelength_nm: float, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ideal (pinhole) focal-plane position, mm, of the light that lands at real position (x, y) mm in this

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import fft, ndimage
@@ -162,12 +163,19 @@ def diffraction_mtf(f_cyc_per_um: np.ndarray, wavelength_um: float, f_number: fl
     return (2 / np.pi) * (np.arccos(v) - v * np.sqrt(1 - v * v))
 
 
-def defocus_waves(focal_length_mm: float, f_number: float, focus_m: float, subject_m: float, wavelength_um: float) -> float:
-    """Noll Z4 coefficient (RMS waves) of a subject at ``subject_m`` when focused at ``focus_m`` (thin lens).
+def focal_shift_waves(dz_um: Any, f_number: float, wavelength_um: float) -> Any:
+    """Noll Z4 coefficient (RMS waves) of an image ``dz_um`` behind the sensor (negative: in front of it).
 
-    Image distances v = 1 / (1/f - 1/s); the focal-plane shift dz = v_subject - v_focus gives a peak
-    wavefront error W020 = dz / (8 N^2) (paraxial defocus; V. N. Mahajan, *Optical Imaging and Aberrations*,
-    part I, SPIE 1998, on defocus aberration); Z4 RMS = W020 / (2 sqrt 3), since Z4 = sqrt 3 (2 rho^2 - 1)."""
+    A focal-plane shift dz gives a peak wavefront error W020 = dz / (8 N^2) (paraxial defocus; V. N. Mahajan,
+    *Optical Imaging and Aberrations*, part I, SPIE 1998, on defocus aberration); Z4 RMS = W020 / (2 sqrt 3),
+    since Z4 = sqrt 3 (2 rho^2 - 1). Scalars or arrays."""
+    return dz_um / (8 * f_number**2) / (2 * math.sqrt(3)) / wavelength_um
+
+
+def defocus_waves(focal_length_mm: float, f_number: float, focus_m: float, subject_m: float, wavelength_um: float) -> float:
+    """Noll Z4 coefficient (RMS waves) of a subject at ``subject_m`` when focused at ``focus_m`` (thin lens):
+    image distances v = 1 / (1/f - 1/s), the focal-plane shift dz = v_subject - v_focus, then
+    :func:`focal_shift_waves`."""
     f = focal_length_mm * 1e-3
 
     def image_distance(s: float) -> float:
@@ -176,8 +184,7 @@ def defocus_waves(focal_length_mm: float, f_number: float, focus_m: float, subje
         return 1.0 / (1.0 / f - 1.0 / s) if math.isfinite(s) else f
 
     dz_m = image_distance(subject_m) - image_distance(focus_m)
-    w020_um = dz_m * 1e6 / (8 * f_number**2)
-    return w020_um / (2 * math.sqrt(3)) / wavelength_um
+    return float(focal_shift_waves(dz_m * 1e6, f_number, wavelength_um))
 
 
 def defocus_waves_map(focal_length_mm: float, f_number: float, focus_m: float, subject_m: np.ndarray, wavelength_um: float) -> np.ndarray:
@@ -187,5 +194,4 @@ def defocus_waves_map(focal_length_mm: float, f_number: float, focus_m: float, s
     s = np.maximum(np.asarray(subject_m, dtype=np.float64), 1.001 * f)
     v_subject = np.where(np.isinf(s), f, 1.0 / (1.0 / f - 1.0 / np.where(np.isinf(s), 2 * f, s)))
     v_focus = f if math.isinf(focus_m) else 1.0 / (1.0 / f - 1.0 / focus_m)
-    w020_um = (v_subject - v_focus) * 1e6 / (8 * f_number**2)
-    return w020_um / (2 * math.sqrt(3)) / wavelength_um
+    return focal_shift_waves((v_subject - v_focus) * 1e6, f_number, wavelength_um)  # type: ignore[no-any-return]
