@@ -160,7 +160,7 @@ def test_raising_listener_is_logged_and_never_stops_a_capture(rig_dict, caplog):
 def test_two_plugins_under_one_name_keep_the_first_and_report_the_second():
     host = camrig.Host(env={}, entry_points=installed(ep("optics", "fakeplugins.duplicate")))
     infos = [p for p in host.plugins if p.name == "optics"]
-    assert [p.status for p in infos] == [PluginStatus.LOADED, PluginStatus.FAILED]
+    assert [p.status for p in infos] == [PluginStatus.LOADED, PluginStatus.REFUSED]
     assert "already named 'optics'" in infos[1].detail
     assert host.resolve("optics.ideal").plugin == "optics"
     assert "dup.fresh" not in {r.type.name for r in host.accessory_types}

@@ -17,9 +17,15 @@ Rules of the house:
 
 * Keep the entry-point module light (pydantic specs and registrations); point ``factory`` at an import string
   so heavy dependencies load only when an accessory is built.
-* Registration is all or nothing: if any accessory type a plugin returns is invalid, or its name is already
-  taken, none of that plugin's types, rules or listeners stay registered, and the problem is reported under
-  the plugin's name. Other plugins load regardless.
+* A plugin owns its families: by default the one named like its entry point, plus any listed in a module
+  attribute ``camrig_families = ["acme"]``. A name (accessory or fit rule) in another plugin's family, or a
+  declared family that another plugin owns, gets the plugin refused. The built-in plugins' families are
+  reserved for them whatever the load order.
+* Registration is all or nothing: if any accessory type a plugin returns is invalid, or its name is not the
+  plugin's to take, none of that plugin's types, rules or listeners stay registered, and the problem is
+  reported under the plugin's name. Other plugins load regardless.
+* Implementations are plain ``@hookimpl`` functions; wrappers (``wrapper=True``, ``hookwrapper=True``) are
+  refused at load, since the host calls each plugin's hooks itself.
 * Listener hooks are notifications: an exception raised in one is logged with the plugin's name and never
   stops a capture or the other listeners.
 
@@ -51,9 +57,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def camrig_accessory_types() -> Sequence[AccessoryType]:
     """Return the accessory types this plugin provides.
 
-    Called once per plugin when the host loads it. Names must be qualified (``family.name``) and unique
-    across all plugins; each type's ``spec`` must subclass the spec base of its kind (``camrig.LensSpec``
-    for lenses, ...). Return an empty sequence if the plugin contributes only rules or listeners.
+    Called once per plugin when the host loads it. Names must be qualified (``family.name``) and their
+    family one of the plugin's own: its entry-point name, or one it declares in ``camrig_families``. Each
+    type's ``spec`` must subclass the spec base of its kind (``camrig.LensSpec`` for lenses, ...). Return an
+    empty sequence if the plugin contributes only rules or listeners.
     """
 
 
@@ -61,7 +68,7 @@ def camrig_accessory_types() -> Sequence[AccessoryType]:
 def camrig_fit_rules() -> Sequence[FitRule]:
     """Return fit rules to run on every rig before frames flow.
 
-    Each :class:`camrig.FitRule` has an id (``family.rule``), a one-line summary and a ``check(rig)`` callable
+    Each :class:`camrig.FitRule` has an id (``family.rule``, in one of the plugin's families), a one-line summary and a ``check(rig)`` callable
     yielding :class:`camrig.Problem` objects. A rule that raises is reported as an error problem naming the
     rule and its plugin; it does not abort the other checks.
     """

@@ -10,6 +10,13 @@ build as many isolated hosts as it likes::
 Plugins are found through the entry-point group ``camrig``. We walk the entry points ourselves rather than
 calling ``PluginManager.load_setuptools_entrypoints``: that call stops at the first plugin that fails to
 import, and one broken plugin must not take the others down. Blocking uses pluggy's own ``set_blocked``.
+
+Families: the part of an accessory name (or fit rule id) before the dot is its *family*, and a family belongs
+to one plugin: by default the family named like the plugin's entry point, plus any the plugin declares in
+``camrig_families``. A plugin that registers a name in a family it does not own, or declares a family another
+plugin owns, is refused and registers nothing. The families of the plugins shipped with camrig itself are
+reserved for them whatever the load order, even when they are disabled, so an installed package can never
+take over or knock out a built-in accessory.
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
 from typing import Any
 
 import pluggy
@@ -35,7 +43,7 @@ from .errors import ConfigError, PluginError, UnknownAccessoryError
 from .fit import FitRule
 from .hookspecs import PROJECT
 
-__all__ = ["Host", "PluginInfo", "PluginStatus", "Registered", "Part", "PLUGIN_API_VERSION", "ENTRY_POINT_GROUP"]
+__all__ = ["Host", "PluginInfo", "PluginStatus", "Registered", "Part", "PLUGIN_API_VERSION", "ENTRY_POINT_GROUP", "FAMILY"]
 
 PLUGIN_API_VERSION = "1.0"
 """Version of the plugin contract in :mod:`camrig.hookspecs`. Plugins state a specifier over it."""
@@ -45,14 +53,27 @@ ENV_DISABLE = "CAMRIG_DISABLE_PLUGINS"
 ENV_ALLOW = "CAMRIG_ALLOW_PLUGINS"
 BUILTIN = "camrig"
 """Plugin name under which the host registers its own rules (the host runs on its own hooks)."""
+DISTRIBUTION = "camrig"
+"""The distribution whose ``camrig`` entry points are the built-in plugins."""
+FAMILY = re.compile(r"^[a-z][a-z0-9_]*$")
+"""A family name: the part of a qualified name before the dot."""
 
 log = logging.getLogger("camrig")
 
 
 class PluginStatus(StrEnum):
+    """What became of a plugin the host found."""
+
     LOADED = "loaded"
+    """Registered: its accessory types, rules and listeners are in use."""
     DISABLED = "disabled"
+    """Not imported, as asked (``-p no:NAME``, deny/allow lists)."""
     FAILED = "failed"
+    """Broken: it did not import, states no valid ``camrig_api``, a hook raised or returned something invalid,
+    or it implements unknown or wrapper hooks."""
+    REFUSED = "refused"
+    """Sound, but the host would not take it: it targets another plugin API, or wants a plugin name, family
+    or accessory name another plugin owns."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +86,15 @@ class PluginInfo:
     """Version of the distribution that ships it ('unknown' when registered directly)."""
     status: PluginStatus
     detail: str = ""
-    """Why it is disabled or failed; empty when loaded."""
+    """Why it is disabled, failed or was refused; empty when loaded."""
+    api: str | None = None
+    """The plugin-API specifier it states (``camrig_api``), None when unknown (not imported, or not stated)."""
+    families: tuple[str, ...] = ()
+    """Families it owns (loaded) or asked for; only its default family (its name) when it was not imported."""
+    hooks: tuple[str, ...] = ()
+    """Hooks it implements, sorted (empty when it was not imported or not registered)."""
+    builtin: bool = False
+    """True for the plugins shipped with camrig (and the host's own rules)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +178,10 @@ class Host:
         self._name_clashes: list[PluginInfo] = []
         self._types: dict[str, Registered] = {}
         self._rules: dict[str, tuple[FitRule, str]] = {}
+        self._builtin_eps = _builtin_entry_points()
+        self._families: dict[str, str] = {BUILTIN: BUILTIN}
+        """Family -> owning plugin. The built-in plugins' families are theirs before any plugin loads."""
+        self._families.update({name: name for name in self._builtin_eps})
 
         self._disabled = {name: "disabled" for name in disable}
         self._disabled.update({n: f"disabled by {ENV_DISABLE}" for n in _env_list(env, ENV_DISABLE)})
@@ -159,9 +192,9 @@ class Host:
         for name in self._disabled:
             self._pm.set_blocked(name)
 
-        self._add(BUILTIN, _rules, version=PLUGIN_API_VERSION)
+        self._add(BUILTIN, _rules, version=PLUGIN_API_VERSION, builtin=True)
         eps = entry_points if entry_points is not None else _installed_entry_points()
-        for ep in eps:
+        for ep in sorted(eps, key=lambda ep: not self._is_builtin(ep)):  # built-ins first: they keep their names
             self._load_entry_point(ep)
         self._recipe: dict[str, Any] | None = None
         if entry_points is None and not plugins:  # rebuildable elsewhere from the installed plugins alone
@@ -173,7 +206,7 @@ class Host:
             if self._skip(name, "unknown"):
                 continue
             if self._check_api(name, plugin, "unknown"):
-                self._add(name, plugin, version="unknown")
+                self._add(name, plugin, version="unknown", builtin=False)
 
     def recipe(self) -> dict[str, Any] | None:
         """Keyword arguments that build the same host in another process (``Host(env={}, **recipe)``), or None
@@ -182,97 +215,180 @@ class Host:
 
     # -- loading ---------------------------------------------------------------------------------------------
 
-    def _skip(self, name: str, version: str) -> bool:
+    def _is_builtin(self, ep: EntryPoint) -> bool:
+        return self._builtin_eps.get(ep.name) == ep.value
+
+    def _skip(self, name: str, version: str, builtin: bool = False) -> bool:
         reason = self._disabled.get(name)
         if reason is None and self._allowed is not None and name not in self._allowed:
             reason = "not in the allow list"
         if reason is not None:
-            self._plugins[name] = PluginInfo(name, version, PluginStatus.DISABLED, reason)
+            families = (name,) if FAMILY.match(name) else ()  # its default family; any it declares are unknown
+            self._plugins[name] = PluginInfo(name, version, PluginStatus.DISABLED, reason, families=families, builtin=builtin)
             return True
         return False
 
-    def _fail(self, name: str, version: str, detail: str) -> bool:
-        info = PluginInfo(name, version, PluginStatus.FAILED, detail)
+    def _fail(
+        self, name: str, version: str, detail: str, status: PluginStatus = PluginStatus.FAILED, **known: Any
+    ) -> bool:
+        """Record that plugin ``name`` did not load (``known``: further :class:`PluginInfo` fields) and log it once."""
+        info = PluginInfo(name, version, status, detail, **known)
         if name in self._plugins:  # a second plugin under a taken name: report it beside the first
             self._name_clashes.append(info)
         else:
             self._plugins[name] = info
-        log.error("camrig plugin '%s' not loaded: %s", name, detail)
+        log.error("camrig plugin '%s' %s: %s", name, status.value, detail)
         return False
 
     def _load_entry_point(self, ep: EntryPoint) -> None:
         version = ep.dist.version if ep.dist is not None else "unknown"
+        builtin = self._is_builtin(ep)
         if ep.name in self._plugins:
-            self._fail(ep.name, version, f"entry point '{ep.value}': another plugin is already named '{ep.name}'")
+            self._fail(
+                ep.name, version, f"entry point '{ep.value}': another plugin is already named '{ep.name}'", PluginStatus.REFUSED
+            )
             return
-        if self._skip(ep.name, version):
+        if self._skip(ep.name, version, builtin):
             return
         try:
             plugin = ep.load()
         except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, reported by name
-            self._fail(ep.name, version, f"import of '{ep.value}' failed: {type(exc).__name__}: {exc}")
+            self._fail(ep.name, version, f"import of '{ep.value}' failed: {type(exc).__name__}: {exc}", builtin=builtin)
             return
         if self._check_api(ep.name, plugin, version):
-            self._add(ep.name, plugin, version)
+            self._add(ep.name, plugin, version, builtin)
 
     def _check_api(self, name: str, plugin: object, version: str) -> bool:
         stated = getattr(plugin, "camrig_api", None)
         if stated is None:
             return self._fail(name, version, "does not state the plugin API it targets (camrig_api = '>=1,<2')")
+        if not isinstance(stated, str):
+            return self._fail(name, version, f"camrig_api must be a string like '>=1,<2', not {stated!r}")
         try:
-            ok = Version(PLUGIN_API_VERSION) in SpecifierSet(str(stated))
+            ok = Version(PLUGIN_API_VERSION) in SpecifierSet(stated)
         except InvalidSpecifier:
             return self._fail(name, version, f"camrig_api {stated!r} is not a version specifier like '>=1,<2'")
         if not ok:
             return self._fail(
-                name, version, f"targets camrig plugin API '{stated}', but this host provides {PLUGIN_API_VERSION}"
+                name,
+                version,
+                f"targets camrig plugin API '{stated}', but this host provides {PLUGIN_API_VERSION}",
+                PluginStatus.REFUSED,
+                api=stated,
             )
         return True
 
-    def _add(self, name: str, plugin: object, version: str) -> None:
-        """Register ``plugin`` and its types and rules, all or nothing."""
+    def _add(self, name: str, plugin: object, version: str, builtin: bool) -> None:
+        """Register ``plugin`` and its families, types and rules, all or nothing."""
+        api = getattr(plugin, "camrig_api", None)
+        api = api if isinstance(api, str) else None
+        try:
+            families = self._families_of(name, plugin, builtin)
+        except _Rejected as rejected:
+            self._fail(name, version, str(rejected), rejected.status, api=api, builtin=builtin)
+            return
+        known: dict[str, Any] = {"api": api, "families": families, "builtin": builtin}
         try:
             self._pm.register(plugin, name)
         except Exception as exc:  # noqa: BLE001 - pluggy validation errors, duplicate names
-            self._fail(name, version, f"cannot register: {exc}")
+            self._fail(name, version, f"cannot register: {exc}", **known)
             return
+        hooks = tuple(sorted(hc.name for hc in self._pm.get_hookcallers(plugin) or ()))
         try:
-            types, rules = self._collect(name, plugin)
+            types, rules = self._collect(name, plugin, families, builtin)
         except _Rejected as rejected:
             self._pm.unregister(plugin)
-            self._fail(name, version, str(rejected))
+            self._fail(name, version, str(rejected), rejected.status, hooks=hooks, **known)
             return
+        for family in families:
+            self._families[family] = name
         for t in types:
             self._types[t.name] = Registered(t, name, version)
         for r in rules:
             self._rules[r.id] = (r, name)
-        self._plugins[name] = PluginInfo(name, version, PluginStatus.LOADED)
+        self._plugins[name] = PluginInfo(name, version, PluginStatus.LOADED, hooks=hooks, **known)
 
-    def _collect(self, name: str, plugin: object) -> tuple[list[AccessoryType], list[FitRule]]:
-        unknown = [hc.name for hc in self._pm.get_hookcallers(plugin) or () if not hc.has_spec()]
+    def _families_of(self, name: str, plugin: object, builtin: bool) -> tuple[str, ...]:
+        """The families ``plugin`` asks for (its name, if that is a family name, and ``camrig_families``),
+        refused if another plugin owns one of them."""
+        declared = getattr(plugin, "camrig_families", ())
+        if isinstance(declared, str) or not isinstance(declared, Iterable):
+            raise _Rejected(f"camrig_families must be a list of family names like ['acme'], not {declared!r}")
+        declared = list(declared)
+        bad = [f for f in declared if not (isinstance(f, str) and FAMILY.match(f))]
+        if bad:
+            raise _Rejected(f"camrig_families holds {bad[0]!r}, not a family name (lower case, like 'acme')")
+        families = ([name] if FAMILY.match(name) else []) + [f for f in declared if f != name]
+        for family in families:
+            owner = self._families.get(family)
+            if owner is None or (owner == name and (builtin or name not in self._builtin_eps)):
+                continue
+            whose = f"the built-in plugin '{owner}'" if owner in self._builtin_eps or owner == BUILTIN else f"plugin '{owner}'"
+            raise _Rejected(
+                f"plugin '{name}' cannot take family '{family}': it belongs to {whose}", PluginStatus.REFUSED
+            )
+        return tuple(dict.fromkeys(families))
+
+    def _collect(
+        self, name: str, plugin: object, families: tuple[str, ...], builtin: bool
+    ) -> tuple[list[AccessoryType], list[FitRule]]:
+        callers = self._pm.get_hookcallers(plugin) or ()
+        unknown = [hc.name for hc in callers if not hc.has_spec()]
         if unknown:
             raise _Rejected(f"implements unknown hook(s) {unknown}; see camrig.hookspecs")
+        wrappers = [
+            hc.name for hc in callers for impl in hc.get_hookimpls() if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+        ]
+        if wrappers:
+            raise _Rejected(
+                f"hook(s) {wrappers} are wrappers (wrapper=True or hookwrapper=True); camrig calls each plugin's "
+                "hooks itself, so a wrapper would never run: use a plain @camrig.hookimpl"
+            )
         types = self._call_own("camrig_accessory_types", name)
         rules = self._call_own("camrig_fit_rules", name)
         problems: list[str] = []
+        refused: list[str] = []
         seen: set[str] = set()
+
+        def owned(what: str, qualified: str) -> bool:
+            """Whether ``qualified`` is in one of this plugin's families; a name in another's is refused."""
+            family = qualified.partition(".")[0]
+            if name == BUILTIN or family in families:  # the host's own rules keep their historical ids
+                return True
+            owner = self._families.get(family)
+            if owner is not None:
+                refused.append(f"{what} '{qualified}' is in family '{family}', which belongs to plugin '{owner}'")
+            else:
+                problems.append(
+                    f"{what} '{qualified}' is in family '{family}', which is not one of this plugin's "
+                    f"({', '.join(families) or 'none'}); declare it: camrig_families = ['{family}']"
+                )
+            return False
+
         for t in types:
             if not isinstance(t, AccessoryType):
                 problems.append(f"camrig_accessory_types returned {t!r}, not a camrig.AccessoryType")
                 continue
-            problems += [f"accessory {t.name!r}: {p}" for p in t.problems()]
+            found = t.problems()
+            problems += [f"accessory {t.name!r}: {p}" for p in found]
+            if found or not owned("accessory", t.name):
+                continue
             if t.name in self._types:
-                problems.append(f"accessory '{t.name}' is already registered by plugin '{self._types[t.name].plugin}'")
+                refused.append(f"accessory '{t.name}' is already registered by plugin '{self._types[t.name].plugin}'")
             elif t.name in seen:
                 problems.append(f"accessory '{t.name}' is registered twice by this plugin")
             seen.add(t.name)
         for r in rules:
             if not isinstance(r, FitRule):
                 problems.append(f"camrig_fit_rules returned {r!r}, not a camrig.FitRule")
+            elif not owned("fit rule", r.id):
+                continue
             elif r.id in self._rules:
-                problems.append(f"fit rule '{r.id}' is already registered by plugin '{self._rules[r.id][1]}'")
+                refused.append(f"fit rule '{r.id}' is already registered by plugin '{self._rules[r.id][1]}'")
         if problems:
-            raise _Rejected("; ".join(problems))
+            raise _Rejected("; ".join(problems + refused))
+        if refused:
+            raise _Rejected(f"plugin '{name}' refused: " + "; ".join(refused), PluginStatus.REFUSED)
         return types, rules
 
     def _call_own(self, hook: str, plugin_name: str) -> list[Any]:
@@ -323,13 +439,21 @@ class Host:
         if any(t.partition(".")[0] == family for t in self._types):
             raise UnknownAccessoryError(msg)
         off = [p for p in self._plugins.values() if p.status is not PluginStatus.LOADED]
-        owner = next((p for p in off if p.name == family), None)
-        if owner is not None:
+        owner = next((p for p in off if family in p.families), None)
+        if owner is None and family in self._families and self._families[family] not in self._plugins:
+            msg += f" Family '{family}' belongs to the built-in plugin '{self._families[family]}', which was not found."
+        elif owner is not None:
             msg += f" Plugin '{owner.name}' would provide family '{family}' but is {owner.status.value}: {owner.detail}."
         else:
-            msg += f" No installed plugin provides family '{family}'."
-            if off:
-                msg += " Not loaded: " + ", ".join(f"'{p.name}' ({p.status.value})" for p in off) + "."
+            unknown = [p for p in off if p.status is PluginStatus.DISABLED or p.api is None]  # families not all known
+            if unknown:
+                msg += (
+                    f" No loaded plugin provides family '{family}'; these plugins were not loaded and may: "
+                    + ", ".join(f"'{p.name}' ({p.status.value}: {p.detail})" for p in unknown)
+                    + "."
+                )
+            else:
+                msg += f" No installed plugin provides family '{family}'."
         raise UnknownAccessoryError(msg)
 
     def build(self, part: PartConfig, kind: Kind, role: str, source: Source, path: tuple[str | int, ...]) -> Part:
@@ -378,8 +502,21 @@ class Host:
 
 
 class _Rejected(Exception):
-    """A plugin's registration is invalid; the message says why."""
+    """A plugin's registration is invalid (or, with ``status`` REFUSED, conflicts with another's)."""
+
+    def __init__(self, message: str, status: PluginStatus = PluginStatus.FAILED) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _installed_entry_points() -> list[EntryPoint]:
     return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def _builtin_entry_points() -> dict[str, str]:
+    """Name -> value of the entry points the camrig distribution itself ships: the built-in plugins."""
+    try:
+        dist = distribution(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a source tree that is not installed: no plugin is built in
+        return {}
+    return {ep.name: ep.value for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP}

@@ -4,6 +4,7 @@ import camrig
 from camrig_optics import IdealLensSpec
 
 camrig_api = ">=1,<2"
+camrig_families = ["dup"]
 
 
 @camrig.hookimpl
