@@ -24,17 +24,18 @@ def run(capsys, *argv):
 
 def test_plugins_json_lists_every_accessory(capsys):
     code, out, _ = run(capsys, "plugins", "--json")
-    rows = json.loads(out)
+    plugins = {p["name"]: p for p in json.loads(out)["plugins"]}
     assert code == 0
-    assert {"plugin": "optics", "version": "0.1.0", "kind": "lens", "name": "optics.ideal"}.items() <= next(
-        r for r in rows if r["name"] == "optics.ideal"
-    ).items()
-    assert all({"plugin", "version", "kind", "name"} <= set(r) for r in rows)
+    assert plugins["optics"]["version"] == "0.1.0"
+    ideal = next(a for a in plugins["optics"]["accessories"] if a["name"] == "optics.ideal")
+    assert ideal["kind"] == "lens" and ideal["summary"]
+    assert all({"name", "kind", "summary"} <= set(a) for p in plugins.values() for a in p["accessories"])
 
 
 def test_plugins_can_be_disabled_like_pytest(capsys):
     code, out, err = run(capsys, "-p", "no:isp", "plugins", "--json")
-    assert code == 0 and not any(r["plugin"] == "isp" for r in json.loads(out))
+    isp = next(p for p in json.loads(out)["plugins"] if p["name"] == "isp")
+    assert code == 0 and isp["status"] == "disabled" and not isp["accessories"]
     assert "plugin 'isp' disabled" in err
     code, _, err = run(capsys, "-p", "isp", "plugins")
     assert code == 2 and "expected -p no:NAME" in err

@@ -38,10 +38,11 @@ def camrig(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_installed_plugin_is_listed_with_its_distribution_version(site):
-    rows = json.loads(camrig(site, "plugins", "--json").stdout)
-    assert {"plugin": "acme", "version": "0.1.0", "kind": "lens", "name": "acme.tele"}.items() <= next(
-        r for r in rows if r["name"] == "acme.tele"
-    ).items()
+    proc = camrig(site, "plugins", "--json")
+    acme = next(p for p in json.loads(proc.stdout)["plugins"] if p["name"] == "acme")
+    assert proc.returncode == 0 and acme["status"] == "loaded" and acme["version"] == "0.1.0" and not acme["builtin"]
+    assert acme["families"] == ["acme"] and [r["id"] for r in acme["fit_rules"]] == ["acme.narrow_view"]
+    assert {"name": "acme.tele", "kind": "lens"}.items() <= acme["accessories"][0].items()
     schema = json.loads(camrig(site, "schema", "acme.tele").stdout)
     assert schema["properties"]["f_number"]["minimum"] == 0.5
     assert schema["properties"]["focal_length_mm"]["description"] == "Focal length, mm."

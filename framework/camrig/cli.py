@@ -1,6 +1,7 @@
 """The ``camrig`` command line: a thin layer over the Python API.
 
-Exit codes: 0 success; 1 the rig does not fit or a capture failed; 2 usage or config errors. Errors print
+Exit codes: 0 success; 1 the rig does not fit, a capture failed, or (``plugins``) a plugin failed to load or
+was refused; 2 usage or config errors. Errors print
 one message on stderr without a traceback (set ``CAMRIG_TRACEBACK=1`` to see it).
 """
 
@@ -9,17 +10,20 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .api import host_for, read_rig
 from .config import RigFile
 from .errors import CamrigError, ConfigError, OutputError, PluginError
 from .frame import Frame
-from .host import Host, PluginStatus
+from .host import PLUGIN_API_VERSION, Host, PluginStatus
 from .phone import Phone
 from .rig import assemble
 
@@ -41,8 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("plugins", help="list plugins and the accessories they register")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s = sub.add_parser(
+        "plugins", help="every plugin found: status (and why), accessories, fit rules, hooks; exit 1 if one failed"
+    )
+    s.add_argument("plugin", nargs="?", help="show this plugin in full")
+    s.add_argument("--json", action="store_true", help="machine-readable status report")
 
     s = sub.add_parser("schema", help="print the JSON Schema of an accessory's spec")
     s.add_argument("name", help="qualified accessory name, e.g. optics.ideal")
@@ -96,28 +103,64 @@ def _allowed(args: argparse.Namespace) -> list[str] | None:
     return [n.strip() for n in args.allow_plugins.split(",") if n.strip()] if args.allow_plugins else None
 
 
+@contextmanager
+def _host_log_muted() -> Iterator[None]:
+    """While building a host whose load problems a command reports itself (so each prints once)."""
+    logger = logging.getLogger("camrig")
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
+
+
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    host = Host(disable=_disabled(args), allow=_allowed(args))
-    rows = [
-        {
-            "plugin": r.plugin,
-            "version": r.version,
-            "kind": r.type.kind.value,
-            "name": r.type.name,
-            "summary": r.type.summary,
-        }
-        for r in host.accessory_types
-    ]
-    trouble = [p for p in host.plugins if p.status is not PluginStatus.LOADED]
+    """The plugin status report: exit 1 when a plugin failed to load or was refused (disabled ones are fine)."""
+    with _host_log_muted():
+        host = Host(disable=_disabled(args), allow=_allowed(args))
+    records = host.status_report(args.plugin)
+    trouble = [r for r in records if r["status"] in (PluginStatus.FAILED, PluginStatus.REFUSED)]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        report = {"plugin_api": PLUGIN_API_VERSION, "ok": not trouble, "plugins": records}
+        print(json.dumps(report, indent=2))
+    elif args.plugin:
+        for r in records:
+            _print_plugin(r)
     else:
-        width = max((len(r["name"]) for r in rows), default=4)
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['kind']:<7} {r['plugin']} {r['version']}  {r['summary']}")
-    for p in trouble:
-        print(f"camrig: plugin '{p.name}' {p.status.value}: {p.detail}", file=sys.stderr)
-    return EXIT_OK
+        rows = [(a, r) for r in records for a in r["accessories"]]
+        width = max((len(a["name"]) for a, _ in rows), default=4)
+        for a, r in sorted(rows, key=lambda row: row[0]["name"]):
+            print(f"{a['name']:<{width}}  {a['kind']:<11} {r['name']} {r['version']}  {a['summary']}")
+        print()
+        width = max(len(r["name"]) for r in records)
+        for r in records:
+            contributes = f"{_count(r['accessories'], 'accessory', 'accessories')}, {_count(r['fit_rules'], 'fit rule', 'fit rules')}"
+            print(f"{r['name']:<{width}}  {r['status']:<8}  {r['version']:<8}  {contributes}")
+    if not (args.plugin and not args.json):  # the one-plugin view shows the reason itself
+        for r in records:
+            if r["status"] != PluginStatus.LOADED:
+                print(f"camrig: plugin '{r['name']}' {r['status']}: {r['reason']}", file=sys.stderr)
+    return EXIT_FAILED if trouble else EXIT_OK
+
+
+def _count(items: list[Any], one: str, many: str) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
+
+def _print_plugin(r: dict[str, Any]) -> None:
+    print(f"plugin {r['name']} {r['version']}{' (built in)' if r['builtin'] else ''}: {r['status']}")
+    if r["reason"]:
+        print(f"  reason: {r['reason']}")
+    print(f"  plugin API: {r['api'] or 'unknown'} (this host: {PLUGIN_API_VERSION})")
+    print(f"  families: {', '.join(r['families']) or '-'}")
+    print(f"  hooks: {', '.join(r['hooks']) or '-'}")
+    print("  accessories:" + ("" if r["accessories"] else " -"))
+    for a in r["accessories"]:
+        print(f"    {a['name']}  {a['kind']}  {a['summary']}")
+    print("  fit rules:" + ("" if r["fit_rules"] else " -"))
+    for rule in r["fit_rules"]:
+        print(f"    {rule['id']}  {rule['summary']}")
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

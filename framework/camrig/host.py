@@ -324,9 +324,7 @@ class Host:
             if owner is None or (owner == name and (builtin or name not in self._builtin_eps)):
                 continue
             whose = f"the built-in plugin '{owner}'" if owner in self._builtin_eps or owner == BUILTIN else f"plugin '{owner}'"
-            raise _Rejected(
-                f"plugin '{name}' cannot take family '{family}': it belongs to {whose}", PluginStatus.REFUSED
-            )
+            raise _Rejected(f"cannot take family '{family}': it belongs to {whose}", PluginStatus.REFUSED)
         return tuple(dict.fromkeys(families))
 
     def _collect(
@@ -388,7 +386,7 @@ class Host:
         if problems:
             raise _Rejected("; ".join(problems + refused))
         if refused:
-            raise _Rejected(f"plugin '{name}' refused: " + "; ".join(refused), PluginStatus.REFUSED)
+            raise _Rejected("; ".join(refused), PluginStatus.REFUSED)
         return types, rules
 
     def _call_own(self, hook: str, plugin_name: str) -> list[Any]:
@@ -424,6 +422,37 @@ class Host:
     def rules(self) -> list[tuple[FitRule, str]]:
         """Every fit rule with the plugin that contributed it."""
         return list(self._rules.values())
+
+    def status_report(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Every plugin seen (or those named ``name``), as JSON-ready records: name, status and reason,
+        version, whether it is built in, the plugin API range it targets, its families, the accessory types,
+        fit rules and hooks it contributes. What ``camrig plugins --json`` prints."""
+        infos = [p for p in self.plugins if name is None or p.name == name]
+        if name is not None and not infos:
+            close = difflib.get_close_matches(name, [p.name for p in self.plugins], n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "."
+            known = ", ".join(sorted({p.name for p in self.plugins}))
+            raise PluginError(f"no plugin named '{name}'{hint} Plugins found: {known}.")
+        records = []
+        for info in infos:
+            loaded = info.status is PluginStatus.LOADED
+            types = [r.type for r in self.accessory_types if loaded and r.plugin == info.name]
+            rules = [r for r, plugin in self.rules if loaded and plugin == info.name]
+            records.append(
+                {
+                    "name": info.name,
+                    "status": info.status.value,
+                    "reason": info.detail,
+                    "version": info.version,
+                    "builtin": info.builtin,
+                    "api": info.api,
+                    "families": list(info.families),
+                    "accessories": [{"name": t.name, "kind": t.kind.value, "summary": t.summary} for t in types],
+                    "fit_rules": [{"id": r.id, "summary": r.summary} for r in rules],
+                    "hooks": list(info.hooks),
+                }
+            )
+        return records
 
     def resolve(self, name: str) -> Registered:
         """The registration of ``name``; an unknown name names the closest ones and the disabled plugins."""

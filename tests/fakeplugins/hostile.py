@@ -93,3 +93,30 @@ class ApiNotAString:
     """States its plugin API as a number."""
 
     camrig_api = 1
+
+
+class HookRaises:
+    """Its registration hook raises."""
+
+    camrig_api = ">=1,<2"
+
+    @staticmethod
+    @camrig.hookimpl
+    def camrig_accessory_types() -> list[camrig.AccessoryType]:
+        raise LookupError("registration broken on purpose")
+
+
+class FutureApi:
+    """Targets a plugin API this host does not provide."""
+
+    camrig_api = ">=2,<3"
+
+
+class MalformedApi:
+    """States a camrig_api that is not a version specifier."""
+
+    camrig_api = "one point oh"
+
+
+class NoApi:
+    """States no camrig_api at all."""
