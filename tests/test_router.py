@@ -17,7 +17,7 @@ def rig_with(host, rig_dict, *overrides):
 
 def test_capture_runs_the_whole_chain(host, rig_dict):
     shot = rig_with(host, rig_dict).capture()
-    assert shot.raw.caps() == camrig.Caps(format="raw", dtype="uint16", shape=(48, 64))
+    assert shot.raw.caps() == camrig.Caps(format="raw", dtype="uint16", shape=(48, 64), cfa="RGGB", bit_depth=14)
     assert shot.result.caps() == camrig.Caps(format="rgb_display", dtype="float32", shape=(48, 64, 3))
     assert [r.role for r in shot.result.meta.history] == [
         "scene", "lens", "sensor", "link", "stages[0]", "stages[1]", "stages[2]"

@@ -50,10 +50,23 @@ class Caps(BaseModel):
     bands_nm: tuple[float, ...] = Field(
         default=(), description="Centre wavelength of each band in nm (empty when the frame has no bands)."
     )
+    cfa: str | None = Field(
+        default=None,
+        description="Raw frames: the colour filter array pattern, e.g. 'RGGB', or 'mono' for a sensor without "
+        "one; None for other formats (a sensor must state it: see camrig.contract).",
+    )
+    bit_depth: int | None = Field(
+        default=None, ge=1, le=32, description="Raw frames: ADC bits per sample; None for other formats."
+    )
 
     def describe(self) -> str:
         shape = "x".join(str(n) for n in self.shape)
-        return f"{self.format.value} {self.dtype} {shape}"
+        text = f"{self.format.value} {self.dtype} {shape}"
+        if self.cfa is not None:
+            text += f" {self.cfa}"
+        if self.bit_depth is not None:
+            text += f" {self.bit_depth}-bit"
+        return text
 
 
 class StageRecord(BaseModel):
@@ -191,9 +204,16 @@ class Frame:
         )
 
     def caps(self) -> Caps:
-        """The caps this frame actually has."""
+        """The caps this frame actually has (a raw frame's with its CFA, 'mono' for none, and bit depth)."""
+        meta = self.meta
+        raw = meta.format is Format.RAW
         return Caps(
-            format=self.meta.format, dtype=self.data.dtype.name, shape=self.data.shape, bands_nm=self.meta.bands_nm
+            format=meta.format,
+            dtype=self.data.dtype.name,
+            shape=self.data.shape,
+            bands_nm=meta.bands_nm,
+            cfa=(meta.cfa or "mono") if raw else None,
+            bit_depth=meta.bit_depth if raw else None,
         )
 
     def __repr__(self) -> str:

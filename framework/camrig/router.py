@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from .accessory import CaptureContext, Kind
+from .contract import MONO, frame_problems
 from .errors import StageError
 from .frame import Caps, Frame, StageRecord, count_nonfinite
 from .host import Part
@@ -64,6 +65,13 @@ def _checked(part: Part, out: object, declared: Caps, threads: int = 1) -> Frame
         raise fail(f"returned shape {data.shape} but declared {declared.shape}")
     if meta.bands_nm != declared.bands_nm:
         raise fail(f"returned bands {meta.bands_nm} nm but declared {declared.bands_nm} nm")
+    if declared.cfa is not None and (meta.cfa or MONO) != declared.cfa:
+        raise fail(f"returned CFA {meta.cfa or MONO!r} but declared {declared.cfa!r}")
+    if declared.bit_depth is not None and meta.bit_depth != declared.bit_depth:
+        raise fail(f"returned bit_depth {meta.bit_depth} but declared {declared.bit_depth}")
+    broken = frame_problems(part.accessory.kind, out)
+    if broken:
+        raise fail("breaks the frame contract of its kind: " + "; ".join(broken))
     bad = count_nonfinite(out.data, threads)
     if bad:
         raise fail(f"returned {bad} non-finite value(s) (NaN or inf) of {out.data.size}")
