@@ -25,6 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import PydanticUndefined
 
+from .checked import CheckedModel
 from .frame import Caps, Frame
 from .geometry import AngularGrid, FocalPlane, Geometry
 
@@ -71,8 +72,9 @@ class Kind(StrEnum):
     MEASUREMENT = "measurement"
 
 
-class Spec(BaseModel):
-    """Base of every accessory spec: validated, immutable, unknown fields rejected."""
+class Spec(CheckedModel):
+    """Base of every accessory spec: validated, immutable, unknown fields rejected; numbers are numbers (no
+    booleans, no NaN, no infinity unless the field's default is infinite: :class:`camrig.checked.CheckedModel`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .checked import CheckedModel
+from .bounded import Limits, check_shape, load_toml, load_yaml, read_config_text
 from .errors import ConfigError
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
 Path_ = tuple[str | int, ...]
 
 
-class PartConfig(BaseModel):
+class PartConfig(CheckedModel):
     """One part: ``type`` names the accessory, every other key is a field of its spec."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -65,7 +66,7 @@ class PartConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
-class RigSection(BaseModel):
+class RigSection(CheckedModel):
     """The parts of one camera and what it is asked to do."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -87,7 +88,7 @@ class RigSection(BaseModel):
     )
 
 
-class CaptureSection(BaseModel):
+class CaptureSection(CheckedModel):
     """What one capture asks for."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -97,7 +98,7 @@ class CaptureSection(BaseModel):
     seed: int = Field(default=0, ge=0, description="Seed of every random process in the capture.")
 
 
-class PluginsSection(BaseModel):
+class PluginsSection(CheckedModel):
     """Which plugins to load (entry-point names)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -106,7 +107,7 @@ class PluginsSection(BaseModel):
     allow: list[str] | None = Field(default=None, description="If given, load only these plugins.")
 
 
-class _FileModel(BaseModel):
+class _FileModel(CheckedModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     plugins: PluginsSection = Field(default_factory=PluginsSection, description="Plugin selection.")
@@ -140,10 +141,15 @@ def format_validation_error(exc: ValidationError, source: Source, prefix: Sequen
     lines = []
     for err in exc.errors(include_url=False):
         path = (*prefix, *err["loc"])
-        got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {err['input']!r})"
+        got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {_short_repr(err['input'])})"
         msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
         lines.append(f"{source.where(path)}: {dotted(path)}: {msg}{got}")
     return "\n".join(lines)
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
 @dataclass(frozen=True)
@@ -174,30 +180,18 @@ def _yaml_lines(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
     return lines
 
 
-def _read(path: Path) -> tuple[Any, dict[Path_, int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+def _read(path: Path, limits: Limits | None = None) -> tuple[Any, dict[Path_, int]]:
+    """The data of a YAML or TOML config file and the line of each dotted path (YAML), within ``limits``
+    (default: :meth:`Limits.from_env`)."""
+    limits = limits or Limits.from_env()
+    text = read_config_text(path, limits)  # a device, pipe or oversized file is refused before any reading
     suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError(f"{where}: malformed YAML: {problem}") from None
-        return data, (_yaml_lines(node) if node is not None else {})
+    if suffix not in (".yaml", ".yml", ".toml"):
+        raise ConfigError(f"{path}: unknown config format '{suffix}' (use .yaml, .yml or .toml)")
     if suffix == ".toml":
-        try:
-            return tomllib.loads(text), {}
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: malformed TOML: {exc}") from None
-    raise ConfigError(f"{path}: unknown config format '{suffix}' (use .yaml, .yml or .toml)")
+        return load_toml(text, str(path), limits), {}
+    data, node = load_yaml(text, str(path), limits)
+    return data, (_yaml_lines(node) if node is not None else {})
 
 
 def _all_paths(data: Any, path: Path_ = ()) -> list[str]:
@@ -220,11 +214,13 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     if "=" not in assignment:
         raise ConfigError(f"--set {assignment!r}: expected dotted.path=value")
     key, _, raw = assignment.partition("=")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"--set {assignment!r}: value is not valid YAML: {exc}") from None
-    return set_path(data, key.strip(), value)
+    key = key.strip()
+    limits = Limits.from_env()
+    if raw.strip():
+        value, _ = load_yaml(raw, f"--set {key}", limits, depth=len(key.split(".")))
+    else:
+        value = ""
+    return set_path(data, key, value)
 
 
 def set_path(data: dict[str, Any], key: str, value: Any, what: str = "--set") -> dict[str, Any]:
@@ -265,6 +261,7 @@ def rig_file_from_dict(
     source = source or Source("<dict>")
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source.name}: a rig file must be a mapping with 'rig' and 'capture' sections")
+    check_shape(data, source.name, Limits.from_env())
     resolved = dict(data)
     for assignment in overrides:
         resolved = apply_override(resolved, assignment)

@@ -32,11 +32,13 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .bounded import Limits, check_shape
+from .checked import CheckedModel
 from .config import PartConfig, Source, _read, apply_override, format_validation_error, set_path
 from .errors import ConfigError
 
 
-class SweepSection(BaseModel):
+class SweepSection(CheckedModel):
     """What varies: dotted paths into the rig file (``rig.lens.f_number``, ``capture.exposure_s``)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -72,7 +74,7 @@ class SweepSection(BaseModel):
         return [{**g, **z, **p} for g in grid for z in rows for p in listed]
 
 
-class ExperimentSection(BaseModel):
+class ExperimentSection(CheckedModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = Field(description="Name of the experiment (report title).")
@@ -84,7 +86,7 @@ class ExperimentSection(BaseModel):
     measurements: list[PartConfig] = Field(default_factory=list, description="Measurements taken after each capture.")
 
 
-class _ExperimentModel(BaseModel):
+class _ExperimentModel(CheckedModel):
     model_config = ConfigDict(extra="forbid")
     experiment: ExperimentSection
 
@@ -150,6 +152,7 @@ def load_experiment(path: str | Path, overrides: list[str] | tuple[str, ...] = (
 
 def experiment_from_dict(data: dict[str, Any], source: Source | None = None, *, base_dir: Path = Path(".")) -> Experiment:
     source = source or Source("<dict>")
+    check_shape(data, source.name, Limits.from_env())
     try:
         section = _ExperimentModel.model_validate(data).experiment
     except ValidationError as exc:

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .accessory import CapsError, Kind
+from .accessory import CapsError, Kind, SensorSpec
 from .config import PartConfig, RigFile
 from .errors import CamrigError, ConfigError, OutputError, RigDoesNotFit, StageError
 from .fit import FitReport, Problem, Severity
 from .frame import Caps, Frame
 from .geometry import Geometry
 from .host import Host, Part
+from .memory import check_capture_memory
 from .output import write_atomically
 
 if TYPE_CHECKING:
@@ -295,6 +296,15 @@ def _run_rules(rig: Rig) -> list[Problem]:
     return problems
 
 
+def _check_memory(file: RigFile, sensor: Part) -> None:
+    """Refuse a sensor grid whose capture would not fit in memory, naming the larger of its two fields."""
+    spec = sensor.accessory.spec
+    if not isinstance(spec, SensorSpec):
+        return
+    field = ("rig", "sensor", "width_px" if spec.width_px >= spec.height_px else "height_px")
+    check_capture_memory(spec.width_px, spec.height_px, file.source.where(field), ".".join(field))
+
+
 def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
     """Build and check a rig. With ``strict`` (default), raise :class:`RigDoesNotFit` on any error problem;
     otherwise return the rig with its ``report`` for inspection (``camrig check``)."""
@@ -312,6 +322,8 @@ def assemble(host: Host, file: RigFile, *, strict: bool = True) -> Rig:
             errors.append(str(exc))
     if errors:
         raise ConfigError("\n".join(errors))
+    _check_memory(file, parts["sensor"])  # before any grid, view or frame is allocated
+
     def through_adapters(method: str, *args: float) -> None:  # the lens as the sensor sees it behind them
         lens = parts["lens"]
         try:
