@@ -88,3 +88,13 @@ print(json.dumps([float(e[14, 19, 1]), float(e[0, 0, 1])]))
     r_corner = math.hypot(19.5 * 0.5, 14.5 * 0.5)
     assert centre == pytest.approx(on_axis * math.cos(math.atan(r_centre / 85)) ** 4, rel=1e-6)
     assert corner == pytest.approx(on_axis * math.cos(math.atan(r_corner / 85)) ** 4, rel=1e-6)
+
+
+def test_its_own_tests_run_camrigs_test_kit(site):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True, text=True, env=env, cwd=PLUGIN,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout

@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 
 from .accessory import Kind
-from .frame import Caps, Format, Frame
+from .frame import Caps, Format, Frame, count_nonfinite
 
-__all__ = ["KIND_FORMATS", "MONO", "frame_problems", "caps_problems"]
+__all__ = ["KIND_FORMATS", "MONO", "frame_problems", "caps_problems", "caps_mismatch"]
 
 MONO = "mono"
 """The ``Caps.cfa`` of a raw mosaic without a colour filter array (its ``FrameMeta.cfa`` is None)."""
@@ -137,3 +137,27 @@ def _raw_problems(kind: Kind, frame: Frame) -> list[str]:
     if kind is Kind.SENSOR and meta.exposure_s is None:
         found.append("a sensor sets the exposure it used (FrameMeta.exposure_s, from ctx.exposure_s)")
     return found
+
+
+def caps_mismatch(out: object, declared: Caps, threads: int = 1) -> str | None:
+    """How ``out`` breaks the ``declared`` caps (not a frame; format, dtype, shape, bands, CFA, bit depth) or
+    holds non-finite values; None when it keeps them. Each message starts with 'returned'."""
+    if not isinstance(out, Frame):
+        return f"returned {type(out).__name__}, not a camrig.Frame"
+    data, meta = out.data, out.meta  # compared field by field: this runs once per step of every capture
+    if meta.format != declared.format:
+        return f"returned a {meta.format.value} frame but declared {declared.format.value}"
+    if data.dtype != declared.dtype:
+        return f"returned dtype {data.dtype} but declared {declared.dtype}"
+    if data.shape != declared.shape:
+        return f"returned shape {data.shape} but declared {declared.shape}"
+    if meta.bands_nm != declared.bands_nm:
+        return f"returned bands {meta.bands_nm} nm but declared {declared.bands_nm} nm"
+    if declared.cfa is not None and (meta.cfa or MONO) != declared.cfa:
+        return f"returned CFA {meta.cfa or MONO!r} but declared {declared.cfa!r}"
+    if declared.bit_depth is not None and meta.bit_depth != declared.bit_depth:
+        return f"returned bit_depth {meta.bit_depth} but declared {declared.bit_depth}"
+    bad = count_nonfinite(data, threads)
+    if bad:
+        return f"returned {bad} non-finite value(s) (NaN or inf) of {data.size}"
+    return None
