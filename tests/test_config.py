@@ -132,3 +132,13 @@ def test_yaml_line_map_covers_nested_lists(tmp_path):
     assert source.where(("rig", "stages", 1, "type")) == f"{path}:6"
     assert source.where(("rig", "stages", 1, "method")) == f"{path}:6"
     assert yaml.safe_load(path.read_text())["rig"]["stages"][1]["type"] == "isp.demosaic"
+
+
+def test_unknown_spec_field_names_the_closest_ones_nested_too(rig_dict):
+    rig_dict["rig"]["lens"]["f_numbr"] = 2.0
+    rig_dict["rig"]["sensor"]["hdr"] = {"lcg_read_noise": 2.0, "hcg_read_noise_e": 1, "lcg_read_noise_e": 3, "hcg_full_scale_e": 4000}
+    with pytest.raises(camrig.ConfigError) as err:
+        camrig.assemble(camrig.Host(env={}), camrig.read_rig(rig_dict))
+    msg = str(err.value)
+    assert "rig.lens.f_numbr: unknown field; did you mean 'f_number'?" in msg
+    assert "rig.sensor.hdr.lcg_read_noise: unknown field; did you mean 'lcg_read_noise_e'" in msg

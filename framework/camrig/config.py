@@ -136,15 +136,41 @@ def dotted(path: Sequence[str | int]) -> str:
     return ".".join(str(p) for p in path)
 
 
-def format_validation_error(exc: ValidationError, source: Source, prefix: Sequence[str | int] = ()) -> str:
-    """One line per pydantic error: ``file:line: dotted.path: message (got value)``."""
+def format_validation_error(
+    exc: ValidationError, source: Source, prefix: Sequence[str | int] = (), model: type[BaseModel] | None = None
+) -> str:
+    """One line per pydantic error: ``file:line: dotted.path: message (got value)``; with the ``model`` that
+    was validated, an unknown field names the closest known ones ("did you mean 'f_number'?")."""
     lines = []
     for err in exc.errors(include_url=False):
         path = (*prefix, *err["loc"])
         got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {_short_repr(err['input'])})"
         msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        if err["type"] == "extra_forbidden" and model is not None:
+            msg += _did_you_mean(model, err["loc"])
         lines.append(f"{source.where(path)}: {dotted(path)}: {msg}{got}")
     return "\n".join(lines)
+
+
+def _did_you_mean(model: type[BaseModel], loc: Sequence[str | int]) -> str:
+    """'; did you mean ...?' for the unknown field at ``loc`` of ``model`` (nested models followed), or ''."""
+    fields: dict[str, Any] | None = dict(model.model_fields)
+    for key in loc[:-1]:
+        if fields is None or isinstance(key, int):
+            continue  # list items: the field's model is the same
+        info = fields.get(key)
+        nested = [m for m in _models_in(info.annotation)] if info is not None else []
+        fields = dict(nested[0].model_fields) if nested else None
+    if not fields or not isinstance(loc[-1], str):
+        return ""
+    close = difflib.get_close_matches(loc[-1], list(fields), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) or () for m in _models_in(arg)]
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:

@@ -497,7 +497,7 @@ class Host:
         try:
             spec = reg.type.spec.model_validate(part.spec_fields)
         except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, source, path)) from None
+            raise ConfigError(format_validation_error(exc, source, path, reg.type.spec)) from None
         try:
             accessory = reg.type.load_factory()(spec)
         except Exception as exc:
