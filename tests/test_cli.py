@@ -1,4 +1,4 @@
-"""The camrig command line: outputs, exit codes (0 ok, 1 does not fit / failed, 2 usage and config)."""
+"""The camrig command line: outputs, exit codes (0 ok, 1 does not fit / failed, 2 usage, config, environment)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_capture_writes_png_and_refuses_to_overwrite(capsys, tmp_path):
     assert image.shape == (30, 40, 3) and image.dtype == np.uint8
     before = out.read_bytes()
     code, _, err = run(capsys, "capture", SMALL, *TINY, "--out", str(out))
-    assert code == 1 and "exists; pass --force" in err and out.read_bytes() == before
+    assert code == 2 and "exists; pass --force" in err and out.read_bytes() == before  # refused before any work
     code, _, _ = run(capsys, "capture", SMALL, *TINY, "--out", str(out), "--force", "--set", "rig.lens.f_number=8")
     assert code == 0 and out.read_bytes() != before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.png", "shot.png.json"]
@@ -85,7 +85,7 @@ def test_capture_raw_is_the_mosaic_the_host_received(capsys, tmp_path):
 
 def test_capture_to_a_missing_folder_or_unwritable_format(capsys, tmp_path):
     code, _, err = run(capsys, "capture", SMALL, *TINY, "--out", str(tmp_path / "no" / "x.png"))
-    assert code == 1 and "does not exist" in err
+    assert code == 2 and "does not exist" in err
     code, _, err = run(capsys, "capture", SMALL, *TINY, "--out", str(tmp_path / "x.jpg"))
     assert code == 2 and "no writer for '.jpg'" in err
     assert list(tmp_path.iterdir()) == []
@@ -140,6 +140,6 @@ def test_preview_prints_rate_and_latency_percentiles_and_saves_an_animation(caps
     image = Image.open(out)
     assert image.n_frames == shown and image.size == (40, 30)
     code, _, err = run(capsys, "preview", SMALL, *TINY, "--frames", "2", "--out", str(out))
-    assert code == 1 and "exists; pass --force" in err
+    assert code == 2 and "exists; pass --force" in err
     code, _, err = run(capsys, "preview", SMALL, *TINY, "--set", "rig.lens.f_number=0.2")
     assert code == 2 and "small_module.toml" in err and "rig.lens.f_number" in err

@@ -93,7 +93,7 @@ def test_every_output_has_its_provenance_beside_it(host, rig_dict, tmp_path):
     rig.write(shot.result, tmp_path / "shot.png")
     record = json.loads((tmp_path / "shot.png.json").read_text())
     assert record["rig"]["rig"]["lens"]["f_number"] == 4  # the rig as used, overrides applied
-    assert record["capture"]["seed"] == 3 and record["writer"]["type"] == "writers.png"
+    assert record["capture"]["seed"] == 7 and record["writer"]["type"] == "writers.png"  # the seed used, not the file's
     roles = [h["role"] for h in record["frame"]["meta"]["history"]]
     assert roles == ["scene", "lens", "sensor", "link", "stages[0]", "stages[1]", "stages[2]"]
     assert record["frame"]["meta"]["modelled_ns"]["readout"] == 48 * 3000

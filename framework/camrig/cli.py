@@ -1,8 +1,9 @@
 """The ``camrig`` command line: a thin layer over the Python API.
 
 Exit codes: 0 success; 1 the rig does not fit, a capture failed, or (``plugins``) a plugin failed to load or
-was refused; 2 usage or config errors. Errors print
-one message on stderr without a traceback (set ``CAMRIG_TRACEBACK=1`` to see it).
+was refused; 2 usage, config or environment errors. Every failure prints one line on stderr (one per
+problem when a config has several) without a traceback (set ``CAMRIG_TRACEBACK=1`` to see it). Options are
+validated before any file is read or written and before any folder is made.
 """
 
 from __future__ import annotations
@@ -14,24 +15,54 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .api import host_for, read_rig
 from .config import RigFile
-from .errors import CamrigError, ConfigError, OutputError, PluginError
+from .errors import CamrigError, ConfigError, OutputError, PluginError, RigDoesNotFit, UsageError
 from .frame import Frame
 from .host import PLUGIN_API_VERSION, Host, PluginStatus
+from .output import check_output_file, check_output_folder
 from .phone import Phone
 from .rig import assemble
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one :class:`UsageError` line, not a usage block and a ``SystemExit``."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _count_arg(least: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return parse
+
+
+def _path_arg(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("path holds a NUL character")
+    return Path(text)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="camrig", description="Design and test modular camera rigs in software.")
+    p = _Parser(prog="camrig", description="Design and test modular camera rigs in software.")
     p.add_argument(
         "-p",
         dest="plugin_opts",
@@ -66,15 +97,15 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("capture", help="capture one frame and write it (format from the file suffix)")
     rig_args(s)
-    s.add_argument("--out", type=Path, required=True, help="output file; the suffix picks the writer")
-    s.add_argument("--seed", type=int, help="override capture.seed")
+    s.add_argument("--out", type=_path_arg, required=True, help="output file; the suffix picks the writer")
+    s.add_argument("--seed", type=_count_arg(0), help="override capture.seed")
     s.add_argument("--raw", action="store_true", help="write the raw frame as the host receives it")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     s = sub.add_parser("preview", help="stream preview frames; print frame rate and latency percentiles")
     rig_args(s)
-    s.add_argument("--frames", type=int, default=30, help="frames to stream (default 30)")
-    s.add_argument("--seed", type=int, default=0, help="seed of the first frame (frame i uses seed + i)")
-    s.add_argument("--out", type=Path, help="save the shown frames as an animation (e.g. preview.gif)")
+    s.add_argument("--frames", type=_count_arg(1), default=30, help="frames to stream (default 30)")
+    s.add_argument("--seed", type=_count_arg(0), default=0, help="seed of the first frame (frame i uses seed + i)")
+    s.add_argument("--out", type=_path_arg, help="save the shown frames as an animation (e.g. preview.gif)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     s.add_argument("--module", choices=("process", "thread"), default="process",
                    help="run the module's half in its own process (default; as the real module has its own processor) or a thread")
@@ -83,8 +114,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("run", help="run an experiment: sweep, measure, write the table, plots and report")
     s.add_argument("experiment", type=Path, help="experiment file (.yaml, .yml or .toml)")
-    s.add_argument("--out", type=Path, help="run folder (default: results/<experiment file name>); resumes what is there")
-    s.add_argument("--workers", type=int, help="worker processes on this machine (default: one per core)")
+    s.add_argument("--out", type=_path_arg, help="run folder (default: results/<experiment file name>); resumes what is there")
+    s.add_argument("--workers", type=_count_arg(1), help="worker processes on this machine (default: one per core)")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler (e.g. tcp://host:8786)")
     s.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of the experiment file")
     return p
@@ -182,16 +213,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if rig.report.ok else EXIT_FAILED
 
 
+def _writer_check(rig: Any, out: Path, raw: bool) -> None:
+    """Fail before capturing when the writer cannot take the frame; say ``--raw`` where it takes the raw."""
+    try:
+        rig.writer(out, rig.caps[rig.raw_role] if raw else None)
+    except OutputError as exc:
+        hint = ""
+        if not raw:
+            try:
+                rig.writer(out, rig.caps[rig.raw_role])
+                hint = "; pass --raw to write the raw frame as the host receives it"
+            except CamrigError:
+                pass
+        raise UsageError(f"{exc}{hint}") from None
+
+
 def _cmd_capture(args: argparse.Namespace) -> int:
+    out = check_output_file(args.out, force=args.force, sidecar=True)
     file, host = _rig_file(args)
-    out: Path = args.out
-    for existing in (out, out.with_name(out.name + ".json")):
-        if existing.exists() and not args.force:
-            raise OutputError(f"{existing}: exists; pass --force to overwrite")
     with assemble(host, file) as rig:
         for p in rig.report.problems:
-            print(f"camrig: {p.render()}", file=sys.stderr)
-        rig.writer(out, rig.caps[rig.raw_role] if args.raw else None)  # fail before capturing if unwritable
+            print(f"camrig: {_one_line(p.render())}", file=sys.stderr)
+        _writer_check(rig, out, args.raw)
         shot = rig.capture(seed=args.seed)
         frame = shot.raw if args.raw else shot.result
         rig.write(frame, out, force=args.force)
@@ -207,13 +250,16 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_output_file(args.out, force=args.force, sidecar=True)
     file, host = _rig_file(args)
-    if args.out is not None and args.out.exists() and not args.force:
-        raise OutputError(f"{args.out}: exists; pass --force to overwrite")
     phone = Phone(host, module=args.module)
     rig = phone.attach(file)
     if args.out is not None:
-        rig.writer(args.out)  # fail before streaming if the file cannot be written
+        try:
+            rig.writer(args.out)  # fail before streaming if the file cannot be written
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
     gc.freeze()  # the setup lives to the end: a full collection (25-50 ms) need not walk it mid-stream
     live = sys.stderr.isatty()
     latencies: list[float] = []  # ms; a shown frame is let go (unless it is kept for --out)
@@ -258,12 +304,15 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .experiment import load_experiment
-    from .runner import DaskCluster, LocalProcesses, run_experiment
+    from .runner import DaskCluster, LocalProcesses, parse_scheduler_address, run_experiment
 
+    out = check_output_folder(args.out or Path("results") / args.experiment.stem)
+    if args.scheduler is not None and args.workers is not None:
+        raise UsageError("--workers sets local worker processes; a --scheduler has its own workers")
+    address = parse_scheduler_address(args.scheduler) if args.scheduler is not None else None
     experiment = load_experiment(args.experiment, args.overrides)
-    out = args.out or Path("results") / args.experiment.stem
     host = Host(disable=_disabled(args), allow=_allowed(args))
-    executor = DaskCluster(args.scheduler) if args.scheduler else LocalProcesses(args.workers)
+    executor = DaskCluster(address) if address is not None else LocalProcesses(args.workers)
     out.mkdir(parents=True, exist_ok=True)
     bar = _progress(experiment.name)
     try:
@@ -301,17 +350,57 @@ def _progress(name: str):  # type: ignore[no-untyped-def]
 COMMANDS = {"run": _cmd_run, "plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _failure(exc: BaseException) -> tuple[int, list[str]]:
+    """Exit code and the stderr lines (one per problem, each one line) for an exception."""
+    if isinstance(exc, (UsageError, ConfigError, PluginError)):
+        lines = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        return EXIT_USAGE, [f"error: {_one_line(line)}" for line in lines]
+    if isinstance(exc, RigDoesNotFit):
+        errors = exc.report.errors
+        return EXIT_FAILED, [
+            _one_line(f"rig does not fit: [{p.rule}] {p.message}" + (f" (fix: {p.suggestion})" if p.suggestion else ""))
+            for p in errors
+        ]
+    if isinstance(exc, CamrigError):  # StageError, OutputError while writing: the work failed
+        return EXIT_FAILED, [_one_line(str(exc))]
+    if isinstance(exc, MemoryError):
+        return EXIT_FAILED, [_one_line(f"out of memory: {exc}")]
+    if isinstance(exc, OSError):  # the environment: a read-only or full file system, a missing folder
+        where = f"{exc.filename}: " if exc.filename else ""
+        return EXIT_USAGE, [_one_line(f"error: {where}{exc.strerror or exc}")]
+    return EXIT_FAILED, [_one_line(f"internal error: {type(exc).__name__}: {exc} (CAMRIG_TRACEBACK=1 shows where)")]
+
+
+def _stdout_gone() -> None:
+    """The reader of stdout went away (``camrig schema X | head``): send what is left to /dev/null so the
+    interpreter's final flush does not fail either."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (ConfigError, PluginError) as exc:
-        if os.environ.get("CAMRIG_TRACEBACK"):
-            raise
-        print(f"camrig: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except CamrigError as exc:  # RigDoesNotFit, StageError, OutputError
-        if os.environ.get("CAMRIG_TRACEBACK"):
-            raise
-        print(f"camrig: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        _stdout_gone()
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        if os.environ.get("CAMRIG_TRACEBACK"):
+            raise
+        print("camrig: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every failure is one line on stderr
+        if os.environ.get("CAMRIG_TRACEBACK"):
+            raise
+        code, lines = _failure(exc)
+        for line in lines:
+            print(f"camrig: {line}", file=sys.stderr)
+        return code

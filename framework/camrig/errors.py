@@ -21,6 +21,7 @@ __all__ = [
     "RigDoesNotFit",
     "StageError",
     "OutputError",
+    "UsageError",
 ]
 
 
@@ -66,3 +67,8 @@ class StageError(CamrigError):
 
 class OutputError(CamrigError):
     """An output file cannot be written (exists without force, folder not writable, disk full, ...)."""
+
+
+class UsageError(CamrigError):
+    """A command-line option or argument is invalid (an empty or too long ``--out``, ``--workers 0``, a
+    scheduler address that does not parse, ...): found before any work starts or any file is touched."""

@@ -21,7 +21,7 @@ from .frame import Caps, Frame
 from .geometry import Geometry
 from .host import Host, Part
 from .memory import check_capture_memory
-from .output import write_atomically
+from .output import write_with_sidecar
 
 if TYPE_CHECKING:
     from .router import CaptureResult
@@ -137,13 +137,7 @@ class Rig:
                     f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer"
                 ) from exc
 
-        written = write_atomically(path, write, force=force)
-        try:
-            self._write_sidecar(written, frame, part, force=force)
-        except BaseException:
-            written.unlink(missing_ok=True)  # no output without its provenance
-            raise
-        return written
+        return write_with_sidecar(path, write, self._sidecar(frame, part), force=force)
 
     def provenance(self, frame: Frame, writer: Part) -> dict[str, Any]:
         """What produced ``frame``: camrig's version, the rig file (after overrides), the capture settings, the
@@ -154,26 +148,36 @@ class Rig:
             "camrig": __version__,
             "rig_source": self.file.source.name,
             "rig": json.loads(json.dumps(self.file.data, default=str)),
-            "capture": self.file.capture.model_dump(mode="json"),
+            "capture": self._capture_settings(frame),
             "frame": {"caps": frame.caps().model_dump(mode="json"), "meta": frame.meta.model_dump(mode="json")},
             "writer": {"type": writer.name, "plugin": writer.plugin, "spec": writer.accessory.spec.model_dump(mode="json")},
         }
 
-    def _write_sidecar(self, path: Path, frame: Frame, writer: Part, *, force: bool) -> Path:
-        sidecar = path.with_name(path.name + ".json")
-        text = json.dumps(self.provenance(frame, writer), indent=2, default=str)
+    def _capture_settings(self, frame: Frame) -> dict[str, Any]:
+        """The rig file's capture section with the seed and exposure the frame was actually taken with."""
+        settings = self.file.capture.model_dump(mode="json")
+        if isinstance(frame.meta.extra.get("seed"), int):
+            settings["seed"] = frame.meta.extra["seed"]
+        if frame.meta.exposure_s is not None:
+            settings["exposure_s"] = frame.meta.exposure_s
+        return settings
 
-        def write(tmp: Path) -> None:
-            tmp.write_text(text, encoding="utf-8")
-
-        return write_atomically(sidecar, write, force=force)
+    def _sidecar(self, frame: Frame, writer: Part) -> str:
+        return json.dumps(self.provenance(frame, writer), indent=2, default=str)
 
     def preview(self) -> Rig:
         """The same rig with the sensor in its preview mode (formats negotiated again; fit rules were checked
-        on this rig, including the preview frame rate where the sensor plugin checks it)."""
+        on this rig, including the preview frame rate where the sensor plugin checks it). Where the preview
+        mode reads a smaller grid (a binned and skipped video readout), the lens images the scene onto that
+        grid: the preview is simulated at the size it is read, never at full size."""
         sensor = self.parts["sensor"]
-        parts = {**self.parts, "sensor": Part("sensor", call_part(sensor, "preview"), sensor.registered)}
-        rig = Rig(self.host, self.file, parts, self.geometry)
+        preview_sensor = Part("sensor", call_part(sensor, "preview"), sensor.registered)
+        parts = {**self.parts, "sensor": preview_sensor}
+        plane = call_part(preview_sensor, "focal_plane")
+        geometry = self.geometry
+        if plane != geometry.plane:
+            geometry = Geometry(plane=plane, view=call_part(self.parts["lens"], "view", plane))
+        rig = Rig(self.host, self.file, parts, geometry)
         problems = _negotiate(rig)
         if problems:
             raise RigDoesNotFit(FitReport(tuple(problems)))
@@ -196,13 +200,7 @@ class Rig:
             except Exception as exc:
                 raise StageError(f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer") from exc
 
-        written = write_atomically(path, write, force=force)
-        try:
-            self._write_sidecar(written, frames[-1], part, force=force)
-        except BaseException:
-            written.unlink(missing_ok=True)  # no output without its provenance
-            raise
-        return written
+        return write_with_sidecar(path, write, self._sidecar(frames[-1], part), force=force)
 
     def close(self) -> None:
         """Detach every part (listeners hear ``camrig_accessory_detached``)."""

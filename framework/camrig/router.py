@@ -148,4 +148,5 @@ def capture(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
     ctx = context(rig, seed=seed, exposure_s=exposure_s)
     raw, acquired = acquire(rig, ctx)
     result, developed = develop(rig, raw, ctx)
+    raw, result = (f.derive(extra={**f.meta.extra, "seed": ctx.seed}) for f in (raw, result))  # for provenance
     return CaptureResult(raw=raw, result=result, timings=tuple(acquired + developed))

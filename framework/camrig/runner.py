@@ -26,6 +26,7 @@ from typing import Any
 
 from .errors import CamrigError, ConfigError, OutputError
 from .experiment import Experiment, Run, check_paths
+from .workers import die_with_parent, parse_scheduler_address, probe_scheduler, scheduler_timeout_s
 from .output import write_atomically
 
 RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
@@ -95,7 +96,7 @@ def read_runs(out: Path) -> dict[int, dict[str, Any]]:
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             done[int(record["index"])] = record
-        except (ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise OutputError(f"{path}: not a run record ({exc}); delete it to run it again") from None
     return done
 
@@ -111,12 +112,17 @@ def prepare(experiment: Experiment, out: Path, host: Any) -> None:
     resolved = json.loads(json.dumps(experiment.resolved(), default=str))
     stored = out / "experiment.json"
     if stored.exists():
-        if json.loads(stored.read_text(encoding="utf-8")) != resolved:
+        try:
+            held = json.loads(stored.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{stored}: not a readable experiment record ({exc}); use another --out") from None
+        if held != resolved:
             raise ConfigError(f"{out}: holds the results of a different experiment (experiment.json differs); use another --out")
-        return
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    _write_json(stored, resolved)
-    _write_json(out / "environment.json", environment())
+    if not (out / "environment.json").exists():  # written first: experiment.json marks a prepared folder
+        _write_json(out / "environment.json", environment())
+    if not stored.exists():
+        _write_json(stored, resolved)
 
 
 class Executor:
@@ -145,24 +151,30 @@ class LocalProcesses(Executor):
             for task in tasks:
                 yield run_one(*task, self.threads)
             return
-        with ProcessPoolExecutor(self.workers) as pool:
+        with ProcessPoolExecutor(self.workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(run_one, *task, self.threads) for task in tasks]
             for future in as_completed(futures):
                 yield future.result()
 
 
 class DaskCluster(Executor):
-    """An existing Dask distributed scheduler; connecting fails fast with a clear error."""
+    """An existing Dask distributed scheduler. The address is parsed first (:func:`parse_scheduler_address`);
+    connecting has a deadline (``timeout_s``, default ``CAMRIG_SCHEDULER_TIMEOUT_S`` or 5 s), and a TCP
+    address must answer like a Dask scheduler before the client is built: each failure is a clear
+    :class:`ConfigError`, never a hang."""
 
-    def __init__(self, address: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, address: str, timeout_s: float | None = None) -> None:
+        address = parse_scheduler_address(address)
+        timeout_s = scheduler_timeout_s() if timeout_s is None else timeout_s
         try:
             from distributed import Client
         except ImportError:
             raise ConfigError("--scheduler needs Dask distributed: pip install 'camrig[dask]'") from None
+        probe_scheduler(address, timeout_s)
         try:
             self.client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, or whatever the comm raised
+            raise ConfigError(f"cannot connect to the Dask scheduler at {address} within {timeout_s:g} s: {type(exc).__name__}: {exc}") from None
 
     def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         futures = [self.client.submit(run_one, *task, pure=False) for task in tasks]
