@@ -109,12 +109,14 @@ def adapted_reference(illuminant: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("illuminant", ["D65", "D50", "A"])
-def test_colorchecker_mean_ciede2000_is_at_most_3(illuminant):
+def test_colorchecker_mean_ciede2000_is_at_most_1_6(illuminant):
     """The 24 patches (Ohta's spectra) under D65, D50 or tungsten (A) through ideal optics, a sensor with a real
     camera's spectral response (NPL's Nikon D5100) and low noise, then black level, lens shading, demosaic,
     as-shot white balance and our colour correction. Reference: colour-science's CIE XYZ of the same spectra
     under the same light (from the 5 nm data, not our 10 nm bands), adapted to D65 by Bradford as a viewer of
-    the sRGB output would be (CIE 160:2004 style von Kries), in Lab. Exposure is normalised on the white patch."""
+    the sRGB output would be (CIE 160:2004 style von Kries), in Lab. Exposure is normalised on the white patch.
+    Seen: mean 1.28 (D65, D50) and 1.35 (A), worst patch 3.8-4.4; the usual shortcut under A (white balance, then
+    the D65 matrix) scores 3.05, so the bound sits well below it."""
     stages = [{"type": "isp.black_level"}, {"type": "isp.lens_shading"}, {"type": "isp.demosaic"},
               {"type": "isp.white_balance", "method": "as_shot"}, {"type": "isp.colour_correction"}]  # fmt: skip
     spec = colour_rig(stages)
@@ -128,7 +130,7 @@ def test_colorchecker_mean_ciede2000_is_at_most_3(illuminant):
     xyz *= reference[18, 1] / xyz[18, 1]
     de = colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz, white), method="CIE 2000")
     print(f"{illuminant}: CIEDE2000 mean {de.mean():.2f}, max {de.max():.2f} (patch {int(de.argmax()) + 1})")
-    assert de.mean() <= 3.0
+    assert de.mean() <= 1.6 and de.max() <= 5.0
     if illuminant == "D65":  # the experiment measurement agrees with this independent computation
         from camrig_measure import ColourErrorSpec
         from camrig_measure.accessories import ColourError
@@ -172,8 +174,9 @@ def test_under_tungsten_the_scene_light_matrix_beats_white_balance_plus_the_d65_
 def test_libraw_renders_our_dng_as_our_pipeline_does(tmp_path):
     """LibRaw (rawpy) develops our DNG with its bilinear ('linear') demosaic, the as-shot white balance and the
     colour matrix from ColorMatrix1, linear output; our pipeline does black level, bilinear demosaic, as-shot
-    white balance and colour correction on the same raw. PSNR >= 35 dB away from the 2-pixel border (the two
-    treat borders differently)."""
+    white balance and colour correction on the same raw. PSNR >= 65 dB away from the 2-pixel border (the two
+    treat borders differently): 69 dB is seen, an RMS difference of 3.5e-4, what LibRaw's 16-bit output and its
+    single-precision matrices leave; a red white-balance gain 0.5 % off (60 dB) fails."""
     rawpy = pytest.importorskip("rawpy")
     stages = [{"type": "isp.black_level"}, {"type": "isp.demosaic", "method": "bilinear"},
               {"type": "isp.white_balance", "method": "as_shot"}, {"type": "isp.colour_correction"}]  # fmt: skip
@@ -194,4 +197,4 @@ def test_libraw_renders_our_dng_as_our_pipeline_does(tmp_path):
     inside = (slice(2, -2), slice(2, -2))
     psnr = 10 * math.log10(1 / np.mean((ours[inside] - theirs[inside]) ** 2))
     print(f"PSNR of LibRaw's rendering against ours: {psnr:.1f} dB")
-    assert psnr >= 35
+    assert psnr >= 65
