@@ -189,6 +189,8 @@ class Host:
         if env.get(ENV_ALLOW):
             allowed = (allowed or set()) | set(_env_list(env, ENV_ALLOW))
         self._allowed = allowed
+        if BUILTIN in self._disabled:  # the host's own fit rules are not a plugin a user can switch off
+            raise PluginError(f"'{BUILTIN}' is the host itself ({self._disabled[BUILTIN]}): its fit rules cannot be disabled")
         for name in self._disabled:
             self._pm.set_blocked(name)
 
@@ -207,6 +209,21 @@ class Host:
                 continue
             if self._check_api(name, plugin, "unknown"):
                 self._add(name, plugin, version="unknown", builtin=False)
+        self.unknown_names = self._report_unknown_names()
+        """Names in the deny or allow list that no plugin has (each also logged, with the closest names)."""
+
+    def _report_unknown_names(self) -> list[str]:
+        known = sorted({BUILTIN, *self._plugins})
+        listed = [(n, "disable list") for n in self._disabled] + [(n, "allow list") for n in sorted(self._allowed or ())]
+        unknown = []
+        for name, where in listed:
+            if name in known:
+                continue
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f"; plugins: {', '.join(known)}"
+            unknown.append(name)
+            log.warning("camrig: warning: %s names no plugin '%s'%s", where, name, hint)
+        return unknown
 
     def recipe(self) -> dict[str, Any] | None:
         """Keyword arguments that build the same host in another process (``Host(env={}, **recipe)``), or None
