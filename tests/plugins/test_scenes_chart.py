@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from camrig_scenes import ChartSpec
 from camrig_scenes.chart import Chart
@@ -32,7 +33,34 @@ def test_patches_carry_colorchecker_reflectances():
     assert (r, g, b) == pytest.approx((srgb_linear(175), srgb_linear(54), srgb_linear(60)), rel=1e-6)
 
 
-def test_background_edge_is_light_left_and_dark_right():
-    chart = Chart(ChartSpec(edge_angle_deg=0))
-    assert tuple(sample(chart, -1.5, 0)) == pytest.approx((0.8, 0.8, 0.8))
-    assert tuple(sample(chart, 1.5, 0)) == pytest.approx((0.05, 0.05, 0.05))
+@pytest.mark.parametrize("angle_deg", [0.0, 5.0, -12.0, 30.0])
+def test_background_edge_runs_through_the_centre_at_its_angle_light_on_the_left(angle_deg):
+    """The edge is the line through the chart's centre tilted ``angle_deg`` from vertical (positive: its lower end,
+    +v, leans to +u): it crosses chart row v at u = v tan(angle), worked out here for rows above and below the
+    centre. A hair left of that crossing the background is light, a hair right of it dark, on every row; the
+    light side is the 'flat' layout's light and the dark side the 'dots' layout's ground, the two at least 10:1
+    apart (a step a slanted-edge measurement reads far above any noise)."""
+    chart = Chart(ChartSpec(layout="edge", edge_angle_deg=angle_deg))
+    light = tuple(sample(Chart(ChartSpec(layout="flat")), 0.3, 0.2))
+    dark = tuple(sample(Chart(ChartSpec(layout="dots")), 0.125, 0.125))  # between four dots
+    assert light[0] >= 10 * dark[0] and light == pytest.approx((light[0],) * 3) and dark == pytest.approx((dark[0],) * 3)
+    t = math.tan(math.radians(angle_deg))
+    for v in (-0.6, -0.25, 0.0, 0.3, 0.62):
+        crossing = v * t
+        assert tuple(sample(chart, crossing - 2e-3, v)) == light, (v, "left")
+        assert tuple(sample(chart, crossing + 2e-3, v)) == dark, (v, "right")
+        assert tuple(sample(chart, crossing - 0.5, v)) == light and tuple(sample(chart, crossing + 0.5, v)) == dark
+
+
+def test_edge_radiance_is_reflectance_times_the_white():
+    """Illuminant E, 100 nm bands: a white diffuser's band radiance is white_radiance_w_m2_sr (0.5) in every band,
+    so the light and dark sides radiate 0.5 rho."""
+    import camrig
+
+    chart = Chart(ChartSpec(layout="edge", edge_angle_deg=0.0))
+    half = math.tan(math.radians(chart.spec.width_deg) / 2)
+    view = camrig.AngularGrid(width=2, height=1, x0=-0.5 * half, y0=0.0, step=half)  # u = -0.5 and +0.5
+    ctx = camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=camrig.Geometry(plane=camrig.FocalPlane(width_px=2, height_px=1, pitch_um=1.0), view=view))
+    radiance = chart.process(None, ctx, "scene").data[0]
+    np.testing.assert_allclose(radiance[0], 0.5 * sample(chart, -0.5, 0.0), rtol=1e-6)
+    np.testing.assert_allclose(radiance[1], 0.5 * sample(chart, 0.5, 0.0), rtol=1e-6)
