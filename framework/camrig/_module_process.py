@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from ._memory import keep_freed_memory
 from ._pacing import Pacer
 from .errors import CamrigError
 from .frame import Frame, FrameMeta
@@ -59,6 +60,7 @@ def _produce(order: dict[str, Any], out: IO[bytes], acks: IO[bytes]) -> None:
         from .rig import assemble
         from .router import acquire, context, image
 
+        keep_freed_memory()  # each frame reuses the last one's freed buffers
         preview = assemble(Host(env={}, **order["recipe"]), read_rig(order["rig"])).preview()
         optics = None
         pacer = Pacer(order["rate_hz"])

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ._memory import keep_freed_memory
 from ._pacing import Pacer
 from .api import host_for, read_rig
 from .config import RigFile
@@ -118,8 +119,12 @@ class Phone:
         live sensor does; a frame the host is too busy for is superseded by the next. False: the simulator's
         ceiling, as fast as this machine runs the chain: the module makes each next frame while the host
         develops the last one, so no frame is made only to be superseded (a module process keeps one more
-        ready, to hide the transfer; the host acknowledges each frame it takes)."""
+        ready, to hide the transfer; the host acknowledges each frame it takes).
+
+        Streaming allocates and frees the same frame-sized arrays at every frame: on glibc the process keeps
+        freed buffers of up to 32 MiB for reuse from then on (:mod:`camrig._memory`)."""
         rig, generation = self._current()
+        keep_freed_memory()  # frames of a stream reuse freed buffers instead of faulting in fresh pages
         preview = rig.preview()
         rate_hz = preview.sensor_rate_hz() if realtime else None
         mailbox: dict[str, Any] = {}

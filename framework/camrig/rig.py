@@ -17,7 +17,8 @@ from .accessory import CapsError, Kind, SensorSpec
 from .config import PartConfig, RigFile
 from .errors import CamrigError, ConfigError, OutputError, RigDoesNotFit, StageError
 from .fit import FitReport, Problem, Severity
-from .frame import Caps, Frame
+from .contract import caps_problems
+from .frame import Caps, Format, Frame
 from .geometry import Geometry
 from .host import Host, Part
 from .memory import check_capture_memory
@@ -253,13 +254,19 @@ def call_part(part: Part, method: str, *args: Any) -> Any:
 
 
 def _negotiate(rig: Rig) -> list[Problem]:
+    """Caps along the chain. A part that refuses its upstream caps is a ``formats`` problem naming it, its
+    neighbour and, for a raw frame, the part that made the mosaic (whose CFA or bit depth may be the cause);
+    caps that break the frame contract of the part's kind are one naming the part."""
     upstream: Caps | None = None
     previous: Part | None = None
+    mosaic_from: Part | None = None  # the part whose caps set the raw frame's CFA and bit depth
     for part in rig.chain:
         try:
             caps = part.accessory.negotiate(upstream, rig.geometry)
         except CapsError as exc:
-            parts = (previous.label, part.label) if previous else (part.label,)
+            involved = [mosaic_from] if upstream is not None and upstream.format is Format.RAW else []
+            involved += [previous, part]
+            parts = tuple(dict.fromkeys(p.label for p in involved if p is not None))
             got = upstream.describe() if upstream else "nothing"
             return [Problem(severity=Severity.ERROR, rule="formats", parts=parts, message=f"{part.role} cannot take {got}: {exc}")]
         except Exception as exc:
@@ -268,7 +275,13 @@ def _negotiate(rig: Rig) -> list[Problem]:
             ) from exc
         if not isinstance(caps, Caps):
             raise StageError(f"negotiate() returned {caps!r}, not camrig.Caps", plugin=part.plugin, accessory=part.name, role=part.role)
+        broken = caps_problems(part.accessory.kind, caps)
+        if broken:
+            message = f"{part.role} declares {caps.describe()}, which breaks the frame contract of a {part.accessory.kind.value}: "
+            return [Problem(severity=Severity.ERROR, rule="formats", parts=(part.label,), message=message + "; ".join(broken))]
         rig.caps[part.role] = caps
+        if caps.format is Format.RAW and (upstream is None or (caps.cfa, caps.bit_depth) != (upstream.cfa, upstream.bit_depth)):
+            mosaic_from = part
         upstream, previous = caps, part
     return []
 

@@ -25,6 +25,7 @@ from . import (
     WhiteBalanceSpec,
 )
 from .colour import apply_matrix, channel_means, srgb_from_camera, srgb_from_camera_as_shot
+from .shading import shade, uniform_spacing
 from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic, malvar2004_demosaic
 from .spatial import area_downscale, denoise, sharpen
 from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
@@ -51,6 +52,7 @@ def load_kernels() -> None:
         apply_matrix(rgb, np.eye(3))
         channel_means(rgb)
         srgb_encode_lut(rgb)
+        shade(mosaic, 1.0, np.array([0.0, 1.0]), np.zeros(2), 1.0)
 
 
 class BlackLevel(camrig.Stage[BlackLevelSpec]):
@@ -79,6 +81,7 @@ class LensShading(camrig.Stage[LensShadingSpec]):
     BLOCK_ROWS = 256
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        load_kernels()
         if upstream is None or upstream.format is not camrig.Format.RAW or upstream.dtype != "float32":
             raise camrig.CapsError("lens shading takes a float32 raw frame (put isp.black_level first)")
         return upstream
@@ -98,6 +101,8 @@ class LensShading(camrig.Stage[LensShadingSpec]):
         log_factor = np.log(factor)  # interpolated in EV, so a partial strength is exactly that fraction in EV
         rows, cols = frame.data.shape
         pitch_mm = frame.meta.pitch * 1e-3
+        if uniform_spacing(radius) is not None:  # a lens's table: one compiled pass
+            return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads))
         x = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
         out = np.empty_like(frame.data)
         for r0 in range(0, rows, self.BLOCK_ROWS):

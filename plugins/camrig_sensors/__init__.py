@@ -15,7 +15,43 @@ import camrig
 camrig_api = ">=1,<2"
 
 CFA = Literal["RGGB", "BGGR", "GRBG", "GBRG", "QUAD_RGGB", "mono"]
-READOUTS = Literal["full", "bin2x2_charge", "bin2x2_digital"]
+READOUT_MODES = Literal["full", "bin2x2_charge", "bin2x2_digital"]
+
+
+class VideoReadout(BaseModel):
+    """A video (live-view) readout of a high-resolution sensor: same-colour pixels combined ``bin`` x ``bin``,
+    and of those groups only one in every ``skip`` read along each axis (row and column skipping), as
+    high-resolution sensors read for video. The frame is ``bin x skip`` times smaller along each axis in the
+    same CFA order (a sensor whose size is not a whole number of CFA tiles of groups is read centred, the
+    remainder cropped); it is simulated at that size (docs/sensors.md, "Video readout")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bin: int = Field(ge=1, le=8, description="Same-colour pixels combined along each axis (bin x bin per output pixel).")
+    skip: int = Field(
+        default=1, ge=1, le=8, description="One group of every `skip` read along each axis (1: no skipping); skipping aliases."
+    )
+    combine: Literal["digital", "charge"] = Field(
+        default="digital",
+        description="'digital': the bin x bin reads averaged after the ADC (read noise / bin); 'charge': the charges "
+        "summed on a shared floating diffusion and read once (mono only: Bayer neighbours of one colour share none).",
+    )
+
+    @property
+    def factor(self) -> int:
+        """Physical pixels per output pixel along each axis."""
+        return self.bin * self.skip
+
+    @property
+    def reads(self) -> int:
+        """Pixels combined into one output value."""
+        return self.bin * self.bin
+
+    def __str__(self) -> str:
+        return f"bin {self.bin}x{self.bin} {self.combine}" + (f", skip {self.skip}" if self.skip > 1 else "")
+
+
+READOUTS = READOUT_MODES | VideoReadout
 
 
 class NoiseSwitches(BaseModel):
@@ -87,9 +123,13 @@ class CmosSensorSpec(camrig.SensorSpec):
     )
     row_readout_ns: float = Field(default=3000.0, ge=0, description="Rolling-shutter readout time per row read, ns.")
     readout: READOUTS = Field(
-        default="full", description="'full'; 'bin2x2_charge' (QUAD_RGGB or mono: 4 charges, one read); 'bin2x2_digital' (mean of 4 same-colour reads)."
+        default="full",
+        description="'full'; 'bin2x2_charge' (QUAD_RGGB or mono: 4 charges, one read); 'bin2x2_digital' (mean of 4 "
+        "same-colour reads); or a video readout {bin, skip, combine} (binning and skipping, simulated at its output size).",
     )
-    preview_readout: READOUTS = Field(default="full", description="Readout of the preview (live view) mode.")
+    preview_readout: READOUTS = Field(
+        default="full", description="Readout of the preview (live view) mode: one of the readout values."
+    )
     preview_frame_rate_hz: float = Field(default=30.0, gt=0, description="Frame rate of the preview mode, Hz.")
     hdr: DualGainSpec | None = Field(default=None, description="Dual conversion gain HDR readout; none for single gain.")
     noise: NoiseSwitches = Field(default_factory=NoiseSwitches, description="Noise sources on or off.")
@@ -128,6 +168,9 @@ class CmosSensorSpec(camrig.SensorSpec):
         if self.black_level_dn >= 2**bits - 1:
             raise ValueError(f"black_level_dn {self.black_level_dn} leaves no range in {bits} bits")
         for field, readout in (("readout", self.readout), ("preview_readout", self.preview_readout)):
+            if isinstance(readout, VideoReadout):
+                self._check_video(field, readout)
+                continue
             if readout == "bin2x2_charge" and self.cfa not in ("QUAD_RGGB", "mono"):
                 raise ValueError(
                     f"{field} bin2x2_charge needs same-colour neighbours sharing a floating diffusion "
@@ -143,6 +186,18 @@ class CmosSensorSpec(camrig.SensorSpec):
                 raise ValueError("hdr needs readout 'full'")
         return self
 
+    def _check_video(self, field: str, video: VideoReadout) -> None:
+        if self.cfa == "QUAD_RGGB":
+            raise ValueError(f"{field}: a video readout needs a Bayer CFA or mono; Quad Bayer bins with bin2x2_charge")
+        if video.combine == "charge" and self.cfa != "mono" and video.bin > 1:
+            raise ValueError(f"{field}: combine 'charge' needs same-colour neighbours sharing a floating diffusion (cfa mono), not {self.cfa}")
+        tile = video.factor * (1 if self.cfa == "mono" else 2)  # whole CFA tiles in the output
+        if self.width_px < tile or self.height_px < tile:
+            raise ValueError(
+                f"{field} ({video}) reads groups of {tile} x {tile} pixels; the sensor has only {self.width_px} x "
+                f"{self.height_px} pixels"
+            )
+
 
 def _preset(name: str, doc: str, **defaults: object) -> type[CmosSensorSpec]:
     return camrig.spec_preset(CmosSensorSpec, name, doc, **defaults)
@@ -152,16 +207,17 @@ M43_100MP = _preset(
     "M43_100MPSpec",
     "Four Thirds 100 MP, single gain: 11520 x 8640 at 1.5 um (17.28 x 12.96 mm). Pixel figures are typical of "
     "published 1.4-1.5 um smartphone pixels (full well ~6000 e-, read noise ~1.5 e-): an assumption, not a datasheet. "
-    "Preview: 2x2 digital binning (25 MP) at 30 fps.",
-    preview_readout="bin2x2_digital",
+    "Preview: a video readout of such sensors, 4x4 same-colour digital binning with every other group skipped: "
+    "1440 x 1080 (a phone's 4:3 preview stream) at 30 fps, simulated at that size.",
+    preview_readout=VideoReadout(bin=4, skip=2),
 )
 M43_100MP_HDR = _preset(
     "M43_100MP_HDRSpec",
     "Four Thirds 100 MP with dual conversion gain (overflow-capacitor style): 1.5 um pixel whose well plus "
     "capacitor holds 40000 e-, high-gain read noise 0.7 e- (full scale 4000 e-), low-gain read noise 6 e-. "
     "An assumption sized to test the 16 EV claim (40000 / 0.7 = 15.8 EV by full well over read noise). "
-    "Preview: 2x2 digital binning, single (low) gain.",
-    preview_readout="bin2x2_digital",
+    "Preview: 4x4 digital binning, every other group skipped (1440 x 1080), single (low) gain.",
+    preview_readout=VideoReadout(bin=4, skip=2),
     full_well_e=40000.0,
     read_noise_e=6.0,
     adc_bits=14,

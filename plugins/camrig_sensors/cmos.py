@@ -33,7 +33,7 @@ from scipy.special import ndtri
 
 import camrig
 
-from . import CmosSensorSpec
+from . import CmosSensorSpec, VideoReadout
 
 PLANCK_J_S = 6.62607015e-34
 LIGHT_SPEED_M_S = 299_792_458.0
@@ -113,12 +113,41 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     # -- geometry and format -------------------------------------------------------------------------------
 
     @property
+    def video(self) -> VideoReadout | None:
+        """The video readout (binning and skipping, simulated at its output size), or None."""
+        readout = self.spec.readout
+        return readout if isinstance(readout, VideoReadout) else None
+
+    @property
+    def factor(self) -> int:
+        """Physical pixels per output pixel along each axis (1 for a full readout)."""
+        video = self.video
+        return video.factor if video is not None else (1 if self.spec.readout == "full" else 2)
+
+    @property
     def binned(self) -> bool:
-        return self.spec.readout != "full"
+        return self.factor > 1
 
     def output_shape(self) -> tuple[int, int]:
+        s, f = self.spec, self.factor
+        if self.video is not None:  # whole CFA tiles of groups, centred (the remainder cropped)
+            tile = 1 if s.cfa == "mono" else 2
+            return s.height_px // (f * tile) * tile, s.width_px // (f * tile) * tile
+        return s.height_px // f, s.width_px // f
+
+    def focal_plane(self) -> camrig.FocalPlane:
+        """The grid the lens images onto: the pixels, or in a video readout its output grid (``bin x skip``
+        times the pitch), so a preview is imaged at the size it is read, never at full size."""
         s = self.spec
-        return (s.height_px // 2, s.width_px // 2) if self.binned else (s.height_px, s.width_px)
+        if self.video is None:
+            return camrig.FocalPlane(width_px=s.width_px, height_px=s.height_px, pitch_um=s.pixel_pitch_um)
+        rows, cols = self.output_shape()
+        return camrig.FocalPlane(width_px=cols, height_px=rows, pitch_um=s.pixel_pitch_um * self.factor)
+
+    def input_shape(self) -> tuple[int, int]:
+        """(rows, columns) of the irradiance this sensor takes: its focal plane."""
+        plane = self.focal_plane()
+        return plane.height_px, plane.width_px
 
     @property
     def output_bits(self) -> int:
@@ -141,9 +170,15 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         return math.ceil(h * w * self.output_bits / 8)
 
     def readout_ns(self) -> float:
-        """Modelled rolling-shutter readout time of one frame, ns (charge binning reads half the rows)."""
-        rows = self.spec.height_px // 2 if self.spec.readout == "bin2x2_charge" else self.spec.height_px
-        return rows * self.spec.row_readout_ns
+        """Modelled rolling-shutter readout time of one frame, ns: every row read, except that charge binning
+        reads one row per binned group and skipping reads one group of rows in ``skip``."""
+        s, video = self.spec, self.video
+        if video is not None:
+            groups = self.output_shape()[0] * video.factor  # the rows the read groups span
+            rows = groups // (video.factor if video.combine == "charge" else video.skip)
+        else:
+            rows = s.height_px // 2 if s.readout == "bin2x2_charge" else s.height_px
+        return rows * s.row_readout_ns
 
     in_preview = False
     """True for the sensor :meth:`preview` returns: it streams at ``preview_frame_rate_hz``."""
@@ -203,6 +238,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         offset = (gain**2 * sigma2 + 1 / 12) / span**2
         if s.readout == "bin2x2_digital":
             slope, offset = slope / 4, offset / 4 + 1 / 12 / span**2
+        video = self.video
+        if video is not None and video.combine == "digital":  # the mean of n reads, of b rows (one row offset each)
+            n, b = video.reads, video.bin
+            slope = slope / n
+            offset = (gain**2 * ((read**2 if on.read else 0.0) / n + (s.row_noise_e**2 if on.row else 0.0) / b) + 1 / (12 * n) + 1 / 12) / span**2
         return slope, offset
 
     def colour_metadata(self, white_band_radiance: tuple[float, ...] | None) -> dict[str, object]:
@@ -268,8 +308,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             raise camrig.CapsError("a sensor takes irradiance")
         if tuple(upstream.bands_nm) != tuple(s.bands_nm):
             raise camrig.CapsError(f"its QE table is for bands {s.bands_nm} nm, the light comes in {upstream.bands_nm} nm")
-        if upstream.shape[:2] != (s.height_px, s.width_px) or upstream.dtype != "float32":
-            raise camrig.CapsError(f"irradiance must be float32 on the {s.height_px}x{s.width_px} pixel grid")
+        rows, cols = self.input_shape()
+        if upstream.shape[:2] != (rows, cols) or upstream.dtype != "float32":
+            raise camrig.CapsError(f"irradiance must be float32 on the {rows}x{cols} pixel grid")
         return camrig.Caps(format=camrig.Format.RAW, dtype=self.output_dtype, shape=self.output_shape())
 
     # -- physics ---------------------------------------------------------------------------------------------
@@ -311,18 +352,25 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         return patterns
 
     def _draw_fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """PRNU factor, dark current (e-/s) and DSNU offset (e-) per output pixel. In a video readout an output
+        value combines n = bin^2 pixels: the sum's patterns are drawn directly (PRNU of the mean sigma / sqrt(n),
+        dark current n I_d, DSNU sigma sqrt(n), a hot pixel among n with probability 1 - (1 - f)^n adding its
+        excess dark current): the same statistics, not the full-resolution pattern itself."""
         s, on = self.spec, self.spec.noise
+        n = self.video.reads if self.video is not None else 1
         fpn = camrig.random_stream(s.instance_seed, FIXED_PATTERN_ROLE, tile)
         draws = np.take(_FPN_NORMAL, fpn.integers(0, 2**16, (2, rows, width), dtype=np.uint16))
-        hot = fpn.integers(0, rows * width, fpn.binomial(rows * width, s.hot_pixel_fraction))
+        hot_fraction = 1 - (1 - s.hot_pixel_fraction) ** n
+        hot = fpn.integers(0, rows * width, fpn.binomial(rows * width, hot_fraction))
         prnu = draws[0]
-        prnu *= np.float32(s.prnu if on.prnu else 0)
+        prnu *= np.float32((s.prnu if on.prnu else 0) / math.sqrt(n))
         prnu += 1
-        dark = np.full((rows, width), dark_current_e_s(s) if on.dark else 0.0, dtype=np.float32)
+        dark_e_s = dark_current_e_s(s) if on.dark else 0.0
+        dark = np.full((rows, width), n * dark_e_s, dtype=np.float32)
         if on.hot:
-            dark.ravel()[hot] = s.hot_pixel_dark_current_e_s
+            dark.ravel()[hot] = s.hot_pixel_dark_current_e_s + (n - 1) * dark_e_s
         dsnu = draws[1]
-        dsnu *= np.float32(s.dsnu_e if on.dsnu else 0)
+        dsnu *= np.float32((s.dsnu_e if on.dsnu else 0) * math.sqrt(n))
         return prnu, dark, dsnu
 
     def _quantise(self, volts_e: np.ndarray, gain: float) -> np.ndarray:
@@ -332,6 +380,25 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         np.rint(volts_e, out=volts_e)
         return np.clip(volts_e, 0, self.adc_white, out=volts_e)
 
+    def read_chain(self) -> tuple[float, float, float, float]:
+        """(well, read noise, conversion gain, row noise) of one read value, in electrons of the charge it reads.
+
+        A full or 2x2 readout reads each pixel (charge binning: one read of 4 charges, a 4x well). A digital video
+        readout outputs the mean of n = bin^2 reads; it is drawn as one read of the summed charge S (well n W) with
+        DN = round(K / n (S + noise) + black), where the noise has the variance of the n reads' noise summed:
+        n sigma_r^2 from read noise, n / (12 K^2) from each read's rounding (1/12 DN^2 each), and row noise
+        bin^3 sigma_row^2 (bin rows, each offset shared by bin reads); a charge video readout is one read of S."""
+        s, video = self.spec, self.video
+        noise = s.read_noise_e if s.noise.read else 0.0
+        row = s.row_noise_e if s.noise.row else 0.0
+        if video is None:
+            well = 4 * s.full_well_e if s.readout == "bin2x2_charge" else s.full_well_e
+            return well, noise, self.gain, row
+        n, b, gain = video.reads, video.bin, self.gain
+        if video.combine == "charge":
+            return n * s.full_well_e, noise, gain, row
+        return n * s.full_well_e, math.sqrt(n * noise**2 + n / (12 * gain**2)), gain / n, b**1.5 * row
+
     def _to_dn(self, charge: np.ndarray, noise_e: float, gain: float, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
         """Add read noise and row noise (e-), convert and quantise to DN (float32, clipped to the ADC)."""
         v = charge.copy()
@@ -340,7 +407,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         v += row_offsets[:, None]
         return self._quantise(v, gain)
 
-    def _single_gain(self, mean: np.ndarray, offsets: np.ndarray, well: float, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
+    def _single_gain(self, mean: np.ndarray, offsets: np.ndarray, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
         """DN of one noise tile of read rows: shot noise, clipping, offsets, read noise, row noise.
 
         Where the charge is large (>= EXACT_POISSON_BELOW) and cannot reach the well (mu + 6 sqrt(mu) < well),
@@ -350,17 +417,18 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         pixel (:func:`camrig_sensors.readout.read_single_gain`).
         """
         on = self.spec.noise
+        well, read_e, gain, _ = self.read_chain()
         if not on.shot:
             charge = np.minimum(mean, np.float32(well)) if on.clip else mean.copy()
-            return self._to_dn(charge + offsets, self.spec.read_noise_e, self.gain, rng, row_offsets)
+            return self._to_dn(charge + offsets, read_e, gain, rng, row_offsets)
         from .readout import read_single_gain  # numba compiles (or loads its cache) on first use, not at import
 
         # mu + 6 sqrt(mu) >= well  <=>  mu >= (sqrt(9 + well) - 3)^2
         may_clip = (math.sqrt(9 + well) - 3) ** 2 if on.clip else math.inf
         out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)  # DN exact
         read_single_gain(
-            mean, offsets, row_offsets, rng, float(well) if on.clip else math.inf, self.spec.read_noise_e if on.read else 0.0,
-            self.gain, float(self.spec.black_level_dn), float(self.adc_white), EXACT_POISSON_BELOW, may_clip, out,
+            mean, offsets, row_offsets, rng, float(well) if on.clip else math.inf, read_e,
+            gain, float(self.spec.black_level_dn), float(self.adc_white), EXACT_POISSON_BELOW, may_clip, out,
         )  # fmt: skip
         return out
 
@@ -376,6 +444,8 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         rows, width = irradiance.shape[:2]
         tile = self.NOISE_TILE_ROWS
         mean = self.mean_electrons(irradiance, exposure_s, row0)
+        if self.video is not None:  # the sum of the n pixels each output value combines
+            mean *= np.float32(self.video.reads)
         offsets = np.empty_like(mean)
         for r in range(0, rows, tile):
             prnu, dark, dsnu = self._fixed_patterns((row0 + r) // tile, min(tile, rows - r), width)
@@ -416,16 +486,16 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         s, on = self.spec, self.spec.noise
         tile = self.NOISE_TILE_ROWS
         mean, offsets = self._expected_charge(irradiance, row0, exposure_s, cache)
-        well = 4 * s.full_well_e if s.readout == "bin2x2_charge" else s.full_well_e
+        well, _, _, row_noise = self.read_chain()
         read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
         out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
         for r in range(0, mean.shape[0], tile):
             rng = camrig.random_stream(seed, role, (read_row0 + r) // tile)
             m, o = mean[r : r + tile], offsets[r : r + tile]
             row_offsets = rng.standard_normal((m.shape[0],), dtype=np.float32)
-            row_offsets *= np.float32(s.row_noise_e if on.row else 0)
+            row_offsets *= np.float32(row_noise)
             if s.hdr is None:
-                out[r : r + tile] = self._single_gain(m, o, well, rng, row_offsets)
+                out[r : r + tile] = self._single_gain(m, o, rng, row_offsets)
             else:
                 charge = shot_noise(rng, m) if on.shot else m.copy()
                 if on.clip:
@@ -462,14 +532,14 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         unit = 2 * self.NOISE_TILE_ROWS  # whole tiles, also after charge binning halves the rows
         block = max(unit, -(-(block_rows or self.BLOCK_ROWS) // unit) * unit)
         out = np.empty(self.output_shape(), dtype=self.output_dtype)
-        factor = 2 if self.binned else 1
+        factor = 1 if self.video is not None else self.factor  # input rows per output row
         cache = self._expected_charge_cache(irradiance, exposure_s)
 
         def run(row0: int) -> None:
             rows = self._read_block(irradiance[row0 : row0 + block], row0, exposure_s, seed, role, cache)
             out[row0 // factor : row0 // factor + rows.shape[0]] = rows
 
-        starts = range(0, s.height_px, block)
+        starts = range(0, self.input_shape()[0], block)
         workers = min(workers or os.cpu_count() or 1, 8)
         if workers == 1:
             for r in starts:
@@ -488,7 +558,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             raise ValueError(f"frame.meta.format is {frame.meta.format.value!r}, expected 'irradiance'")
         if tuple(frame.meta.bands_nm) != tuple(s.bands_nm):
             raise ValueError(f"frame.meta.bands_nm is {frame.meta.bands_nm}, the QE table is for {s.bands_nm}")
-        expected = (s.height_px, s.width_px, len(s.bands_nm))
+        expected = (*self.input_shape(), len(s.bands_nm))
         if frame.data.shape != expected:
             raise ValueError(f"frame.data.shape is {frame.data.shape}, expected {expected} (rows, columns, bands)")
         return frame
@@ -504,7 +574,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                     format=camrig.Format.RAW,
                     units="DN",
                     bands_nm=(),
-                    pitch=s.pixel_pitch_um * (2 if self.binned else 1),
+                    pitch=s.pixel_pitch_um * self.factor,
                     cfa=self.output_cfa,
                     bit_depth=self.output_bits,
                     black_level=float(s.black_level_dn),

@@ -110,6 +110,21 @@ def test_lens_shading_divides_by_the_lens_profile_at_each_pixel_radius():
         LensShading(LensShadingSpec()).process(raw.derive(relative_illumination=None), ctx(), "s")
 
 
+@pytest.mark.parametrize("radius", [[0.0, 1.0, 2.0], [0.0, 0.5, 2.0]], ids=["uniform table (compiled)", "uneven table"])
+def test_lens_shading_matches_the_log_interpolated_profile_for_any_table_and_thread_count(radius):
+    rows, cols, pitch_um = 37, 61, 40.0
+    raw = camrig.Frame(
+        np.random.default_rng(1).uniform(0.1, 1.0, (rows, cols)).astype(np.float32),
+        camrig.FrameMeta(format="raw", units="1", pitch=pitch_um, relative_illumination={"radius_mm": radius, "factor": [1.0, 0.7, 0.3]}),
+    )
+    y, x = np.mgrid[:rows, :cols]
+    r = np.hypot((x - (cols - 1) / 2) * pitch_um * 1e-3, (y - (rows - 1) / 2) * pitch_um * 1e-3)
+    expected = raw.data / np.exp(0.8 * np.interp(r, radius, np.log([1.0, 0.7, 0.3])))
+    one, two = (LensShading(LensShadingSpec(strength=0.8)).process(raw, ctx(t), "s").data for t in (1, 3))
+    np.testing.assert_allclose(one, expected, rtol=2e-6)
+    np.testing.assert_array_equal(one, two)
+
+
 def test_lens_shading_flattens_a_uniform_scene_through_the_ideal_lens(host, rig_dict):
     rig_dict["rig"]["lens"].update(focal_length_mm=8, image_circle_mm=40)  # cos^4 falls to ~0.4 in the corner
     rig_dict["rig"]["sensor"].update(noise={"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False})

@@ -208,6 +208,74 @@ def test_digital_binning_averages_four_reads():
     assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size)
 
 
+def video_flat(video: dict, electrons: float, **kw):
+    """A mono sensor in a video readout, and the irradiance (on its output grid) giving ``electrons`` mean
+    photo-electrons per physical 2 um pixel."""
+    sensor = mono(readout=video, **kw)
+    photons = electrons / 0.5
+    e = photons / ((2e-6) ** 2 * 1e-3 * 550e-9 / (H * C))
+    rows, cols = sensor.input_shape()
+    return sensor, np.full((rows, cols, 1), e, dtype=np.float32)
+
+
+@pytest.mark.parametrize("skip", [1, 2])
+def test_video_digital_binning_is_the_mean_of_bin_squared_reads(skip):
+    # 3 x 3 reads of mu = 300 e- each (K = 1 DN/e-, sigma_r = 4 e-, row noise 1 e-), averaged after the ADC: each
+    # read is K (e + noise) rounded (1/12 DN^2); the mean of 9 has variance (mu + sigma_r^2 + 1/12) / 9 plus the
+    # row noise of 3 rows, each shared by 3 reads: (3 sigma_row)^2 x 3 / 81 = sigma_row^2 / 3, then one more rounding.
+    kw = dict(width_px=360, height_px=240, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=100, read_noise_e=4.0, row_noise_e=1.0,
+              noise={**ONLY_SHOT_AND_READ, "row": True})  # fmt: skip
+    sensor, irradiance = video_flat({"bin": 3, "skip": skip}, 300.0, **kw)
+    assert sensor.output_shape() == (240 // (3 * skip), 360 // (3 * skip))
+    assert sensor.focal_plane().pitch_um == 2.0 * 3 * skip  # imaged at the size it is read
+    dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
+    var = (300 + 16 + 1 / 12) / 9 + 1.0 / 3 + 1 / 12
+    assert abs(dn.mean() - 400) < 5 * math.sqrt(var / dn.size)
+    # the row noise is shared along a row: the variance of the row means tells it apart from the pixel noise
+    assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size) + 0.05
+    slope, offset = sensor.noise_profile()
+    span = 2**16 - 1 - 100
+    x = 300 / span  # the normalised signal
+    assert (slope * x + offset) * span**2 == pytest.approx(var, rel=1e-9)  # the DNG noise profile says the same
+    assert sensor.readout_ns() == 240 / skip * 3000  # every row of the groups read
+
+
+def test_video_binning_clips_each_read_at_the_full_well_and_charge_binning_reads_once():
+    kw = dict(width_px=240, height_px=120, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=100, read_noise_e=4.0, full_well_e=1000)
+    sensor, irradiance = video_flat({"bin": 2}, 5000.0, **kw)
+    dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
+    var = (16 + 1 / 12) / 4 + 1 / 12  # four full wells averaged: one full well, with the reads' noise (added after the well)
+    assert abs(dn.mean() - (100 + 1000)) < 5 * math.sqrt(var / dn.size)
+    assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size)
+    charge, irradiance = video_flat({"bin": 2, "combine": "charge"}, 200.0, **{**kw, "full_well_e": 60000})
+    dn = charge.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
+    var = 4 * 200 + 16 + 1 / 12  # K^2 (4 mu + sigma_r^2): one read of the summed charge
+    assert abs(dn.mean() - (100 + 800)) < 5 * math.sqrt(var / dn.size)
+    assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size)
+    assert charge.readout_ns() == 120 / 2 * 3000  # one read per binned row pair
+
+
+def test_video_fixed_patterns_have_the_statistics_of_the_mean_of_their_pixels():
+    kw = dict(width_px=480, height_px=480, prnu=0.02, dsnu_e=3.0, noise={**ONLY_SHOT_AND_READ, "shot": False, "read": False, "prnu": True, "dsnu": True})
+    sensor, _ = video_flat({"bin": 4}, 1.0, **kw)
+    prnu, dark, dsnu = sensor._draw_fixed_patterns(0, 120, 120)
+    assert prnu.std() == pytest.approx(0.02 / 4, rel=0.05)  # the mean gain of 16 pixels
+    assert dsnu.std() == pytest.approx(3.0 * 4, rel=0.05)  # the summed offset of 16 pixels (sum domain)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        (dict(cfa="RGGB", qe=((0.5,), (0.5,), (0.5,)), readout={"bin": 2, "combine": "charge"}), "combine 'charge' needs same-colour"),
+        (dict(width_px=6, height_px=6, readout={"bin": 4, "skip": 2}), "reads groups of 8 x 8 pixels; the sensor has only 6 x 6"),
+        (dict(readout={"bin": 9}), "less than or equal to 8"),
+    ],
+)
+def test_impossible_video_readouts_are_refused(kw, message):
+    with pytest.raises(ValueError, match=message):
+        mono(**kw)
+
+
 def test_quad_bayer_binned_is_bayer_at_half_size():
     from camrig_sensors import PHONE_50MP
 
@@ -261,14 +329,17 @@ def test_preview_mode_has_its_own_readout_and_frame_rate(host, rig_dict):
 
     sensor = CmosSensor(M43_100MP())
     preview = sensor.preview()
-    assert preview.output_shape() == (4320, 5760) and preview.output_cfa == "RGGB"
-    assert preview.readout_ns() == 8640 * 3000  # digital binning reads every row
-    rig_dict["rig"]["sensor"] = {"type": "sensors.m43_100mp", "preview_frame_rate_hz": 60}
+    # 4x4 same-colour binning, every other group skipped: 11520 / 8 x 8640 / 8, the same Bayer order
+    assert preview.output_shape() == (1080, 1440) and preview.output_cfa == "RGGB"
+    assert preview.focal_plane() == camrig.FocalPlane(width_px=1440, height_px=1080, pitch_um=12.0)
+    assert preview.readout_ns() == 8640 / 2 * 3000  # digital binning reads every row of the groups read
+    rig_dict["rig"]["sensor"] = {"type": "sensors.m43_100mp", "preview_frame_rate_hz": 100}
     rig_dict["rig"]["lens"]["image_circle_mm"] = 22
     rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 1000
     report = camrig.assemble(host, camrig.read_rig(rig_dict, ["rig.frame_rate_hz=10"]), strict=False).report
     (problem,) = [p for p in report.problems if p.rule == "sensors.readout"]
-    assert problem.message == "preview readout takes 25.92 ms per frame, longer than 1/60 s"
+    assert problem.message == "preview readout takes 12.96 ms per frame, longer than 1/100 s"
+    assert problem.suggestion == "the sensor reads at most 77.2 fps in preview readout 'bin 4x4 digital, skip 2'"
     with pytest.raises(ValueError, match="preview_readout bin2x2_charge needs same-colour neighbours"):
         M43_100MP(preview_readout="bin2x2_charge")
 
