@@ -91,8 +91,8 @@ def test_formats_are_negotiated_between_neighbours_before_frames_flow(host, rig_
     rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.gamma"}, {"type": "isp.demosaic"}]
     found = by_rule(check(host, rig_dict))
     p = found["formats"]
-    assert p.parts == ("stages[0] (isp.black_level)", "stages[1] (isp.gamma)")
-    assert "stages[1] cannot take raw float32 48x64: gamma takes linear RGB (rows x cols x 3)" == p.message
+    assert p.parts == ("sensor (sensors.cmos)", "stages[0] (isp.black_level)", "stages[1] (isp.gamma)")  # with the mosaic's maker
+    assert "stages[1] cannot take raw float32 48x64 RGGB 14-bit: gamma takes linear RGB (rows x cols x 3)" == p.message
 
 
 def test_sensor_qe_bands_must_match_the_light(host, rig_dict):

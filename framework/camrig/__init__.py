@@ -36,6 +36,7 @@ from .config import RigFile, apply_override
 from .errors import (
     CamrigError,
     ConfigError,
+    FrameDropped,
     OutputError,
     PluginError,
     RigDoesNotFit,
@@ -67,6 +68,7 @@ __all__ = [
     "FitReport",
     "FitRule",
     "FocalPlane",
+    "FrameDropped",
     "Curve",
     "Format",
     "Frame",

@@ -20,6 +20,7 @@ __all__ = [
     "UnknownAccessoryError",
     "RigDoesNotFit",
     "StageError",
+    "FrameDropped",
     "OutputError",
     "UsageError",
 ]
@@ -50,6 +51,12 @@ class RigDoesNotFit(CamrigError):
     def __init__(self, report: FitReport) -> None:
         self.report = report
         super().__init__(report.render())
+
+
+class FrameDropped(RuntimeError):
+    """Raised *by a part* when the hardware it models loses the frame (a link whose packet stays corrupt after
+    every retry). A capture fails with a :class:`StageError` caused by it; a preview stream reports the frame
+    as dropped and goes on. Any other exception from a part is a bug and ends the stream as a ``StageError``."""
 
 
 class StageError(CamrigError):

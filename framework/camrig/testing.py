@@ -50,11 +50,12 @@ from pydantic import BaseModel, ValidationError
 from .accessory import KIND_BASES, AccessoryType, CaptureContext, Kind
 from .config import PartConfig, rig_file_from_dict
 from .contract import caps_mismatch, frame_problems
+from .fit import Problem
 from .frame import Format, Frame, FrameMeta
 from .host import Host, Registered
 from .rig import Rig, assemble
 
-__all__ = ["RULES", "Conformance", "ConformanceError", "check_accessory", "small_rig", "small_rig_config"]
+__all__ = ["RULES", "Conformance", "ConformanceError", "NoSmallRig", "check_accessory", "small_rig", "small_rig_config"]
 
 RULES: dict[str, str] = {
     "spec.schema": "the spec exports a JSON Schema",
@@ -171,13 +172,22 @@ def _built_values(t: AccessoryType, spec: Mapping[str, Any] | None) -> dict[str,
 
 def small_rig(host: Host, name: str, spec: Mapping[str, Any] | None = None) -> Rig:
     """A small rig that fits, around accessory ``name`` built from ``spec`` (its defaults where not given)."""
-    reports: list[str] = []
+    problems: list[Problem] = []
     for config in small_rig_config(host, name, spec):
         rig = assemble(host, rig_file_from_dict(config), strict=False)
         if rig.report.ok:
             return rig
-        reports.append(rig.report.render())
-    raise AssertionError(f"no small rig around '{name}' fits:\n" + "\n".join(reports))
+        problems += rig.report.errors
+    raise NoSmallRig(name, problems)
+
+
+class NoSmallRig(AssertionError):
+    """No small rig around the part fits; ``problems`` holds the errors of every rig tried."""
+
+    def __init__(self, name: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        text = "\n".join(p.render() for p in problems)
+        super().__init__(f"no small rig around '{name}' fits (pass rig= to use one of your own):\n{text}")
 
 
 # -- the conformance suite ----------------------------------------------------------------------------------
@@ -301,7 +311,14 @@ class _FlowRules(_Rules):
                 self.result.skipped[rule] = f"no frame flows through a {self.kind.value}"
             return
         if self.rig is None:
-            self.rig = small_rig(self.host, self.reg.type.name, self.spec)
+            try:
+                self.rig = small_rig(self.host, self.reg.type.name, self.spec)
+            except NoSmallRig as exc:  # caps that break the kind's contract are the part's own fault
+                broken = [p.message for p in exc.problems if p.rule == "formats" and "frame contract" in p.message]
+                if not broken:
+                    raise
+                self.result.failed["output.contract"] = broken[0]
+                return
         if self.kind is Kind.WRITER:
             self.rule("writer.refuses", self.writer_refuses)
             self.rule("writer.writes", self.writer_writes)

@@ -120,6 +120,8 @@ class Demosaic(camrig.Stage[DemosaicSpec]):
             raise camrig.CapsError("demosaic takes a float32 raw frame (put isp.black_level first)")
         if len(upstream.shape) != 2:
             raise camrig.CapsError("demosaic takes a single-plane mosaic")
+        if upstream.cfa is not None and upstream.cfa not in BAYER:
+            raise camrig.CapsError(f"demosaic takes a Bayer mosaic ({', '.join(BAYER)}), not CFA '{upstream.cfa}'")
         return camrig.Caps(format=camrig.Format.RGB_LINEAR, dtype="float32", shape=(*upstream.shape, 3))
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:

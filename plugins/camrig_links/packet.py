@@ -25,7 +25,7 @@ from .packing import pack, unpack
 CRC_BYTES = 4
 
 
-class FrameDropped(RuntimeError):
+class FrameDropped(camrig.FrameDropped):
     """A packet stayed corrupt after every retry: the frame is not delivered."""
 
 

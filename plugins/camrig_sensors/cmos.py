@@ -185,7 +185,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
     def preview(self) -> CmosSensor:
         """The same sensor (same fixed patterns) in its preview readout, at its preview frame rate."""
-        sensor = CmosSensor(self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None}))
+        sensor = type(self)(self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None}))  # a subclass stays one
         sensor.in_preview = True
         return sensor
 
@@ -311,7 +311,13 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         rows, cols = self.input_shape()
         if upstream.shape[:2] != (rows, cols) or upstream.dtype != "float32":
             raise camrig.CapsError(f"irradiance must be float32 on the {rows}x{cols} pixel grid")
-        return camrig.Caps(format=camrig.Format.RAW, dtype=self.output_dtype, shape=self.output_shape())
+        return camrig.Caps(
+            format=camrig.Format.RAW,
+            dtype=self.output_dtype,
+            shape=self.output_shape(),
+            cfa=self.output_cfa or "mono",
+            bit_depth=self.output_bits,
+        )
 
     # -- physics ---------------------------------------------------------------------------------------------
 
