@@ -59,10 +59,24 @@ def test_its_rule_runs_in_the_fit_check(site):
 
 
 def test_a_rig_with_its_lens_captures(site, tmp_path):
+    """The chart (2 deg wide, 4:3) through the 85 mm lens onto 10 um pixels, framed by hand: its edges sit
+    f tan(1 deg) = 1.4837 mm = 148.37 px either side of the centre column 159.5 and 2/3 of that, 98.91 px,
+    above and below the centre row 119.5. So the chart starts at column 12 (edge at 11.13) and row 21 (edge at
+    20.59), and its dark border, 0.08 of a patch (3.96 px) wide, fills columns 12-15 and rows 21-24; outside it
+    the light background (left of the slanted edge) is overexposed to white in this rig."""
     out = tmp_path / "acme.png"
     proc = camrig(site, "capture", str(RIG), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert np.asarray(Image.open(out)).shape == (240, 320, 3)
+    image = np.asarray(Image.open(out))
+    assert image.shape == (240, 320, 3) and image.dtype == np.uint8
+    half_width = 85 * math.tan(math.radians(1.0)) / 0.010
+    left, top = 159.5 - half_width, 119.5 - 2 / 3 * half_width
+    assert (11 < left < 11.5) and (20.5 < top < 21)
+    rows, cols = slice(30, 210), slice(20, 140)  # away from the corners; the background is light here
+    # the background up to the chart's edge, the border inside it; demosaicing mixes each pixel with its
+    # neighbours', so the pixels either side of a boundary (columns 11-12 and 15, rows 20-21 and 24) are left out
+    assert np.all(image[rows, :11] == 255) and np.all(image[rows, 13:15] < 200)
+    assert np.all(image[:20, cols] == 255) and np.all(image[22:24, cols] < 200)
 
 
 def test_it_can_be_disabled_like_any_plugin(site):
