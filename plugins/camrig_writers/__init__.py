@@ -19,7 +19,10 @@ class PngSpec(camrig.WriterSpec):
     """PNG: display RGB as 8- or 16-bit RGB, or an integer raw mosaic as 8/16-bit grayscale."""
 
     bit_depth: Literal[8, 16] = Field(default=8, description="Bits per channel of display RGB (8 or 16); raw keeps its own.")
-    compress_level: int = Field(default=1, ge=0, le=9, description="zlib compression level (0 fastest, 9 smallest).")
+    compress_level: int = Field(
+        default=1, ge=0, le=9,
+        description="Deflate level: 0 stores, 1-3 ISA-L's fast levels (compressed on every core), 4-9 zlib's (smaller, slower).",
+    )
 
 
 class DngSpec(camrig.WriterSpec):

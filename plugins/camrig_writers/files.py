@@ -1,7 +1,9 @@
-"""Writers for .npy and .png. Pillow is imported only when a PNG is written."""
+"""Writers for .npy, .png (:mod:`camrig_writers.png`), .gif and .tif. Pillow and tifffile are imported only
+when a file of theirs is written."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -29,39 +31,13 @@ class PngWriter(camrig.Writer[PngSpec]):
         return "PNG takes display RGB (rows x cols x 3) or an 8/16-bit raw mosaic"
 
     def write(self, frame: camrig.Frame, path: Path) -> None:
-        from PIL import Image
+        from .png import write_display_rgb, write_gray
 
-        data = frame.data
-        if frame.meta.format is camrig.Format.RGB_DISPLAY and self.spec.bit_depth == 16:
-            write_png16_rgb(path, np.rint(np.clip(data, 0.0, 1.0) * 65535).astype(np.uint16), self.spec.compress_level)
-            return
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         if frame.meta.format is camrig.Format.RGB_DISPLAY:
-            pixels = np.rint(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)  # -> 'RGB'
-        else:
-            pixels = np.ascontiguousarray(data)  # uint8 -> 8-bit gray, uint16 -> 16-bit gray ('I;16')
-        image = Image.fromarray(pixels)
-        image.save(path, format="PNG", compress_level=self.spec.compress_level)
-
-
-def write_png16_rgb(path: Path, rgb: np.ndarray, level: int) -> None:
-    """A 16-bit RGB PNG (ISO/IEC 15948:2004): signature, IHDR (bit depth 16, colour type 2), one zlib IDAT of
-    rows each prefixed by filter type 0, big-endian samples, IEND; every chunk with its CRC-32. Pillow writes
-    16-bit PNGs only in grayscale, so this one is written here."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    rows, cols = rgb.shape[:2]
-    scanlines = np.zeros((rows, 1 + cols * 6), dtype=np.uint8)
-    scanlines[:, 1:] = rgb.astype(">u2").reshape(rows, cols * 3).view(np.uint8)
-    header = struct.pack(">IIBBBBB", cols, rows, 16, 2, 0, 0, 0)
-    with open(path, "wb") as fh:
-        fh.write(b"\x89PNG\r\n\x1a\n")
-        fh.write(chunk(b"IHDR", header))
-        fh.write(chunk(b"IDAT", zlib.compress(scanlines.tobytes(), level)))
-        fh.write(chunk(b"IEND", b""))
+            write_display_rgb(path, frame.data, self.spec.bit_depth, self.spec.compress_level, threads)
+        else:  # uint8 -> 8-bit gray, uint16 -> 16-bit gray
+            write_gray(path, frame.data, self.spec.compress_level, threads)
 
 
 class GifWriter(camrig.Writer[GifSpec]):
