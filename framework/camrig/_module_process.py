@@ -17,11 +17,11 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from ._memory import keep_freed_memory
 from ._pacing import Pacer
-from .errors import CamrigError
+from .errors import CamrigError, FrameDropped, StageError
 from .frame import Frame, FrameMeta
 
 UNPACED_AHEAD = 2
@@ -75,12 +75,27 @@ def _produce(order: dict[str, Any], out: IO[bytes], acks: IO[bytes]) -> None:
                 pacer.wait(index)
                 raw, _ = acquire(preview, ctx, optics)
                 message: Any = (index, raw.data, raw.meta.model_dump(mode="python"), None)
-            except CamrigError as exc:  # e.g. a link that dropped the frame
-                message = (index, None, None, f"{type(exc.__cause__ or exc).__name__}: {exc}")
+            except StageError as exc:
+                if not isinstance(exc.__cause__, FrameDropped):
+                    raise
+                message = (index, None, None, f"{type(exc.__cause__).__name__}: {exc}")  # the modelled link lost it
             _send(out, message)
-    except Exception as exc:  # the module could not start
-        _send(out, (-1, None, None, f"module process failed: {type(exc).__name__}: {exc}"))
+    except Exception as exc:  # a part's bug, or the module could not start: the stream ends with the error
+        _send(out, (-1, None, None, _error_record(exc)))
     _send(out, None)
+
+
+def _error_record(exc: Exception) -> dict[str, str]:
+    """What the parent needs to raise ``exc`` again: a StageError keeps the part it names."""
+    if isinstance(exc, StageError):
+        return {"message": exc.detail, "plugin": exc.plugin, "accessory": exc.accessory, "role": exc.role}
+    return {"message": f"module process failed: {type(exc).__name__}: {exc}"}
+
+
+def _raise(record: dict[str, str]) -> NoReturn:
+    if "role" in record:
+        raise StageError(record["message"], plugin=record["plugin"], accessory=record["accessory"], role=record["role"])
+    raise CamrigError(record["message"])
 
 
 def remote_frames(
@@ -114,10 +129,8 @@ def remote_frames(
             if message is None:
                 break
             index, data, meta, reason = message
-            if index < 0:  # failed to start: every frame it was to send is dropped with the reason
-                for i in range(frames):
-                    yield i, None, reason
-                break
+            if index < 0:  # a part raised, or the module failed to start: the stream ends with that error
+                _raise(reason)
             yield index, (None if data is None else Frame(data, FrameMeta.model_validate(meta))), reason
     finally:
         if process.poll() is None:

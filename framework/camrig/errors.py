@@ -69,6 +69,8 @@ class StageError(CamrigError):
         self.plugin = plugin
         self.accessory = accessory
         self.role = role
+        self.detail = message
+        """What went wrong, without the part's name."""
         super().__init__(f"{role} '{accessory}' (plugin '{plugin}'): {message}")
 
 

@@ -13,7 +13,10 @@ the host is slower than the sensor, the newest frame wins and the one it replace
 instead: no frame is made only to be dropped). The scene is taken as static during a stream: it is imaged
 through the lens once, and every frame draws its own sensor noise, link errors and host processing.
 Detaching mid-stream ends the stream: frames in flight are reported dropped ("detached"), nothing is raised
-into the application, and the producer thread is joined before the generator returns.
+into the application, and the producer thread is joined before the generator returns. Those are the only
+drops, with a frame the modelled link loses (a part raising :class:`camrig.FrameDropped`): any other error
+of a part, in either half, ends the stream with the :class:`camrig.StageError` naming it, as it fails a
+capture.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ._memory import keep_freed_memory
 from ._pacing import Pacer
 from .api import host_for, read_rig
 from .config import RigFile
-from .errors import CamrigError
+from .errors import CamrigError, FrameDropped, StageError
 from .frame import Frame
 from .host import Host
 from .rig import Rig, assemble
@@ -151,8 +154,10 @@ class Phone:
                         break
                     raw, _ = acquire(preview, context(preview, seed=seed + index, threads=module_threads), optics)
                     yield index, raw, ctx
-                except CamrigError as exc:  # e.g. a link that dropped the frame
-                    yield index, None, f"{type(exc.__cause__ or exc).__name__}: {exc}"
+                except StageError as exc:
+                    if not isinstance(exc.__cause__, FrameDropped):
+                        raise  # a part's bug ends the stream, as it fails a capture
+                    yield index, None, f"{type(exc.__cause__).__name__}: {exc}"  # the modelled link lost it
 
         recipe = rig.host.recipe() if self._module == "process" else None
         if self._module == "process":
@@ -168,6 +173,16 @@ class Phone:
                 yield (index, raw, context(preview, seed=seed + index, threads=host_threads)) if raw is not None else (index, None, reason)
 
         def produce() -> None:
+            try:
+                deliver()
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+                with ready:
+                    mailbox["error"] = exc
+            with ready:
+                mailbox["done"] = True
+                ready.notify()
+
+        def deliver() -> None:
             for item in remote() if self._module == "process" else local():
                 with ready:
                     superseded = mailbox.get("pending")
@@ -179,9 +194,6 @@ class Phone:
                         ready.wait(0.1)  # unpaced: the next frame starts once the host has taken this one
                 if not attached():
                     break
-            with ready:
-                mailbox["done"] = True
-                ready.notify()
 
         producer = threading.Thread(target=produce, name="camrig-module", daemon=True)
         producer.start()
@@ -211,6 +223,9 @@ class Phone:
                         modelled = sum(raw.meta.modelled_ns.values())
                         yield StreamFrame(index, result, None, modelled, sum(t.compute_s for t in timings))
                 elif done:
+                    error = mailbox.get("error")
+                    if error is not None:
+                        raise error
                     return
         finally:
             stop.set()
