@@ -69,3 +69,12 @@ def test_fixtures_come_from_the_pytest_plugin(camrig_small_rig, camrig_host_fact
     assert rig.capture(seed=1).result.data.shape == (48, 64, 3)
     only = camrig_host_factory({"bad": nonconforming}, installed=False)
     assert {r.type.name.partition(".")[0] for r in only.accessory_types} == {"bad"}
+
+
+def test_pytest_is_the_test_kits_dependency_not_the_cores():
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    assert not any(d.lower().startswith("pytest") for d in project["dependencies"])
+    assert any(d.startswith("pytest") for d in project["optional-dependencies"]["testing"])
+    assert project["entry-points"]["pytest11"] == {"camrig": "camrig.testing"}
