@@ -59,11 +59,50 @@ def test_missing_or_unwritable_folder(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(camrig.OutputError, match="does not exist"):
         camrig.write_atomically(tmp_path / "file" / "a.bin", lambda p: None)
-    if os.geteuid() != 0:  # root writes anywhere
-        locked = tmp_path / "locked"
-        locked.mkdir(mode=0o500)
-        with pytest.raises(camrig.OutputError, match="cannot write in"):
-            camrig.write_atomically(locked / "a.bin", lambda p: None)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if os.geteuid() != 0:  # a folder's mode binds only others than root
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(camrig.OutputError, match="cannot write in"):
+                camrig.write_atomically(locked / "a.bin", lambda p: None)
+        finally:
+            locked.chmod(0o700)
+    # a read-only mount binds root too: the folder bound read-only onto itself in a mount namespace of a child's own
+    message = write_in_read_only_folder(locked)
+    assert f"cannot write in '{locked}': Read-only file system" in message, message
+    assert listing(locked) == []
+
+
+WRITE = """
+import sys, camrig
+try:
+    camrig.write_atomically(sys.argv[1] + "/a.bin", lambda p: p.write_bytes(b"x"))
+    print("written")
+except camrig.OutputError as exc:
+    print(exc)
+"""
+
+
+def write_in_read_only_folder(folder) -> str:
+    """What camrig.write_atomically says about writing in ``folder`` mounted read-only (EROFS), from a child
+    process in a private mount namespace (``unshare``; as a user, inside a user namespace where it is root), so
+    nothing outside the child sees the mount. Skips only where neither is allowed."""
+    import shutil
+    import subprocess
+    import sys
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs util-linux unshare to mount a folder read-only")
+    user = [] if os.geteuid() == 0 else ["--map-root-user"]
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3" "$1"'
+    proc = subprocess.run([unshare, "--mount", *user, "sh", "-c", script, "sh", str(folder), sys.executable, WRITE],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    if proc.returncode != 0 and "mount" in proc.stderr and os.geteuid() != 0:
+        pytest.skip(f"no private mount namespace for this user here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
 
 
 def test_rig_write_picks_the_writer_by_suffix_and_checks_it_first(host, rig_dict, tmp_path):
