@@ -81,7 +81,7 @@ def test_wrong_type_or_unit_and_unknown_field_are_all_reported_at_once(tmp_path,
     lines = str(err.value).splitlines()
     assert f"{path}:2: rig.lens.focal_length_mm: Input should be a valid number" in lines[0]
     assert "'35mm'" in lines[0]
-    assert lines[1] == f"{path}:5: rig.sensor.pixel_pitch: unknown field"
+    assert lines[1] == f"{path}:5: rig.sensor.pixel_pitch: unknown field; did you mean 'pixel_pitch_um'?"
 
 
 def test_structure_errors_and_kind_mismatch(tmp_path, host, rig_dict):
