@@ -32,6 +32,7 @@ from .accessory import (
     spec_preset,
 )
 from .api import host_for, load_rig, read_rig
+from .blocks import in_blocks
 from .config import RigFile, apply_override
 from .errors import (
     CamrigError,
@@ -119,6 +120,7 @@ __all__ = [
     "host_for",
     "hookimpl",
     "hookspec",
+    "in_blocks",
     "load_rig",
     "random_stream",
     "read_rig",

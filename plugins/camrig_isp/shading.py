@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import in_blocks
+from camrig import in_blocks
 
 SUBDIVISIONS = 256
 """Grid points per interval of the lens's radial table."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import in_blocks
+from camrig import in_blocks
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:

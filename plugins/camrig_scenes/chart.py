@@ -14,13 +14,16 @@ can report the as-shot neutral, and the illuminant's name (``FrameMeta.illuminan
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
+from numba import njit
 
 import camrig
+from camrig import in_blocks
 
 from . import ChartSpec
 
@@ -104,10 +107,43 @@ def dot_mask(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (inside_v[:, None] + inside_u[None, :]) < DOT_RADIUS**2
 
 
+LAYOUTS = ("chart", "edge", "flat", "dots")
+CLASS_BORDER, CLASS_LIGHT, CLASS_DARK = 24, 25, 26
+
+
+@njit(nogil=True, cache=True)
+def _fill(out: np.ndarray, table: np.ndarray, mode: int, u: np.ndarray, v: np.ndarray, t: float, col_in: np.ndarray,
+          row_in: np.ndarray, col_patch: np.ndarray, row_patch: np.ndarray, du2: np.ndarray, dv2: np.ndarray, r2: float) -> None:  # fmt: skip
+    """out[r, c] = table[class of (r, c)]; modes index ``LAYOUTS`` (see :meth:`Chart.reflectance`)."""
+    rows, cols, bands = out.shape
+    for r in range(rows):
+        for c in range(cols):
+            if mode == 2:  # flat
+                k = CLASS_LIGHT
+            elif mode == 3:  # dots: light dots on the dark ground
+                k = CLASS_LIGHT if dv2[r] + du2[c] < r2 else CLASS_DARK
+            else:  # the slanted edge through the centre, light on the left
+                k = CLASS_LIGHT if u[c] < v[r] * t else CLASS_DARK
+                if mode == 0 and row_in[r] and col_in[c]:
+                    k = CLASS_BORDER
+                    if row_patch[r] >= 0 and col_patch[c] >= 0:
+                        k = row_patch[r] * 6 + col_patch[c]
+            for b in range(bands):
+                out[r, c, b] = table[k, b]
+
+
+@functools.cache
+def load_kernel() -> None:
+    """Compile (or load from numba's cache) the fill kernel when a rig is assembled, not on the first frame."""
+    one, flag, index = np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64)
+    _fill(np.empty((1, 1, 1), np.float32), np.zeros((27, 1), np.float32), 0, one, one, 0.0, flag, flag, index, index, one, one, 0.0)
+
+
 class Chart(camrig.Scene[ChartSpec]):
     """Radiance of a diffuse chart: L = rho * L_white per band (Lambertian, uniform light)."""
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        load_kernel()
         if upstream is not None:
             raise camrig.CapsError("a scene is the first part of the chain")
         view = geometry.view
@@ -123,16 +159,16 @@ class Chart(camrig.Scene[ChartSpec]):
         s = self.spec
         return s.white_radiance_w_m2_sr * band_widths(s.bands_nm) / 100.0 * illuminant_spd(s.illuminant, s.bands_nm)
 
-    def reflectance(self, view: camrig.AngularGrid) -> np.ndarray:
-        """(rows, cols, bands) reflectance seen along each direction of ``view``.
+    def reflectance(self, view: camrig.AngularGrid, scale: np.ndarray | None = None, threads: int = 1) -> np.ndarray:
+        """(rows, cols, bands) reflectance seen along each direction of ``view``, times ``scale`` per band.
 
-        Each sample gets a class (patch 0-23, chart border, light or dark background) in a uint8 image, and
-        one table lookup turns classes into reflectances: one pass over the full-size output.
+        Each sample's class (patch 0-23, chart border, light or dark background) follows from per-row and
+        per-column tables (the layout is a product of row and column tests, plus the slanted edge), and one
+        table lookup turns classes into values: one compiled pass writes the output, on ``threads`` row blocks.
         """
         tx, ty = view.tangents()
         half = math.tan(math.radians(self.spec.width_deg) / 2)
         u, v = tx / half, ty / half  # the chart spans u in [-1, 1], v in [-2/3, 2/3]
-        border, light, dark = 24, 25, 26
         n = len(self.spec.bands_nm)
         if self.spec.layout != "chart":
             patches = np.zeros((24, n))
@@ -141,32 +177,28 @@ class Chart(camrig.Scene[ChartSpec]):
         else:
             patches = spectral_reflectance(self.spec.bands_nm)
         table = np.vstack([patches, [[BORDER] * n, [BACKGROUND_LIGHT] * n, [BACKGROUND_DARK] * n]])
-        # Background: a slanted edge through the centre, light on the left.
-        t = math.tan(math.radians(self.spec.edge_angle_deg))
-        classes = np.where(u[None, :] < v[:, None] * t, np.uint8(light), np.uint8(dark))
-        if self.spec.layout == "flat":
-            classes[...] = light
-        if self.spec.layout == "dots":
-            classes[...] = dark
-            classes[dot_mask(u, v)] = light
-        if self.spec.layout != "chart":
-            return np.take(table.astype(np.float32), classes, axis=0)
-        # Chart: 6 x 4 patches separated by borders.
+        table = (table * (1.0 if scale is None else np.asarray(scale, np.float64))).astype(np.float32)
+        # Chart: 6 x 4 patches separated by borders; a row or column index of -1 is outside the patches.
         gu, gv = (u + 1) / 2 * 6, (v + 2 / 3) / (4 / 3) * 4
         cols, rows = np.floor(gu).astype(np.int64), np.floor(gv).astype(np.int64)
-        r0, r1 = np.searchsorted(v, -2 / 3), np.searchsorted(v, 2 / 3, side="right")
-        c0, c1 = np.searchsorted(u, -1), np.searchsorted(u, 1, side="right")
-        if r1 > r0 and c1 > c0:
-            classes[r0:r1, c0:c1] = border
-            ci = np.nonzero((np.abs(gu - cols - 0.5) < 0.42)[c0:c1])[0] + c0
-            ri = np.nonzero((np.abs(gv - rows - 0.5) < 0.42)[r0:r1])[0] + r0
-            classes[np.ix_(ri, ci)] = (rows[ri][:, None] * 6 + cols[ci][None, :]).astype(np.uint8)
-        return np.take(table.astype(np.float32), classes, axis=0)
+        col_in, row_in = (u >= -1) & (u <= 1), (v >= -2 / 3) & (v <= 2 / 3)
+        col_patch = np.where(col_in & (np.abs(gu - cols - 0.5) < 0.42), cols, -1)
+        row_patch = np.where(row_in & (np.abs(gv - rows - 0.5) < 0.42), rows, -1)
+        # Dots: the nearest dot centre's squared distance along each axis (inf outside the dots' grid).
+        iu, iv = np.rint(u / DOT_SPACING), np.rint(v / DOT_SPACING)
+        du2 = np.where(np.abs(iu) <= DOT_COLUMNS, (u - iu * DOT_SPACING) ** 2, np.inf)
+        dv2 = np.where(np.abs(iv) <= DOT_ROWS, (v - iv * DOT_SPACING) ** 2, np.inf)
+        mode = LAYOUTS.index(self.spec.layout)
+        t = math.tan(math.radians(self.spec.edge_angle_deg))
+        out = np.empty((view.height, view.width, n), np.float32)
+        in_blocks(view.height, threads, lambda a, b: _fill(
+            out[a:b], table, mode, u, v[a:b], t, col_in, row_in[a:b], col_patch, row_patch[a:b], du2, dv2[a:b], DOT_RADIUS**2,
+        ))  # fmt: skip
+        return out
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
-        rho = self.reflectance(ctx.geometry.view)
         white = self.white_band_radiance()
-        rho *= white.astype(np.float32)
+        rho = self.reflectance(ctx.geometry.view, white, ctx.threads)
         meta = camrig.FrameMeta(
             format=camrig.Format.RADIANCE,
             units="W/(m^2 sr)",

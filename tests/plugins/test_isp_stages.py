@@ -236,7 +236,7 @@ def test_compiled_stages_give_the_same_result_on_any_number_of_threads():
 
 
 def test_compiled_stages_take_an_empty_block_split():
-    from camrig_isp.blocks import in_blocks
+    from camrig import in_blocks
     from camrig_isp.colour import apply_matrix
 
     calls = []

@@ -64,3 +64,19 @@ def test_edge_radiance_is_reflectance_times_the_white():
     radiance = chart.process(None, ctx, "scene").data[0]
     np.testing.assert_allclose(radiance[0], 0.5 * sample(chart, -0.5, 0.0), rtol=1e-6)
     np.testing.assert_allclose(radiance[1], 0.5 * sample(chart, 0.5, 0.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["chart", "edge", "flat", "dots"])
+def test_the_rendered_chart_does_not_depend_on_the_threads_and_dots_sit_where_the_layout_says(layout):
+    import camrig
+    from camrig_scenes.chart import BACKGROUND_DARK, BACKGROUND_LIGHT, dot_centres
+
+    chart = Chart(ChartSpec(layout=layout, width_deg=30))
+    half = math.tan(math.radians(15))
+    view = camrig.AngularGrid(width=301, height=203, x0=-1.2 * half, y0=-0.8 * half, step=2.4 * half / 300)
+    one, three = chart.reflectance(view, threads=1), chart.reflectance(view, threads=3)
+    np.testing.assert_array_equal(one, three)
+    if layout == "dots":  # each dot centre (radius 0.07 half-widths) is light, a point 0.1 from it dark
+        for u, v in dot_centres():
+            assert sample(chart, u, v)[0] == pytest.approx(BACKGROUND_LIGHT)
+            assert sample(chart, u + 0.1, v)[0] == pytest.approx(BACKGROUND_DARK)

@@ -1,11 +1,14 @@
-"""Splitting a compiled kernel's work into blocks on threads: the kernels release the interpreter lock, so a
-stage given ``CaptureContext.threads > 1`` runs on that many cores. Each block's result lands in its own part
-of the output, so the result does not depend on the number of threads."""
+"""Splitting a compiled kernel's work into blocks on threads, for plugins: kernels that release the
+interpreter lock (numba ``nogil``, NumPy, most codecs) then run an accessory given ``CaptureContext.threads > 1``
+on that many cores. Each block's result lands in its own part of the output, so a kernel whose result per
+element does not depend on the split gives the same result for any number of threads."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["in_blocks"]
 
 
 def in_blocks(count: int, threads: int, work: Callable[[int, int], None], *, align: int = 1) -> None:
