@@ -16,8 +16,9 @@ Blur: the pinhole irradiance is convolved, per band, with the pixel-integrated P
 ``focus_distance_m`` adds to Zernike Z4. With ``zones``, the image is the blend of one convolution per zone,
 weighted linearly in relative field radius (weights sum to 1 everywhere). The scene is rendered with a margin
 of the kernel's radius, so pixels at the sensor edge are blurred with the light that really surrounds them.
-The blur runs on row strips (with the margin as overlap): one forward FFT per band and strip, one inverse per
-zone, so memory stays near the output's size and extra zones cost only an inverse FFT each.
+The blur runs on square tiles (with the margin as overlap) on the capture's threads: one forward FFT per band
+and tile, one inverse per zone that weighs anything in the tile, so memory stays near the output's size and a
+zone costs only where it applies.
 
 Distortion and lateral colour (:mod:`camrig_optics.distortion`) move light after the blur: each pixel takes
 the blurred ideal image at the ideal position its light comes from in its band (lateral colour undone, then
@@ -27,6 +28,8 @@ distortion undone), times the area ratio of the mapping, so flux is conserved.
 from __future__ import annotations
 
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 import numpy as np
@@ -172,15 +175,17 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         beyond = radius_mm - self.spec.image_circle_mm / 2
         return 1.0 if beyond <= 0 else float(circle_overlap(beyond / self.spec.vignetting_rolloff_mm))
 
-    def relative_illumination(self, plane: camrig.FocalPlane, margin: int = 0, rows: tuple[int, int] | None = None) -> np.ndarray:
-        """cos^4(theta) (or the measured vignetting) x coverage on the pixel grid extended by ``margin`` pixels all round, float32; ``rows``
-        (start, stop) selects rows of that extended grid."""
+    def relative_illumination(self, plane: camrig.FocalPlane, margin: int = 0, rows: tuple[int, int] | None = None,
+                              cols: tuple[int, int] | None = None) -> np.ndarray:  # fmt: skip
+        """cos^4(theta) (or the measured vignetting) x coverage on the pixel grid extended by ``margin`` pixels all
+        round, float32; ``rows`` and ``cols`` (start, stop) select a window of that extended grid."""
         p = plane.pitch_um * 1e-3
         r0, r1 = rows or (0, plane.height_px + 2 * margin)
-        x = (np.arange(-margin, plane.width_px + margin) - (plane.width_px - 1) / 2) * p
+        c0, c1 = cols or (0, plane.width_px + 2 * margin)
+        x = (np.arange(c0 - margin, c1 - margin) - (plane.width_px - 1) / 2) * p
         y = (np.arange(r0 - margin, r1 - margin) - (plane.height_px - 1) / 2) * p
         r2 = (y[:, None] ** 2 + x[None, :] ** 2).astype(np.float32)
-        corner = max(abs(x[0]), abs(x[-1])) ** 2 + max(abs(y[0]), abs(y[-1])) ** 2
+        corner = ((plane.width_px - 1) / 2 + margin) ** 2 * p * p + ((plane.height_px - 1) / 2 + margin) ** 2 * p * p
         return self._relative_illumination_at(r2, corner)
 
     def _relative_illumination_at(self, r2: np.ndarray, largest_r2: float) -> np.ndarray:
@@ -226,15 +231,18 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
                             transmission=s.transmission, radius_px=margin).astype(np.float32)  # fmt: skip
 
-    def zone_weights(self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None) -> list[tuple[dict[int, float], np.ndarray | None]]:
-        """(wavefront, weight map or None for 'everywhere') per zone, for pixel rows ``rows`` (default all);
-        hat functions of the relative field radius, so the weights sum to 1 everywhere."""
+    def zone_weights(self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None,
+                     cols: tuple[int, int] | None = None) -> list[tuple[dict[int, float], np.ndarray | None]]:  # fmt: skip
+        """(wavefront, weight map or None for 'everywhere') per zone, for pixel rows ``rows`` and columns ``cols``
+        (default all); hat functions of the relative field radius, so the weights sum to 1 everywhere."""
         zones = self.spec.zones
         if not zones:
             return [(self.spec.zernike_waves, None)]
         x, y = plane.pixel_centres_mm()
         if rows is not None:
             y = y[rows[0] : rows[1]]
+        if cols is not None:
+            x = x[cols[0] : cols[1]]
         r = np.hypot(y[:, None], x[None, :]) / (plane.diagonal_mm / 2)
         fields = np.array([z.field for z in zones])
         out = []
@@ -263,8 +271,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             bands_nm=upstream.bands_nm,
         )  # fmt: skip
 
+    TILE = 512
+    """Output pixels per side of a blur tile: each tile is one small FFT per band and wavefront (cache-friendly,
+    and tiles run on the capture's threads); peak memory is the output plus a few tiles' temporaries."""
     STRIP_ROWS = 512
-    """Output rows blurred per strip: peak memory is the output plus one strip's temporaries."""
+    """Output rows remapped per strip (distortion, lateral colour)."""
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
@@ -274,7 +285,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         d = self.distortion_margin_px(plane, tuple(frame.meta.bands_nm))
         margin = total - d  # the blur kernel's radius
         ideal_plane = camrig.FocalPlane(width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um)
-        ideal = self._blurred(frame, ideal_plane, margin)
+        ideal = self._blurred(frame, ideal_plane, margin, ctx.threads)
         irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm)
         q = s.scene_supersampling
         if q > 1:  # each pixel integrates its q x q fine samples (the pixel aperture at the fine pitch)
@@ -290,36 +301,57 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             relative_illumination=self.relative_illumination_profile(pixels),
         )
 
-    def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int) -> np.ndarray:
-        """The pinhole irradiance on ``plane``, blurred by the PSF (rows x cols x bands, float32)."""
+    def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int, threads: int = 1) -> np.ndarray:
+        """The pinhole irradiance on ``plane``, blurred by the PSF (rows x cols x bands, float32), in square
+        tiles of ``TILE`` output pixels (with the kernel's margin as overlap) on ``threads`` threads. Each tile
+        is computed the same way whichever thread takes it, so the result does not depend on ``threads``."""
         s = self.spec
         blur = s.psf == "diffraction"
         scale = np.float32(math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2))
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
-        irradiance = np.zeros((rows, cols, bands), np.float32)
-        spectra: dict[tuple[int, int, int, int], np.ndarray] = {}  # (zone, band, fft rows, fft cols) -> kernel FFT
+        irradiance = np.empty((rows, cols, bands), np.float32)
         depth_defocus = self._defocus_map(frame, plane.pitch_um)  # per-sample defocus and its layers (depth, tilt)
-        for r0 in range(0, rows, self.STRIP_ROWS):
-            r1 = min(rows, r0 + self.STRIP_ROWS)
-            factor = self.relative_illumination(plane, margin, (r0, r1 + 2 * margin))
+        tile = self.TILE
+        shape = (fft.next_fast_len(min(tile, rows) + 2 * margin, real=True), fft.next_fast_len(min(tile, cols) + 2 * margin, real=True))
+        spectra: dict[tuple[object, ...], np.ndarray] = {}  # (wavefront, defocus, band) -> kernel FFT
+        lock = threading.Lock()
+
+        def spectrum(waves: dict[int, float], defocus: float | None, band: float) -> np.ndarray:
+            key = (tuple(sorted(waves.items())), defocus, band)
+            with lock:  # each kernel computed once, by whichever tile needs it first
+                if key not in spectra:
+                    spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin, defocus), s=shape)
+                return spectra[key]
+
+        def run(r0: int, c0: int) -> None:
+            r1, c1 = min(rows, r0 + tile), min(cols, c0 + tile)
+            factor = self.relative_illumination(plane, margin, (r0, r1 + 2 * margin), (c0, c1 + 2 * margin))
             factor *= scale
-            source = frame.data[r0 : r1 + 2 * margin]  # this strip's output rows plus the kernel margin
+            source = frame.data[r0 : r1 + 2 * margin, c0 : c1 + 2 * margin]  # the tile plus the kernel margin
+            out = irradiance[r0:r1, c0:c1]
             if not blur:
-                irradiance[r0:r1] = source * factor[:, :, None]
-                continue
-            zones = self._depth_layers(self.zone_weights(plane, (r0, r1)), depth_defocus, margin, (r0, r1))
-            shape = (fft.next_fast_len(source.shape[0], real=True), fft.next_fast_len(source.shape[1], real=True))
+                np.multiply(source, factor[:, :, None], out=out)
+                return
+            zones = self._depth_layers(self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1))
+            zones = [z for z in zones if z[2] is None or z[2].any()]  # a zone that weighs nothing here costs nothing
             for b, band in enumerate(frame.meta.bands_nm):
-                pinhole = source[:, :, b] * factor
-                image = fft.rfft2(pinhole, s=shape)
-                for z, (waves, defocus, weight) in enumerate(zones):
-                    key = (z, b, *shape)
-                    if key not in spectra:
-                        spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin, defocus), s=shape)
-                    full = fft.irfft2(image * spectra[key], s=shape)
-                    valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + cols]
-                    irradiance[r0:r1, :, b] += valid if weight is None else valid * weight
-        np.maximum(irradiance, 0, out=irradiance)  # FFT round-off around black
+                image = fft.rfft2(source[:, :, b] * factor, s=shape)
+                total: np.ndarray | None = None
+                for waves, defocus, weight in zones:
+                    full = fft.irfft2(image * spectrum(waves, defocus, band), s=shape)
+                    valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + c1 - c0]
+                    part = valid if weight is None else valid * weight
+                    total = part if total is None else total + part
+                assert total is not None
+                np.maximum(total, 0, out=out[:, :, b])  # FFT round-off around black
+
+        corners = [(r0, c0) for r0 in range(0, rows, tile) for c0 in range(0, cols, tile)]
+        if threads <= 1 or len(corners) == 1:
+            for corner in corners:
+                run(*corner)
+        else:
+            with ThreadPoolExecutor(min(threads, len(corners))) as pool:
+                list(pool.map(lambda corner: run(*corner), corners))  # list() re-raises the first exception
         return irradiance
 
     DEPTH_LAYER_WAVES = 0.25
@@ -360,7 +392,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
 
     def _depth_layers(self, zones: list[tuple[dict[int, float], np.ndarray | None]],
                       defocus: tuple[np.ndarray, np.ndarray] | None, margin: int,
-                      rows: tuple[int, int]) -> list[tuple[dict[int, float], float | None, np.ndarray | None]]:  # fmt: skip
+                      rows: tuple[int, int], cols: tuple[int, int]) -> list[tuple[dict[int, float], float | None, np.ndarray | None]]:  # fmt: skip
         """Zones x depth layers: (wavefront, defocus at 550 nm or None for the spec's, weight map or None).
 
         Without depth each zone is one entry. With it, the defocus of every pixel follows from its subject
@@ -369,7 +401,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         if defocus is None:
             return [(waves, None, weight) for waves, weight in zones]
         whole, layers = defocus
-        strip = whole[margin + rows[0] : margin + rows[1], margin : whole.shape[1] - margin]
+        strip = whole[margin + rows[0] : margin + rows[1], margin + cols[0] : margin + cols[1]]
         out: list[tuple[dict[int, float], float | None, np.ndarray | None]] = []
         for waves, zone_weight in zones:
             for i, value in enumerate(layers):
