@@ -243,10 +243,22 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             y = y[rows[0] : rows[1]]
         if cols is not None:
             x = x[cols[0] : cols[1]]
-        r = np.hypot(y[:, None], x[None, :]) / (plane.diagonal_mm / 2)
+        half_diagonal = plane.diagonal_mm / 2
+        # the window's range of field radius, from its nearest and farthest points: zones whose hat function is
+        # zero over all of it are left out (weight zero), the others get their map
+        near_x = 0.0 if x[0] <= 0 <= x[-1] else min(abs(x[0]), abs(x[-1]))
+        near_y = 0.0 if y[0] <= 0 <= y[-1] else min(abs(y[0]), abs(y[-1]))
+        low = math.hypot(near_x, near_y) / half_diagonal
+        high = math.hypot(max(abs(x[0]), abs(x[-1])), max(abs(y[0]), abs(y[-1]))) / half_diagonal
         fields = np.array([z.field for z in zones])
-        out = []
+        r = (np.sqrt(y[:, None] ** 2 + x[None, :] ** 2) / half_diagonal).astype(np.float32)
+        out: list[tuple[dict[int, float], np.ndarray | None]] = []
         for i, z in enumerate(zones):
+            support_low = fields[i - 1] if i > 0 else -np.inf
+            support_high = fields[i + 1] if i + 1 < len(zones) else np.inf
+            if high <= support_low or low >= support_high:
+                out.append((z.zernike_waves, np.zeros(r.shape, np.float32)))
+                continue
             basis = np.zeros(len(zones))
             basis[i] = 1.0
             out.append((z.zernike_waves, np.interp(r, fields, basis).astype(np.float32)))
@@ -311,7 +323,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
         irradiance = np.empty((rows, cols, bands), np.float32)
         depth_defocus = self._defocus_map(frame, plane.pitch_um)  # per-sample defocus and its layers (depth, tilt)
-        tile = self.TILE
+        fast = fft.next_fast_len(self.TILE + 2 * margin, real=True)
+        tile = fast - 2 * margin  # the tile grown to fill its FFT (a fast length) exactly
         shape = (fft.next_fast_len(min(tile, rows) + 2 * margin, real=True), fft.next_fast_len(min(tile, cols) + 2 * margin, real=True))
         spectra: dict[tuple[object, ...], np.ndarray] = {}  # (wavefront, defocus, band) -> kernel FFT
         lock = threading.Lock()
@@ -334,15 +347,22 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 return
             zones = self._depth_layers(self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1))
             zones = [z for z in zones if z[2] is None or z[2].any()]  # a zone that weighs nothing here costs nothing
+            pinhole = np.empty(factor.shape, np.float32)
+            total = np.empty((r1 - r0, c1 - c0), np.float32)
             for b, band in enumerate(frame.meta.bands_nm):
-                image = fft.rfft2(source[:, :, b] * factor, s=shape)
-                total: np.ndarray | None = None
-                for waves, defocus, weight in zones:
-                    full = fft.irfft2(image * spectrum(waves, defocus, band), s=shape)
+                np.multiply(source[:, :, b], factor, out=pinhole)
+                image = fft.rfft2(pinhole, s=shape)
+                for i, (waves, defocus, weight) in enumerate(zones):
+                    product = image * spectrum(waves, defocus, band)
+                    full = fft.irfft2(product, s=shape, overwrite_x=True)
                     valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + c1 - c0]
-                    part = valid if weight is None else valid * weight
-                    total = part if total is None else total + part
-                assert total is not None
+                    if i == 0:
+                        np.multiply(valid, 1 if weight is None else weight, out=total)
+                    elif weight is None:
+                        total += valid
+                    else:
+                        valid *= weight
+                        total += valid
                 np.maximum(total, 0, out=out[:, :, b])  # FFT round-off around black
 
         corners = [(r0, c0) for r0 in range(0, rows, tile) for c0 in range(0, cols, tile)]
