@@ -224,8 +224,10 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         """DNG NoiseProfile (S, O): the temporal noise variance of a raw value x normalised to [0, 1] (black to
         white level) is S x + O (Adobe DNG Specification 1.4, tag 51041). From the EMVA 1288 model: a signal of
         e electrons reads K e DN with variance K^2 (e + sigma_read^2 + sigma_row^2) + 1/12 (quantisation), so
-        S = K / (W - B) and O = (K^2 sigma^2 + 1/12) / (W - B)^2; a mean of four reads (digital binning)
-        divides both by four and rounds once more. None for a merged HDR raw, whose noise is piecewise."""
+        S = K / (W - B) and O = (K^2 sigma^2 + 1/12) / (W - B)^2. A mean of n reads from b rows (digital binning:
+        n = 4, b = 2 for bin2x2_digital; bin^2 and bin for a video readout) divides S and the read and rounding
+        terms by n and the row noise (shared by the b reads of each row) by b, then rounds once more. None for
+        a merged HDR raw, whose noise is piecewise."""
         s = self.spec
         if s.hdr is not None and s.hdr.output == "merged":
             return None
@@ -236,11 +238,10 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         span = self.white_level - s.black_level_dn
         slope = gain / span if on.shot else 0.0
         offset = (gain**2 * sigma2 + 1 / 12) / span**2
-        if s.readout == "bin2x2_digital":
-            slope, offset = slope / 4, offset / 4 + 1 / 12 / span**2
         video = self.video
-        if video is not None and video.combine == "digital":  # the mean of n reads, of b rows (one row offset each)
-            n, b = video.reads, video.bin
+        digital = (4, 2) if s.readout == "bin2x2_digital" else (video.reads, video.bin) if video and video.combine == "digital" else None
+        if digital is not None:  # the mean of n reads from b rows (each row's offset shared by b reads), rounded again
+            n, b = digital
             slope = slope / n
             offset = (gain**2 * ((read**2 if on.read else 0.0) / n + (s.row_noise_e**2 if on.row else 0.0) / b) + 1 / (12 * n) + 1 / 12) / span**2
         return slope, offset
