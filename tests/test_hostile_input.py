@@ -10,10 +10,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,23 +28,29 @@ TINY = ["--set", "rig.sensor.width_px=40", "--set", "rig.sensor.height_px=30"]
 PEAK_BYTES = 500 * 2**20
 
 
+PEAK_PROBE = textwrap.dedent(
+    """
+    import runpy, sys
+    peak_file = sys.argv.pop(1)
+    sys.argv[0] = "camrig"
+    try:
+        runpy.run_module("camrig", run_name="__main__", alter_sys=True)
+    finally:  # this process's own high-water mark (ru_maxrss would carry the forking parent's over exec)
+        with open("/proc/self/status") as status, open(peak_file, "w") as out:
+            out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+    """
+)
+
+
 def camrig_cli(*argv: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, str, str, int]:
-    """Run ``python -m camrig ARGV``: exit code, stdout, stderr and the child's peak resident bytes."""
+    """Run the camrig command line in a fresh process: exit code, stdout, stderr and its peak resident bytes."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CAMRIG_")}
     environ.update(env or {})
-    proc = subprocess.Popen([sys.executable, "-m", "camrig", *argv], cwd=cwd, env=environ, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    with ThreadPoolExecutor(2) as pool:  # read both pipes, then reap the child ourselves for its rusage
-        out, err = pool.submit(proc.stdout.read), pool.submit(proc.stderr.read)  # type: ignore[union-attr]
-        _, status, usage = os.wait4(proc.pid, 0)
-        stdout, stderr = out.result(), err.result()
-    timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close()  # type: ignore[union-attr]
-    proc.stderr.close()  # type: ignore[union-attr]
-    return proc.returncode, stdout, stderr, usage.ru_maxrss * 1024
+    with tempfile.NamedTemporaryFile("r", suffix=".peak") as peak:
+        proc = subprocess.run([sys.executable, "-c", PEAK_PROBE, peak.name, *argv], cwd=cwd, env=environ,
+                              capture_output=True, text=True, timeout=timeout)  # fmt: skip
+        kb = peak.read().strip()
+    return proc.returncode, proc.stdout, proc.stderr, int(kb) * 1024 if kb else 0
 
 
 def assert_refused(code: int, err: str, peak: int, expected_code: int, *names: str) -> None:
