@@ -232,6 +232,23 @@ def count_nonfinite(array: np.ndarray, threads: int = 1) -> int:
     if array.dtype.kind not in "fc":
         return 0
     flat = array.reshape(-1) if array.flags.c_contiguous else None
+    if flat is not None and array.dtype.kind == "f" and array.size >= PARALLEL_CHECK_SIZE:
+        from ._sum import quick_sum  # compiled: loaded only once a large frame is checked
+
+        edges = [flat.size * i // max(1, threads) for i in range(max(1, threads) + 1)]
+        sums = [0.0] * (len(edges) - 1)
+
+        def block(i: int) -> None:
+            sums[i] = float(quick_sum(flat[edges[i] : edges[i + 1]]))
+
+        if len(sums) == 1:
+            block(0)
+        else:
+            with ThreadPoolExecutor(len(sums)) as pool:
+                list(pool.map(block, range(len(sums))))
+        if all(math.isfinite(v) for v in sums):
+            return 0
+        return int(array.size - np.count_nonzero(np.isfinite(array)))
     parts = min(threads, array.size // PARALLEL_CHECK_SIZE) if flat is not None else 1
     with np.errstate(over="ignore", invalid="ignore"):
         if parts > 1:

@@ -43,6 +43,14 @@ def uniform_spacing(radius: np.ndarray) -> float | None:
     return step if step > 0 and np.all(np.abs(steps - step) <= 1e-9 * step) else None
 
 
+def gain_map(shape: tuple[int, int], pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float) -> np.ndarray:
+    """The gain :func:`shade` applies at each pixel of a ``shape`` frame (float32, read-only): for a stream,
+    whose every frame has the same geometry, it is computed once and each frame is one multiplication."""
+    gain = shade(np.ones(shape, np.float32), pitch_mm, radius_mm, log_factor, strength)
+    gain.flags.writeable = False
+    return gain
+
+
 def shade(raw: np.ndarray, pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float, threads: int = 1) -> np.ndarray:
     """``raw`` (rows x cols, float32) times exp(-strength * interp(r, radius_mm, log_factor)) at each pixel's
     radius r from the frame centre; ``radius_mm`` must start at 0 and be uniformly spaced (see

@@ -25,7 +25,7 @@ from . import (
     WhiteBalanceSpec,
 )
 from .colour import apply_matrix, channel_means, srgb_from_camera, srgb_from_camera_as_shot
-from .shading import shade, uniform_spacing
+from .shading import gain_map, shade, uniform_spacing
 from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic, malvar2004_demosaic
 from .spatial import area_downscale, denoise, sharpen
 from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
@@ -79,6 +79,10 @@ class LensShading(camrig.Stage[LensShadingSpec]):
     (interpolated, in log, in the radial table the lens puts in ``FrameMeta.relative_illumination``)."""
 
     BLOCK_ROWS = 256
+    GAIN_MAP_PIXELS = 4 << 20
+    """Frames up to this size keep their gain map for the next frame (16 MB); larger ones are shaded in one
+    pass without a map."""
+    _gain: tuple[object, np.ndarray | None] = (None, None)
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
         load_kernels()
@@ -102,7 +106,12 @@ class LensShading(camrig.Stage[LensShadingSpec]):
         rows, cols = frame.data.shape
         pitch_mm = frame.meta.pitch * 1e-3
         if uniform_spacing(radius) is not None:  # a lens's table: one compiled pass
-            return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads))
+            if rows * cols > self.GAIN_MAP_PIXELS:
+                return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads))
+            key = (rows, cols, pitch_mm, profile)
+            if self._gain[0] != key:  # a stream's frames share their geometry and lens: the map is kept
+                self._gain = (key, gain_map((rows, cols), pitch_mm, radius, log_factor, self.spec.strength))
+            return frame.derive(np.multiply(frame.data, self._gain[1], dtype=np.float32))
         x = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
         out = np.empty_like(frame.data)
         for r0 in range(0, rows, self.BLOCK_ROWS):
