@@ -1,0 +1,84 @@
+"""The per-pixel work around a blur tile's FFTs, compiled: NumPy spends one pass (and often a temporary) per
+operation, and these passes cost as much as the FFTs themselves on a 100 MP frame.
+
+``pinhole_planes`` weighs the scene by the camera equation and splits the bands into contiguous planes for
+the FFT; ``hat_weight`` is a field zone's weight (linear in field radius between its neighbours);
+``accumulate`` adds one inverse FFT's valid part, weighted, into the tile; ``store`` clips FFT round-off at
+black into the output. All release the interpreter lock, so tiles run on threads.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numba import njit
+
+
+@njit(nogil=True, cache=True)
+def pinhole_planes(source: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
+    """out[b] = source[:, :, b] * factor (source rows x cols x bands, any strides; out bands x rows x cols)."""
+    rows, cols, bands = source.shape
+    for r in range(rows):
+        for c in range(cols):
+            f = factor[r, c]
+            for b in range(bands):
+                out[b, r, c] = source[r, c, b] * f
+
+
+@njit(nogil=True, cache=True)
+def hat_weight(y2: np.ndarray, x2: np.ndarray, scale: float, low: float, mid: float, high: float, out: np.ndarray) -> None:
+    """The weight of the zone at field ``mid`` with neighbours ``low`` and ``high`` (-inf / inf: none, the
+    weight stays 1 beyond it) at field radius sqrt(y2 + x2) * scale: 1 at ``mid``, falling linearly to 0 at
+    its neighbours (np.interp of the zone's one-hot basis over the zone fields)."""
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            f = np.sqrt(y2[r] + x2[c]) * scale
+            if f <= mid:
+                w = 1.0 if f >= mid or low == -np.inf else (f - low) / (mid - low)
+            else:
+                w = 1.0 if high == np.inf else (high - f) / (high - mid)
+            out[r, c] = min(1.0, max(0.0, w))
+
+
+@njit(nogil=True, cache=True)
+def accumulate(total: np.ndarray, full: np.ndarray, offset: int, weight: np.ndarray, first: bool) -> None:
+    """total (=, or += unless ``first``) full[offset:, offset:] x weight (an empty ``weight``: 1)."""
+    weighted = weight.shape[0] > 0
+    for r in range(total.shape[0]):
+        for c in range(total.shape[1]):
+            v = full[offset + r, offset + c]
+            if weighted:
+                v *= weight[r, c]
+            if first:
+                total[r, c] = v
+            else:
+                total[r, c] += v
+
+
+@njit(nogil=True, cache=True)
+def store(total: np.ndarray, out: np.ndarray, band: int) -> None:
+    """out[:, :, band] = max(total, 0): FFT round-off around black clipped."""
+    for r in range(total.shape[0]):
+        for c in range(total.shape[1]):
+            out[r, c, band] = max(total[r, c], np.float32(0.0))
+
+
+NO_WEIGHT = np.empty((0, 0), np.float32)
+
+
+@functools.cache
+def load_kernels() -> None:
+    """Compile (or load from numba's cache) the kernels for the signatures frames use, at rig assembly."""
+    for writeable in (True, False):
+        source = np.zeros((2, 2, 1), np.float32)
+        source.flags.writeable = writeable
+        planes, plane = np.zeros((1, 2, 2), np.float32), np.zeros((2, 2), np.float32)
+        pinhole_planes(source, plane, planes)
+        pinhole_planes(source[:, :1], plane[:, :1], planes[:, :, :1])  # strided windows
+    hat_weight(np.zeros(2), np.zeros(2), 1.0, -np.inf, 0.0, 1.0, plane)
+    full = np.zeros((4, 4), np.float32)
+    accumulate(plane, full, 1, plane, True)
+    accumulate(plane, full, 1, NO_WEIGHT, False)
+    out = np.zeros((4, 4, 3), np.float32)
+    store(plane, out[:2, :2], 0)
