@@ -39,6 +39,8 @@ import camrig
 
 from . import IdealLensSpec
 from .distortion import undistort, untca, vignetting_factor
+from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, store
+from .tiles import load_kernels as load_tile_kernels
 from .psf import defocus_waves, defocus_waves_map, focal_shift_waves, oversampling, pixel_kernel, stopped_down
 
 MAX_OVERSAMPLING = 65
@@ -250,23 +252,21 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         near_y = 0.0 if y[0] <= 0 <= y[-1] else min(abs(y[0]), abs(y[-1]))
         low = math.hypot(near_x, near_y) / half_diagonal
         high = math.hypot(max(abs(x[0]), abs(x[-1])), max(abs(y[0]), abs(y[-1]))) / half_diagonal
-        fields = np.array([z.field for z in zones])
-        r = (np.sqrt(y[:, None] ** 2 + x[None, :] ** 2) / half_diagonal).astype(np.float32)
+        fields = [z.field for z in zones]
         out: list[tuple[dict[int, float], np.ndarray | None]] = []
         for i, z in enumerate(zones):
             support_low = fields[i - 1] if i > 0 else -np.inf
             support_high = fields[i + 1] if i + 1 < len(zones) else np.inf
-            if high <= support_low or low >= support_high:
-                out.append((z.zernike_waves, np.zeros(r.shape, np.float32)))
-                continue
-            basis = np.zeros(len(zones))
-            basis[i] = 1.0
-            out.append((z.zernike_waves, np.interp(r, fields, basis).astype(np.float32)))
+            weight = np.zeros((y.size, x.size), np.float32)
+            if low < support_high and high > support_low:  # else the zone weighs nothing here
+                hat_weight(y**2, x**2, 1 / half_diagonal, support_low, fields[i], support_high, weight)
+            out.append((z.zernike_waves, weight))
         return out
 
     # -- the stage ---------------------------------------------------------------------------------------------
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        load_tile_kernels()
         plane, view = geometry.plane, geometry.view
         if upstream is None or upstream.format is not camrig.Format.RADIANCE:
             raise camrig.CapsError("a lens takes radiance")
@@ -347,23 +347,17 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 return
             zones = self._depth_layers(self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1))
             zones = [z for z in zones if z[2] is None or z[2].any()]  # a zone that weighs nothing here costs nothing
-            pinhole = np.empty(factor.shape, np.float32)
+            planes = np.empty((bands, *factor.shape), np.float32)
+            pinhole_planes(source, factor, planes)
             total = np.empty((r1 - r0, c1 - c0), np.float32)
+            product = np.empty((shape[0], shape[1] // 2 + 1), np.complex64)
             for b, band in enumerate(frame.meta.bands_nm):
-                np.multiply(source[:, :, b], factor, out=pinhole)
-                image = fft.rfft2(pinhole, s=shape)
+                image = fft.rfft2(planes[b], s=shape)
                 for i, (waves, defocus, weight) in enumerate(zones):
-                    product = image * spectrum(waves, defocus, band)
+                    np.multiply(image, spectrum(waves, defocus, band), out=product)
                     full = fft.irfft2(product, s=shape, overwrite_x=True)
-                    valid = full[2 * margin : 2 * margin + r1 - r0, 2 * margin : 2 * margin + c1 - c0]
-                    if i == 0:
-                        np.multiply(valid, 1 if weight is None else weight, out=total)
-                    elif weight is None:
-                        total += valid
-                    else:
-                        valid *= weight
-                        total += valid
-                np.maximum(total, 0, out=out[:, :, b])  # FFT round-off around black
+                    accumulate(total, full, 2 * margin, NO_WEIGHT if weight is None else weight, i == 0)
+                store(total, out, b)
 
         corners = [(r0, c0) for r0 in range(0, rows, tile) for c0 in range(0, cols, tile)]
         if threads <= 1 or len(corners) == 1:
