@@ -190,6 +190,13 @@ class CaptureContext:
     threads: int = 1
     """Threads an accessory may use for this capture (the host's ``threads``: by default every core this
     process may run on; fewer when several captures run side by side, as in an experiment)."""
+    reusable: np.ndarray | None = None
+    """The memory of the input frame's array, handed over writable, or None. The host hands it over only when
+    nothing but the chain holds the input (no listener, no caller, no other view: it is dropped as soon as this
+    accessory returns), so an accessory may write its output into it instead of a fresh array: same shape,
+    dtype and strides as ``frame.data``. Only for computations that stay correct when output overwrites input
+    (a pixel's output written after its inputs are read); ignoring it is always right. On a 100 MP frame it
+    saves a fresh 1.2 GB array per stage: its page faults and its share of the peak memory."""
 
     def rng(self, role: str, *keys: int) -> np.random.Generator:
         """A generator for the accessory at ``role`` (and optional sub-``keys``), from the capture seed; see

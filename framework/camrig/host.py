@@ -538,6 +538,10 @@ class Host:
             raise ConfigError(f"no writer for '{suffix or '(no suffix)'}' files; writers handle {', '.join(known) or 'nothing'}")
         return found[0]
 
+    def listens(self, hook: str) -> bool:
+        """Whether any plugin implements the listener hook ``hook``."""
+        return bool(getattr(self._pm.hook, hook).get_hookimpls())
+
     def notify(self, hook: str, **kwargs: Any) -> None:
         """Call a listener hook on every plugin; a listener that raises is logged and skipped."""
         for impl in getattr(self._pm.hook, hook).get_hookimpls():

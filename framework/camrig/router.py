@@ -6,8 +6,11 @@ is the accessories' business and travels in ``frame.meta.modelled_ns``. The two 
 
 from __future__ import annotations
 
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from .accessory import CaptureContext, Kind
 from .contract import MONO, frame_problems
@@ -92,20 +95,44 @@ def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
     )
 
 
+def reusable(frame: Frame | None) -> np.ndarray | None:
+    """The writable array behind ``frame.data`` when nothing but the router's own variable holds ``frame``,
+    its data view or the array (CPython reference counts: a listener, a caller keeping the raw, a cache or
+    any other view holds one more), else None. See :attr:`CaptureContext.reusable`."""
+    if frame is None or not hasattr(sys, "getrefcount"):
+        return None
+    data = frame.data
+    owner = data.base
+    if not isinstance(owner, np.ndarray) or owner.base is not None or not (owner.flags.owndata and owner.flags.writeable):
+        return None
+    if owner.shape != data.shape or owner.strides != data.strides or owner.dtype != data.dtype:
+        return None
+    # each held by: the caller's variable (frame) or its holder (the frame's slot, the view's base), this
+    # function's local, and getrefcount's argument
+    if sys.getrefcount(frame) > 3 or sys.getrefcount(data) > 3 or sys.getrefcount(owner) > 3:
+        return None
+    return owner
+
+
 def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) -> tuple[Frame | None, list[StepTiming]]:
-    """Run ``parts`` in order, each output checked against its declared caps."""
+    """Run ``parts`` in order, each output checked against its declared caps. An intermediate frame that only
+    the chain holds is handed to the next part for reuse (:attr:`CaptureContext.reusable`)."""
     timings: list[StepTiming] = []
+    listened = rig.host.listens("camrig_frame_done")  # a listener may keep any frame it hears of
     for part in parts:
+        spare = None if listened else reusable(frame)
         start = time.perf_counter()
         try:
-            out = part.accessory.process(frame, ctx, part.role)
+            out = part.accessory.process(frame, ctx if spare is None else replace(ctx, reusable=spare), part.role)
         except Exception as exc:
             raise StageError(
                 f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
             ) from exc
         compute_s = time.perf_counter() - start
         out = _checked(part, out, rig.caps[part.role], ctx.threads)
+        del spare
         frame = out.derive(history=(*out.meta.history, StageRecord(role=part.role, accessory=part.name)))
+        del out  # the chain holds the new frame only through ``frame``: it may be handed on
         timings.append(StepTiming(part.role, part.name, part.plugin, compute_s))
         rig.host.notify("camrig_frame_done", rig=rig, role=part.role, frame=frame, compute_s=compute_s)
     return frame, timings

@@ -61,13 +61,14 @@ def _apply_matrix_into(flat: np.ndarray, m: np.ndarray, out: np.ndarray) -> None
         out[i, 2] = m20 * r + m21 * g + m22 * b
 
 
-def apply_matrix(rgb: np.ndarray, matrix: np.ndarray, threads: int = 1) -> np.ndarray:
+def apply_matrix(rgb: np.ndarray, matrix: np.ndarray, threads: int = 1, out: np.ndarray | None = None) -> np.ndarray:
     """``rgb @ matrix.T`` for (rows, cols, 3) float32, one compiled pass over the pixels (a 3 x 3 product per
     pixel is memory-bound: BLAS gains nothing on it, and its worker threads would spin against the other half
-    of a preview stream); split over ``threads``."""
+    of a preview stream); split over ``threads``. ``out``: a C-contiguous float32 array of ``rgb``'s shape to
+    write into, ``rgb`` itself included (each pixel is read before it is written)."""
     m = np.asarray(matrix, dtype=np.float32)
     flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 3)
-    out = np.empty_like(flat)
+    out = np.empty_like(flat) if out is None else out.reshape(-1, 3)
     in_blocks(len(flat), threads, lambda a, b: _apply_matrix_into(flat[a:b], m, out[a:b]))
     return out.reshape(rgb.shape)
 

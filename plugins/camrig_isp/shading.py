@@ -51,10 +51,12 @@ def gain_map(shape: tuple[int, int], pitch_mm: float, radius_mm: np.ndarray, log
     return gain
 
 
-def shade(raw: np.ndarray, pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float, threads: int = 1) -> np.ndarray:
+def shade(raw: np.ndarray, pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float, threads: int = 1,
+          out: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """``raw`` (rows x cols, float32) times exp(-strength * interp(r, radius_mm, log_factor)) at each pixel's
     radius r from the frame centre; ``radius_mm`` must start at 0 and be uniformly spaced (see
-    :func:`uniform_spacing`), beyond its last value the gain is held."""
+    :func:`uniform_spacing`), beyond its last value the gain is held. ``out``: the array to write into (may be
+    ``raw`` itself)."""
     spacing = uniform_spacing(radius_mm)
     if spacing is None:
         raise ValueError("shade() needs a uniformly spaced radial table starting at 0")
@@ -64,6 +66,6 @@ def shade(raw: np.ndarray, pitch_mm: float, radius_mm: np.ndarray, log_factor: n
     rows, cols = raw.shape
     x2 = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
     y2 = ((np.arange(rows) - (rows - 1) / 2) * pitch_mm) ** 2
-    out = np.empty(raw.shape, np.float32)
+    out = np.empty(raw.shape, np.float32) if out is None else out
     in_blocks(rows, threads, lambda a, b: _shade_rows(raw[a:b], y2[a:b], x2, step, table, out[a:b]))
     return out

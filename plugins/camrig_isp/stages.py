@@ -33,6 +33,15 @@ from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
 __all__ = ["BAYER", "bilinear_demosaic", "srgb_encode", "srgb_encode_lut"]  # kept importable from here
 
 
+def _reuse(ctx: camrig.CaptureContext, frame: camrig.Frame) -> np.ndarray | None:
+    """The input's memory to write a pointwise stage's float32 output into, when the host hands it over
+    (:attr:`camrig.CaptureContext.reusable`) and it is C-contiguous float32; else None (a fresh array)."""
+    spare = ctx.reusable
+    if spare is None or spare.dtype != np.float32 or not spare.flags.c_contiguous or spare.shape != frame.data.shape:
+        return None
+    return spare
+
+
 def _rgb_linear(upstream: camrig.Caps | None, what: str) -> camrig.Caps:
     if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR or len(upstream.shape) != 3 or upstream.shape[2] != 3:
         raise camrig.CapsError(f"{what} takes linear RGB (rows x cols x 3)")
@@ -107,11 +116,11 @@ class LensShading(camrig.Stage[LensShadingSpec]):
         pitch_mm = frame.meta.pitch * 1e-3
         if uniform_spacing(radius) is not None:  # a lens's table: one compiled pass
             if rows * cols > self.GAIN_MAP_PIXELS:
-                return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads))
+                return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads, _reuse(ctx, frame)))
             key = (rows, cols, pitch_mm, profile)
             if self._gain[0] != key:  # a stream's frames share their geometry and lens: the map is kept
                 self._gain = (key, gain_map((rows, cols), pitch_mm, radius, log_factor, self.spec.strength))
-            return frame.derive(np.multiply(frame.data, self._gain[1], dtype=np.float32))
+            return frame.derive(np.multiply(frame.data, self._gain[1], dtype=np.float32, out=_reuse(ctx, frame)))
         x = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
         out = np.empty_like(frame.data)
         for r0 in range(0, rows, self.BLOCK_ROWS):
@@ -164,7 +173,7 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         gains = self.gains(frame, ctx.threads)
-        out = apply_matrix(frame.data, np.diag(gains), ctx.threads)
+        out = apply_matrix(frame.data, np.diag(gains), ctx.threads, _reuse(ctx, frame))
         return frame.derive(out, white_balance_gains=tuple(float(g) for g in gains))
 
 
@@ -192,7 +201,7 @@ class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         m = self.matrix(frame)
-        return frame.derive(apply_matrix(frame.data, m, ctx.threads), srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m))
+        return frame.derive(apply_matrix(frame.data, m, ctx.threads, _reuse(ctx, frame)), srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m))
 
 
 class Denoise(camrig.Stage[DenoiseSpec]):
@@ -222,9 +231,9 @@ class Gamma(camrig.Stage[GammaSpec]):
         assert frame is not None
         s = self.spec
         if s.curve == "filmic":
-            encoded = filmic_encode_lut(frame.data, s.exposure_gain, s.white_point, ctx.threads)
+            encoded = filmic_encode_lut(frame.data, s.exposure_gain, s.white_point, ctx.threads, _reuse(ctx, frame))
         else:
-            encoded = srgb_encode_lut(frame.data, s.exposure_gain, ctx.threads)
+            encoded = srgb_encode_lut(frame.data, s.exposure_gain, ctx.threads, _reuse(ctx, frame))
         return frame.derive(encoded, format=camrig.Format.RGB_DISPLAY, units="1")
 
 
