@@ -68,3 +68,13 @@ def test_count_nonfinite_in_parts_finds_what_one_pass_finds(threads):
         assert count_nonfinite(big, threads) == 0
     assert count_nonfinite(np.array([1.0, complex(0, np.nan)]), threads) == 1
     assert count_nonfinite(a[::-1], threads) == 2  # not contiguous: summed in one pass
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_count_nonfinite_in_a_window_of_a_larger_array_counts_only_the_window(threads):
+    big = np.zeros((1100, 1200, 3), dtype=np.float32)  # a lens's image written over its larger scene
+    window = big[:1000, :1000]
+    big[3, 1100, 0] = np.nan  # outside the window
+    assert count_nonfinite(window, threads) == 0
+    big[999, 999, 2], big[0, 0, 0] = np.inf, np.nan
+    assert count_nonfinite(window, threads) == 2

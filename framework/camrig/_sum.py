@@ -8,10 +8,12 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True, fastmath={"reassoc"})
-def quick_sum(flat: np.ndarray) -> float:
-    """The sum of a 1-D float array in its own precision, in any order: non-finite exactly when a value is
-    non-finite or the sum overflows."""
-    total = flat.dtype.type(0)
-    for i in range(flat.size):
-        total += flat[i]
+def quick_sum(rows: np.ndarray) -> float:
+    """The sum of a 2-D float array (rows contiguous, any row stride) in its own precision, in any order:
+    non-finite exactly when a value is non-finite or the sum overflows."""
+    total = rows.dtype.type(0)
+    for r in range(rows.shape[0]):
+        row = rows[r]
+        for i in range(row.size):
+            total += row[i]
     return total

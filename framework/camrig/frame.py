@@ -232,14 +232,16 @@ def count_nonfinite(array: np.ndarray, threads: int = 1) -> int:
     if array.dtype.kind not in "fc":
         return 0
     flat = array.reshape(-1) if array.flags.c_contiguous else None
-    if flat is not None and array.dtype.kind == "f" and array.size >= PARALLEL_CHECK_SIZE:
+    rowwise = array.ndim >= 2 and array[0].flags.c_contiguous and array.strides[0] >= array[0].nbytes  # rows apart
+    if rowwise and array.dtype.kind == "f" and array.size >= PARALLEL_CHECK_SIZE:
         from ._sum import quick_sum  # compiled: loaded only once a large frame is checked
 
-        edges = [flat.size * i // max(1, threads) for i in range(max(1, threads) + 1)]
+        rows = array.reshape(array.shape[0], -1)  # a view: each row is contiguous (a window of a larger array too)
+        edges = [len(rows) * i // max(1, threads) for i in range(max(1, threads) + 1)]
         sums = [0.0] * (len(edges) - 1)
 
         def block(i: int) -> None:
-            sums[i] = float(quick_sum(flat[edges[i] : edges[i + 1]]))
+            sums[i] = float(quick_sum(rows[edges[i] : edges[i + 1]]))
 
         if len(sums) == 1:
             block(0)

@@ -27,6 +27,7 @@ distortion undone), times the area ratio of the mapping, so flux is conserved.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -297,9 +298,10 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         d = self.distortion_margin_px(plane, tuple(frame.meta.bands_nm))
         margin = total - d  # the blur kernel's radius
         ideal_plane = camrig.FocalPlane(width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um)
-        ideal = self._blurred(frame, ideal_plane, margin, ctx.threads)
-        irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm)
         q = s.scene_supersampling
+        into = ctx.reusable if d == 0 and q == 1 else None  # the image is the blur itself: it may overwrite the scene
+        ideal = self._blurred(frame, ideal_plane, margin, ctx.threads, into)
+        irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm)
         if q > 1:  # each pixel integrates its q x q fine samples (the pixel aperture at the fine pitch)
             rows, cols, bands = irradiance.shape
             irradiance = irradiance.reshape(rows // q, q, cols // q, q, bands).mean(axis=(1, 3), dtype=np.float32)
@@ -313,15 +315,23 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             relative_illumination=self.relative_illumination_profile(pixels),
         )
 
-    def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int, threads: int = 1) -> np.ndarray:
+    def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int, threads: int = 1,
+                 into: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """The pinhole irradiance on ``plane``, blurred by the PSF (rows x cols x bands, float32), in square
         tiles of ``TILE`` output pixels (with the kernel's margin as overlap) on ``threads`` threads. Each tile
-        is computed the same way whichever thread takes it, so the result does not depend on ``threads``."""
+        is computed the same way whichever thread takes it, so the result does not depend on ``threads``.
+
+        ``into``: the scene's own array, handed over (:attr:`camrig.CaptureContext.reusable`): the image is
+        written over it, output pixel (r, c) where scene sample (r, c) was, the first of the samples its window
+        reads. A tile's region is then read only by the tile itself and its neighbours above and to the left
+        (their margins), so each row of tiles is computed in full before any of it is written, and rows go in
+        order: the result is the same as into a fresh array."""
         s = self.spec
         blur = s.psf == "diffraction"
         scale = np.float32(math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2))
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
-        irradiance = np.empty((rows, cols, bands), np.float32)
+        usable = into is not None and into.shape == frame.data.shape and into.dtype == np.float32
+        irradiance = into[:rows, :cols] if usable else np.empty((rows, cols, bands), np.float32)  # type: ignore[index]
         depth_defocus = self._defocus_map(frame, plane.pitch_um)  # per-sample defocus and its layers (depth, tilt)
         fast = fft.next_fast_len(self.TILE + 2 * margin, real=True)
         tile = fast - 2 * margin  # the tile grown to fill its FFT (a fast length) exactly
@@ -336,15 +346,15 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                     spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin, defocus), s=shape)
                 return spectra[key]
 
-        def run(r0: int, c0: int) -> None:
+        def run(r0: int, c0: int) -> np.ndarray:
             r1, c1 = min(rows, r0 + tile), min(cols, c0 + tile)
             factor = self.relative_illumination(plane, margin, (r0, r1 + 2 * margin), (c0, c1 + 2 * margin))
             factor *= scale
             source = frame.data[r0 : r1 + 2 * margin, c0 : c1 + 2 * margin]  # the tile plus the kernel margin
-            out = irradiance[r0:r1, c0:c1]
+            out = np.empty((r1 - r0, c1 - c0, bands), np.float32) if usable else irradiance[r0:r1, c0:c1]
             if not blur:
                 np.multiply(source, factor[:, :, None], out=out)
-                return
+                return out
             zones = self._depth_layers(self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1))
             zones = [z for z in zones if z[2] is None or z[2].any()]  # a zone that weighs nothing here costs nothing
             planes = np.empty((bands, *factor.shape), np.float32)
@@ -358,14 +368,20 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                     full = fft.irfft2(product, s=shape, overwrite_x=True)
                     accumulate(total, full, 2 * margin, NO_WEIGHT if weight is None else weight, i == 0)
                 store(total, out, b)
+            return out
 
-        corners = [(r0, c0) for r0 in range(0, rows, tile) for c0 in range(0, cols, tile)]
-        if threads <= 1 or len(corners) == 1:
-            for corner in corners:
-                run(*corner)
-        else:
-            with ThreadPoolExecutor(min(threads, len(corners))) as pool:
-                list(pool.map(lambda corner: run(*corner), corners))  # list() re-raises the first exception
+        def tiles(corners: list[tuple[int, int]], pool: ThreadPoolExecutor | None) -> list[np.ndarray]:
+            return [run(*c) for c in corners] if pool is None else list(pool.map(lambda c: run(*c), corners))
+
+        workers = min(threads, -(-cols // tile) if usable else -(-rows // tile) * -(-cols // tile))
+        with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+            if not usable:
+                tiles([(r0, c0) for r0 in range(0, rows, tile) for c0 in range(0, cols, tile)], pool)
+                return irradiance
+            for r0 in range(0, rows, tile):  # a row of tiles read in full, then written over the scene
+                done = tiles([(r0, c0) for c0 in range(0, cols, tile)], pool)
+                for c0, out in zip(range(0, cols, tile), done):
+                    irradiance[r0 : r0 + out.shape[0], c0 : c0 + out.shape[1]] = out
         return irradiance
 
     DEPTH_LAYER_WAVES = 0.25

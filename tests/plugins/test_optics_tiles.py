@@ -32,3 +32,23 @@ def test_tiles_and_threads_do_not_change_the_image(host, rig_dict, lens, scene):
     tiled = irradiance(48, 1)  # 5 x 4 tiles, the last ones partial
     np.testing.assert_allclose(tiled, whole, rtol=0, atol=2e-6 * whole.max())
     np.testing.assert_array_equal(irradiance(48, 3), tiled)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_image_written_over_the_handed_over_scene_is_the_same(host, rig_dict, threads):
+    from dataclasses import replace
+
+    rig_dict["rig"]["lens"] = {"type": "optics.m43_35mm_f1_4"}
+    rig_dict["rig"]["sensor"] = {"type": "sensors.cmos", "width_px": 200, "height_px": 150, "pixel_pitch_um": 1.5}
+    rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 100
+    rig_dict["capture"]["scene"] = {"type": "scenes.chart", "width_deg": 0.4}
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict))
+    lens = rig.parts["lens"].accessory
+    lens.TILE = 40  # 5 x 4 tiles: every tile reads its neighbours' regions
+    radiance = rig.parts["scene"].accessory.process(None, context(rig), "scene")
+    fresh = lens.process(radiance, context(rig, threads=threads), "lens").data
+    buffer = radiance.data.copy()  # the scene's memory, as the router hands it over
+    handed = camrig.Frame(buffer, radiance.meta)
+    over = lens.process(handed, replace(context(rig, threads=threads), reusable=buffer), "lens").data
+    assert np.shares_memory(over, buffer)  # written over the scene
+    np.testing.assert_array_equal(over, fresh)
