@@ -288,6 +288,36 @@ def _readout_rule(rig: camrig.Rig) -> list[camrig.Problem]:
     return problems
 
 
+def _colour_rule(rig: camrig.Rig) -> list[camrig.Problem]:
+    """A colour correction derived from the sensor (``isp.colour_correction`` without a fixed matrix) needs a
+    response it can invert: refused here, before any capture, with the response's condition number."""
+    sensor = rig.part("sensor")
+    spec = sensor.accessory.spec
+    if not isinstance(spec, CmosSensorSpec) or spec.cfa == "mono" or any(not 380 <= b <= 780 for b in spec.bands_nm):
+        return []
+    users = [p for p in rig.parts.values() if p.name == "isp.colour_correction" and getattr(p.accessory.spec, "matrix", None) is None]
+    if not users:
+        return []
+    from .colorimetry import check_correctable
+
+    try:
+        check_correctable(spec.qe_table(), spec.bands_nm)
+    except ValueError as exc:
+        return [
+            camrig.Problem(
+                severity=camrig.Severity.ERROR,
+                rule="sensors.colour",
+                parts=(sensor.label, users[0].label),
+                message=str(exc),
+                suggestion="give isp.colour_correction a fixed matrix, or a QE table whose rows differ",
+            )
+        ]
+    return []
+
+
 @camrig.hookimpl
 def camrig_fit_rules() -> list[camrig.FitRule]:
-    return [camrig.FitRule("sensors.readout", "the sensor reads a frame within the frame period", _readout_rule)]
+    return [
+        camrig.FitRule("sensors.readout", "the sensor reads a frame within the frame period", _readout_rule),
+        camrig.FitRule("sensors.colour", "a colour correction derived from the sensor can invert its response", _colour_rule),
+    ]

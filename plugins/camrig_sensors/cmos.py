@@ -258,8 +258,8 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         profile = self.noise_profile()
         if profile is not None:
             out["noise_profile"] = profile
-        if s.cfa == "mono" or any(not 380 <= b <= 780 for b in s.bands_nm):
-            return out
+        if s.cfa == "mono" or any(not 380 <= b <= 780 for b in s.bands_nm) or not self._correctable:
+            return out  # no colour to report (a response no matrix inverts: the fit rule sensors.colour says so)
         white = np.ones(len(s.bands_nm)) if white_band_radiance is None else np.asarray(white_band_radiance)
         out["camera_from_xyz"] = self._camera_from_xyz
         out["as_shot_neutral"] = tuple(float(v) for v in colorimetry.neutral(self._qe, s.bands_nm, white))
@@ -273,6 +273,12 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         table = np.asarray(self.spec.qe_table(), dtype=np.float64)
         table.flags.writeable = False
         return table
+
+    @cached_property
+    def _correctable(self) -> bool:
+        from . import colorimetry
+
+        return colorimetry.condition(self._qe, self.spec.bands_nm) <= colorimetry.MAX_CONDITION
 
     @cached_property
     def _camera_from_xyz(self) -> tuple[tuple[float, ...], ...]:

@@ -14,10 +14,21 @@ K = diag(D65) S diag(D65) the covariance of those lights, the matrix is the Wien
 which is also what ISO 17321-1 fits when the training set is that ensemble. The DNG ColorMatrix1 (XYZ to camera
 under the calibration illuminant) is its inverse, scaled so that the D65 white (Y = 1) reaches 1 in its largest
 camera channel (Adobe DNG Specification 1.4, chapter 6).
+
+What a band radiance means depends on how many bands a scene has (:func:`observer`):
+
+- **three bands are an RGB scene**: in increasing wavelength they are the B, G and R primaries of linear sRGB
+  (IEC 61966-2-1), so band radiances (L_B, L_G, L_R) have the colour XYZ = XYZ_FROM_SRGB @ (L_R, L_G, L_B). The
+  chart's ``srgb`` patches are its published sRGB values linearised, and equal radiance in the three bands
+  (illuminant E) is the sRGB white, D65. A 3 x 3 response R (camera = R @ L) is then exactly invertible, so
+  ``xyz_from_camera = observer @ inv(R)`` for every light and prior: a 3-band rig is colorimetrically exact.
+- **any other number of bands is a spectrum** sampled at the band centres, seen by the CIE 1931 observer; the
+  Wiener matrix above is a least-squares estimate, exact only if the camera meets the Luther condition.
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from importlib import resources
 
@@ -27,6 +38,14 @@ MARKOV_LENGTH_NM = 200.0
 """Correlation length of the reflectance prior: exp(-|dlambda| / 200 nm) (about 0.95 between bands 10 nm apart)."""
 D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
 """CIE XYZ of the D65 white point, Y = 1 (CIE 015:2018, 2-degree observer)."""
+XYZ_FROM_SRGB = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+"""CIE XYZ from linear sRGB (R, G, B), IEC 61966-2-1:1999 clause 5.2 (D65 white: the rows sum to its XYZ)."""
+RGB_BANDS = 3
+"""A scene of this many bands is an RGB scene: its bands are linear sRGB's B, G and R (module docstring)."""
+MAX_CONDITION = 1e4
+"""Largest condition number of the camera's response (over the reflectance prior) that camrig colour-corrects:
+beyond it the 3 x 3 correction amplifies noise and rounding by that factor between colour directions, and a
+singular response (two channels seeing the same thing) has no correction at all."""
 
 
 @lru_cache(maxsize=None)
@@ -49,6 +68,21 @@ def _at(table: np.ndarray, bands_nm: tuple[float, ...], what: str) -> np.ndarray
 def cmfs(bands_nm: tuple[float, ...]) -> np.ndarray:
     """CIE 1931 2-degree colour-matching functions at the band centres, (bands, 3) for x-bar, y-bar, z-bar."""
     return _at(_table("cie1931_d65.csv"), bands_nm, "the CIE 1931 observer")[:, :3]
+
+
+def observer(bands_nm: tuple[float, ...]) -> np.ndarray:
+    """(3, bands) matrix from band radiances to CIE XYZ: how camrig reads a scene's bands as colour (module
+    docstring). Three bands: linear sRGB primaries in band order B, G, R (IEC 61966-2-1), ``XYZ_FROM_SRGB``
+    with its columns reversed. Otherwise: the CIE 1931 colour-matching functions at the band centres (a band's
+    radiance is already integrated over its width)."""
+    if len(bands_nm) == RGB_BANDS:
+        return XYZ_FROM_SRGB[:, ::-1].copy()
+    return cmfs(bands_nm).T
+
+
+def is_rgb(bands_nm: tuple[float, ...]) -> bool:
+    """True for an RGB scene (three bands), whose colours are exact for any invertible 3-band sensor."""
+    return len(bands_nm) == RGB_BANDS
 
 
 def d65(bands_nm: tuple[float, ...]) -> np.ndarray:
@@ -84,19 +118,53 @@ def response(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
     return np.asarray(qe, dtype=np.float64) * np.asarray(bands_nm, dtype=np.float64)[None, :] / 550.0
 
 
-def xyz_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> np.ndarray:
-    """The 3x3 Wiener colour correction from camera response to CIE XYZ for smooth surfaces under D65, or under
-    the light whose white has ``white_band_radiance`` (module docstring); camera values in the units of
-    :func:`response`, XYZ relative to the same band radiances."""
-    r = response(qe, bands_nm)
-    x = cmfs(bands_nm).T
+def _prior(bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None) -> np.ndarray:
+    """K = diag(light) S diag(light), S_ij = exp(-|lambda_i - lambda_j| / 200 nm): the covariance of smooth
+    surfaces under the light (D65 if None) in band radiance (Pratt and Mancill 1976)."""
     light = d65(bands_nm) * band_widths(bands_nm) if white_band_radiance is None else np.asarray(white_band_radiance, np.float64)
     b = np.asarray(bands_nm, dtype=np.float64)
-    k = light[:, None] * np.exp(-np.abs(b[:, None] - b[None, :]) / MARKOV_LENGTH_NM) * light[None, :]
-    rkr = r @ k @ r.T
-    if np.linalg.cond(rkr) > 1e12:
-        raise ValueError("the sensor's colour channels are not independent over its bands: no colour matrix exists")
-    return x @ k @ r.T @ np.linalg.inv(rkr)
+    return light[:, None] * np.exp(-np.abs(b[:, None] - b[None, :]) / MARKOV_LENGTH_NM) * light[None, :]  # type: ignore[no-any-return]
+
+
+def condition(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> float:
+    """Condition number of the camera's response over the lights it is fitted for: sqrt(cond(R K R^T)), the
+    ratio of the largest to the smallest singular value of R K^(1/2) (R from :func:`response`, each row scaled
+    to unit norm so a dim channel is not mistaken for a dependent one). For three bands, cond(R) weighted by
+    the light. Infinite for a singular response."""
+    r = response(qe, bands_nm)
+    norms = np.linalg.norm(r, axis=1)
+    if np.any(norms == 0):
+        return math.inf
+    r = r / norms[:, None]
+    rkr = r @ _prior(bands_nm, white_band_radiance) @ r.T
+    eig = np.linalg.eigvalsh((rkr + rkr.T) / 2)
+    return math.inf if eig[0] <= 0 else math.sqrt(float(eig[-1] / eig[0]))
+
+
+def check_correctable(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> None:
+    """A ValueError, with the condition number, for a response no 3 x 3 colour correction can invert."""
+    c = condition(qe, bands_nm, white_band_radiance)
+    if not c <= MAX_CONDITION:
+        raise ValueError(
+            f"the sensor's colour channels are {'not' if math.isinf(c) else 'nearly not'} independent over its bands "
+            f"(condition number of its response {c:.3g}, limit {MAX_CONDITION:g}): no colour correction can separate "
+            f"its colours; make the QE rows (R, G, B) differ over bands_nm"
+        )
+
+
+def xyz_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> np.ndarray:
+    """The 3x3 Wiener colour correction from camera response to CIE XYZ (as :func:`observer` reads the bands)
+    for smooth surfaces under D65, or under the light whose white has ``white_band_radiance`` (module
+    docstring); camera values in the units of :func:`response`, XYZ relative to the same band radiances. For an
+    RGB scene (three bands) it is ``observer @ inv(R)``, exact for any light. A ValueError, naming the condition
+    number, for a response that cannot be inverted (:func:`check_correctable`)."""
+    check_correctable(qe, bands_nm, white_band_radiance)
+    r = response(qe, bands_nm)
+    x = observer(bands_nm)
+    if is_rgb(bands_nm):
+        return x @ np.linalg.inv(r)  # type: ignore[no-any-return]
+    k = _prior(bands_nm, white_band_radiance)
+    return x @ k @ r.T @ np.linalg.inv(r @ k @ r.T)  # type: ignore[no-any-return]
 
 
 def camera_from_xyz(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
@@ -121,7 +189,7 @@ def xyz_d65_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_
     scene's own light, then Bradford from that light's white (Y = 1) to D65's. What a colour correction needs
     when the scene is not lit by D65: white balance alone plus the D65 matrix is exact only for D65."""
     m = xyz_from_camera(qe, bands_nm, white_band_radiance)
-    white = cmfs(bands_nm).T @ np.asarray(white_band_radiance, np.float64)
+    white = observer(bands_nm) @ np.asarray(white_band_radiance, np.float64)
     white = white / white[1]
     camera_white = response(qe, bands_nm) @ np.asarray(white_band_radiance, np.float64)
     m = m / (m @ camera_white)[1]  # the scene's white reaches Y = 1

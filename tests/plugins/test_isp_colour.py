@@ -55,10 +55,97 @@ def test_a_camera_meeting_the_luther_condition_gets_its_exact_matrix():
     assert np.allclose(srgb, expected / expected.sum(axis=1, keepdims=True))
 
 
+def test_a_three_band_scene_is_linear_srgb_and_its_colour_matrix_is_exact():
+    """Three bands are an RGB scene: band radiances (B, G, R) are linear sRGB. For any invertible 3-band response
+    the colour matrix must map the camera's values of any radiance to the XYZ colour-science gives for those
+    sRGB values (IEC 61966-2-1 primaries, D65 white), whatever light it was fitted under."""
+    bands = (450.0, 550.0, 650.0)
+    rng = np.random.default_rng(7)
+    qe = rng.uniform(0.01, 0.6, (3, 3))
+    radiance = rng.uniform(0, 1, (50, 3))  # bands in increasing order: B, G, R
+    expected = colour.RGB_to_XYZ(radiance[:, ::-1], colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
+    for light in (None, np.array([0.3, 0.9, 1.7])):
+        xyz = radiance @ (colorimetry.xyz_from_camera(qe, bands, light) @ colorimetry.response(qe, bands)).T
+        np.testing.assert_allclose(xyz, expected, rtol=2e-3, atol=2e-4)
+    # the default chart's white (equal band radiance, illuminant E) is sRGB's white: D65
+    assert colour.XYZ_to_xy(colorimetry.observer(bands) @ np.ones(3)) == pytest.approx([0.3127, 0.3290], abs=2e-4)
+
+
+def published_chart_lab() -> np.ndarray:
+    """Lab (D65) of the chart's published sRGB values (Pascale 2006, 8 bit), by colour-science."""
+    from camrig_scenes.chart import SRGB_8BIT
+
+    assert SRGB_8BIT[6].tolist() == [214, 126, 44] and SRGB_8BIT[21].tolist() == [122, 122, 121]  # orange, neutral 5
+    xyz = colour.RGB_to_XYZ(SRGB_8BIT / 255, colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=True)
+    return colour.XYZ_to_Lab(xyz, D65_XY), xyz
+
+
+D65_XY = colour.CCS_ILLUMINANTS[OBSERVER]["D65"]
+
+
+def linear_srgb_lab(srgb: np.ndarray, reference_xyz: np.ndarray, neutral: int = 21) -> np.ndarray:
+    """Lab (D65) of linear sRGB patch means by colour-science, exposure matched on one neutral patch (5)."""
+    xyz = colour.RGB_to_XYZ(srgb, colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
+    return colour.XYZ_to_Lab(xyz * reference_xyz[neutral, 1] / xyz[neutral, 1], D65_XY)
+
+
+def default_chart_rig(stages: list[dict[str, Any]], **sensor: Any) -> dict[str, Any]:
+    """The defaults a new user meets: the 3-band chart (its sRGB values, equal-energy light) and the default
+    3 x 3 QE, on an ideal lens with low noise."""
+    spec = colour_rig(stages)
+    for key in ("bands_nm", "qe"):
+        del spec["rig"]["sensor"][key]
+    spec["rig"]["sensor"].update(sensor)
+    spec["capture"]["scene"] = {"type": "scenes.chart", "width_deg": 30}
+    return spec
+
+
+def test_the_default_chart_on_an_ideal_rig_renders_its_published_srgb_values():
+    """The default chart and QE through black level, lens shading, Malvar, as-shot white balance and colour
+    correction: mean CIEDE2000 to the chart's published sRGB values (colour-science's sRGB and CIEDE2000) at
+    most 1 (seen: 0.15; the CIE observer sampled at three bands gave 5.3), and every patch within 2. Without
+    colour correction it is far off, so the comparison can fail."""
+    stages = [{"type": "isp.black_level"}, {"type": "isp.lens_shading"}, {"type": "isp.demosaic", "method": "malvar2004"},
+              {"type": "isp.white_balance", "method": "as_shot"}, {"type": "isp.colour_correction"}]  # fmt: skip
+    spec = default_chart_rig(stages)
+    reference, reference_xyz = published_chart_lab()
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
+    shot = rig.capture(exposure_s=4e-5)
+    assert 0.5 * shot.raw.meta.white_level < shot.raw.data.max() < shot.raw.meta.white_level  # well exposed, not clipped
+    de = colour.delta_E(reference, linear_srgb_lab(patch_means(shot.result.data, 30, 35, 0.1), reference_xyz), method="CIE 2000")
+    print(f"default chart: CIEDE2000 mean {de.mean():.2f}, max {de.max():.2f}")
+    assert de.mean() <= 1.0 and de.max() <= 2.0
+    spec["rig"]["stages"] = stages[:-1]
+    raw_rgb = patch_means(camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1)
+    assert colour.delta_E(reference, linear_srgb_lab(raw_rgb, reference_xyz), method="CIE 2000").mean() > 3
+
+
+@pytest.mark.parametrize("second_green_blue", [0.2, 0.20001])
+def test_a_response_no_matrix_can_invert_is_refused_before_the_capture(second_green_blue):
+    """Two channels with the same (or almost the same: 1e-5 apart) QE: a rig that derives its colour correction
+    from the sensor does not fit, and the problem names the response's condition number, which numpy's
+    condition number of the QE rows (scaled by wavelength, each to unit length) bounds from below here."""
+    qe = [[0.1, 0.5, 0.2], [0.1, 0.5, second_green_blue], [0.45, 0.1, 0.02]]
+    response = np.array(qe) * np.array([450.0, 550.0, 650.0])
+    plain = np.linalg.cond(response / np.linalg.norm(response, axis=1, keepdims=True))
+    stages = [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.white_balance"}, {"type": "isp.colour_correction"}]
+    spec = default_chart_rig(stages, qe=qe)
+    rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec), strict=False)
+    problems = [p for p in rig.report.problems if p.rule == "sensors.colour"]
+    assert len(problems) == 1 and "condition number" in problems[0].message
+    number = float(problems[0].message.split("condition number of its response ")[1].split(",")[0])
+    assert number > 1e4 and number >= 0.1 * min(plain, 1e8), (number, plain)
+    with pytest.raises(camrig.RigDoesNotFit, match="condition number"):
+        camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
+    spec["rig"]["stages"] = stages[:2]
+    shot = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5)
+    assert shot.raw.meta.camera_from_xyz is None  # nothing to report, and nothing failed
+
+
 def test_a_singular_colour_matrix_is_refused():
     with pytest.raises(ValueError, match="singular"):
         srgb_from_camera(np.array([[1, 2, 3], [2, 4, 6], [0, 0, 1.0]]))
-    with pytest.raises(ValueError, match="not independent"):
+    with pytest.raises(ValueError, match="not independent .*condition number of its response inf"):
         colorimetry.xyz_from_camera(np.ones((3, 31)), tuple(BANDS))
 
 
