@@ -144,7 +144,7 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.nd
     (column) halves, and D the sum of the four diagonal neighbours. One compiled pass over the pixels, in
     blocks of rows on ``threads`` threads."""
     _check(mosaic, cfa, "Malvar 2004")
-    padded = np.pad(mosaic.astype(np.float32, copy=False), 2, mode="reflect")
+    mosaic = mosaic.astype(np.float32, copy=False)
     kinds = np.empty((2, 2), np.int64)
     for i, site in enumerate(cfa):
         py, px = divmod(i, 2)
@@ -153,8 +153,26 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.nd
         else:
             kinds[py, px] = _GREEN_IN_RED_ROW if cfa[2 * py + (1 - px)] == "R" else _GREEN_IN_BLUE_ROW
     out = np.empty((*mosaic.shape, 3), dtype=np.float32)
-    in_blocks(len(out), threads, lambda a, b: _malvar_into(padded[a : b + 4], kinds, out[a:b]), align=2)
+
+    def work(a: int, b: int) -> None:
+        for top in range(a, b, PAD_ROWS):  # each piece mirrored by 2 samples on its own: no padded copy of the frame
+            _malvar_into(_mirrored_rows(mosaic, top, min(b, top + PAD_ROWS), 2), kinds, out[top : min(b, top + PAD_ROWS)])
+
+    in_blocks(len(out), threads, work, align=2)
     return out
+
+
+PAD_ROWS = 256
+"""Rows of the mosaic mirrored and filtered at a time."""
+
+
+def _mirrored_rows(a: np.ndarray, top: int, stop: int, r: int) -> np.ndarray:
+    """Rows ``top``..``stop`` of ``a`` with ``r`` samples around them: the neighbouring rows where the frame has
+    them, mirrored ('reflect', as ``np.pad``) at the frame's own edges; columns mirrored by ``r``. The
+    same values as ``np.pad(a, r, mode='reflect')[top : stop + 2 r]``."""
+    first, last = max(0, top - r), min(len(a), stop + r)
+    piece = np.pad(a[first:last], ((r - (top - first), r - (last - stop)), (r, r)), mode="reflect")
+    return piece
 
 
 def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:

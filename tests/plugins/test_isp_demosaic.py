@@ -90,3 +90,15 @@ def test_bad_mosaics_are_refused_with_the_reason(method):
         DEMOSAIC[method](np.zeros((7, 8), np.float32), "RGGB")
     with pytest.raises(ValueError, match="takes a 2-D mosaic"):
         DEMOSAIC[method](np.zeros((8, 8, 3), np.float32), "RGGB")
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_malvar_in_pieces_of_rows_matches_the_reference_over_the_whole_frame(threads):
+    """600 rows: filtered in pieces of 256 rows, each mirrored on its own, on 1 or 3 threads; the reference
+    filters the whole frame at once."""
+    mosaic = natural_mosaic((600, 64), seed=9)
+    theirs = cd.demosaicing_CFA_Bayer_Malvar2004(mosaic.astype(np.float64), "GRBG")
+    ours = DEMOSAIC["malvar2004"](mosaic, "GRBG", threads)
+    relative = np.abs(ours[2:-2, 2:-2] - theirs[2:-2, 2:-2]) / np.maximum(np.abs(theirs[2:-2, 2:-2]), 1e-3)
+    assert relative.max() < 1e-4
+    np.testing.assert_array_equal(ours, DEMOSAIC["malvar2004"](mosaic, "GRBG", 1))
