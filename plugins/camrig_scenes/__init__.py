@@ -6,7 +6,7 @@ import math
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 import camrig
 
@@ -63,6 +63,184 @@ class ChartSpec(camrig.SceneSpec):
     )
 
 
+
+ILLUMINANTS = Literal["E", "D65", "D50", "A"]
+FRAMINGS = Literal["centre", "fill", "fit"]
+
+
+def _increasing_in(bands: tuple[float, ...], field: str, lo: float = 380.0, hi: float = 780.0) -> None:
+    if list(bands) != sorted(set(bands)):
+        raise ValueError(f"{field} must increase, got {bands}")
+    if bands[0] < lo or bands[-1] > hi:
+        raise ValueError(f"{field}: the spectral upsampling is tabulated from {lo:g} to {hi:g} nm; bands {bands} reach outside")
+
+
+class PlacedSpec(camrig.SceneSpec):
+    """Where a picture sits in the view, how far away, and what surrounds it (base of the image scenes)."""
+
+    framing: FRAMINGS = Field(
+        default="centre",
+        description="'centre': the picture subtends fov_deg horizontally, centred on the axis; 'fill': scaled to "
+        "cover the sensor's whole field (the longer side cropped); 'fit': scaled to fit inside it (surround elsewhere).",
+    )
+    fov_deg: float = Field(default=40.0, gt=0, lt=170, description="Horizontal angle the picture subtends with framing 'centre', degrees.")
+    distance_m: float = Field(
+        default=math.inf, gt=0, description="Distance of the picture's plane on the axis, m (inf: at infinity); the depth map overrides it where it has one."
+    )
+    depth_path: str | None = Field(
+        default=None,
+        description="Depth map of the picture, one value per pixel, same size: .npy, a 16-bit greyscale PNG or TIFF, "
+        "a float TIFF, or OpenEXR (Z channel); times depth_scale_m gives metres. Feeds the lens's depth of field (planes['depth_m']).",
+    )
+    depth_scale_m: float = Field(default=1.0, gt=0, description="Metres per stored depth unit (0.001 for a PNG in millimetres).")
+    surround: float = Field(default=0.0, ge=0, le=1, description="Radiance outside the picture, as a fraction of the white's.")
+
+    @field_validator("depth_path")
+    @classmethod
+    def _depth_file(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .readers import _existing
+
+            _existing(value)
+        return value
+
+
+class LuminanceSpec(PlacedSpec):
+    """The absolute scale of a picture whose values are relative (a photo, a linear radiance map)."""
+
+    white_luminance_cd_m2: float = Field(
+        default=100.0, gt=0, description="Luminance of a pixel of value (1, 1, 1) (a perfect white), cd/m^2."
+    )
+    mean_luminance_cd_m2: float | None = Field(
+        default=None, gt=0, description="Instead: the picture's mean luminance, cd/m^2 (sets the white's)."
+    )
+    ev100: float | None = Field(
+        default=None,
+        ge=-10,
+        le=30,
+        description="Instead: the scene's metered exposure value at ISO 100; mean luminance = 12.5 x 2^EV / 100 cd/m^2 (ISO 2720, K = 12.5).",
+    )
+    illuminant: ILLUMINANTS = Field(
+        default="D65", description="Light the picture's colours are seen under: CIE D65 (the sRGB white), D50, A (tungsten) or equal energy E."
+    )
+    bands_nm: tuple[float, ...] = Field(
+        default=(450.0, 550.0, 650.0), min_length=1, description="Centre wavelengths of the bands, nm, increasing, within 380-780 (each band reaches halfway to its neighbours)."
+    )
+
+    @model_validator(mode="after")
+    def _scale(self) -> LuminanceSpec:
+        _increasing_in(self.bands_nm, "bands_nm")
+        chosen = [f for f in ("mean_luminance_cd_m2", "ev100") if getattr(self, f) is not None]
+        if "white_luminance_cd_m2" in self.model_fields_set:
+            chosen.append("white_luminance_cd_m2")
+        if len(chosen) > 1:
+            raise ValueError(f"give one absolute scale, not {' and '.join(chosen)}")
+        return self
+
+
+class ImageSpec(LuminanceSpec):
+    """A photo (PNG, JPEG or TIFF; 8 or 16 bits; sRGB or Display P3) as spectral radiance, by Mallett and Yuksel's
+    spectral upsampling of its colours under a chosen light (docs/scenes.md)."""
+
+    path: str | None = Field(
+        default=None,
+        description="Image file: PNG, JPEG or TIFF, 8 or 16 bits per channel, RGB or greyscale, without alpha or palette "
+        "(relative to the working directory). None: a built-in 24-patch chart of the ColorChecker's sRGB values.",
+    )
+    bit_depth: Literal[8, 16] | None = Field(default=None, description="Bits per channel the file must hold (None: whatever it holds).")
+    colour_space: Literal["srgb", "display_p3"] = Field(
+        default="srgb", description="RGB primaries of the values: sRGB (ITU-R BT.709) or Display P3; both have the D65 white."
+    )
+    transfer: Literal["srgb", "linear"] = Field(
+        default="srgb", description="Encoding of the values: the sRGB curve (IEC 61966-2-1, also Display P3's) or linear."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _file(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .readers import probe_image
+
+            probe_image(value)
+        return value
+
+    @model_validator(mode="after")
+    def _bits(self) -> ImageSpec:
+        if self.path is not None and self.bit_depth is not None:
+            from .readers import probe_image
+
+            bits = probe_image(self.path).bits
+            if bits != self.bit_depth:
+                raise ValueError(f"bit_depth: {self.path} holds {bits}-bit samples, bit_depth says {self.bit_depth}")
+        return self
+
+
+class HdrSpec(LuminanceSpec):
+    """Linear HDR radiance from OpenEXR (RGB in ITU-R BT.709 primaries, or Y), with an absolute scale: no clipping, any range."""
+
+    path: str | None = Field(
+        default=None,
+        description="OpenEXR file with R, G, B (or Y) channels of linear, scene-referred values (relative to the working "
+        "directory). None: a built-in step wedge of 24 one-EV steps.",
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _file(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .readers import probe_exr
+
+            _, _, names = probe_exr(value)
+            if not ({"R", "G", "B"} <= set(names) or "Y" in names):
+                raise ValueError(f"{value}: channels {', '.join(names) or 'none'}; scenes.hdr reads R, G, B or Y")
+        return value
+
+
+class HyperspectralSpec(PlacedSpec):
+    """A spectral cube with its own bands: ISETCam's multispectral .mat files or a .npy/.npz cube (docs/scenes.md)."""
+
+    path: str | None = Field(
+        default=None,
+        description="ISETCam .mat (mcCOEF, basis.basis, basis.wave, optional imgMean, illuminant, fov, dist; photons) or a "
+        ".npy/.npz cube (rows, cols, bands). None: a built-in cube of the ColorChecker's measured spectra under D65, "
+        "at wavelengths_nm (default 450, 550, 650).",
+    )
+    wavelengths_nm: tuple[float, ...] | None = Field(
+        default=None, min_length=1, description="Band centres of a .npy cube (or of the built-in cube), nm, increasing (a .npz holds them as 'wavelengths')."
+    )
+    units: Literal["photons", "watts"] = Field(
+        default="photons",
+        description="Units of a .npy/.npz cube: 'photons' (quanta/(s sr m^2 nm), ISETCam's) or 'watts' (W/(sr m^2 nm)); .mat files are photons.",
+    )
+    fov_deg: float | None = Field(  # type: ignore[assignment]
+        default=None, gt=0, lt=170, description="Horizontal angle the cube subtends with framing 'centre', degrees (None: the file's fov, else 40)."
+    )
+    distance_m: float | None = Field(  # type: ignore[assignment]
+        default=None, gt=0, description="Distance of the cube's plane, m (None: the file's dist, else at infinity)."
+    )
+    mean_luminance_cd_m2: float | None = Field(
+        default=None, gt=0, description="Rescale the cube to this mean luminance, cd/m^2 (None: its values are absolute)."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _file(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .readers import _existing
+
+            if _existing(value).suffix.lower() not in (".mat", ".npy", ".npz"):
+                raise ValueError(f"{value}: a cube is a .mat, .npy or .npz file")
+        return value
+
+    @model_validator(mode="after")
+    def _wavelengths(self) -> HyperspectralSpec:
+        if self.wavelengths_nm is not None and list(self.wavelengths_nm) != sorted(set(self.wavelengths_nm)):
+            raise ValueError(f"wavelengths_nm must increase, got {self.wavelengths_nm}")
+        if self.path is not None and self.path.lower().endswith(".npy") and self.wavelengths_nm is None:
+            raise ValueError(f"wavelengths_nm: the .npy cube {self.path} needs its wavelengths")
+        return self
+
+
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
@@ -72,5 +250,26 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
             spec=ChartSpec,
             factory="camrig_scenes.chart:Chart",
             summary="24-patch colour chart on a slanted-edge background",
-        )
+        ),
+        camrig.AccessoryType(
+            name="scenes.image",
+            kind=camrig.Kind.SCENE,
+            spec=ImageSpec,
+            factory="camrig_scenes.image:ImageScene",
+            summary="a photo (PNG/JPEG/TIFF, sRGB or Display P3) as spectral radiance (Mallett-Yuksel upsampling)",
+        ),
+        camrig.AccessoryType(
+            name="scenes.hdr",
+            kind=camrig.Kind.SCENE,
+            spec=HdrSpec,
+            factory="camrig_scenes.hdr:HdrScene",
+            summary="linear HDR radiance from OpenEXR, absolutely scaled",
+        ),
+        camrig.AccessoryType(
+            name="scenes.hyperspectral",
+            kind=camrig.Kind.SCENE,
+            spec=HyperspectralSpec,
+            factory="camrig_scenes.hyperspectral:HyperspectralScene",
+            summary="a spectral cube (ISETCam .mat, .npy/.npz) with its own bands",
+        ),
     ]
