@@ -51,12 +51,19 @@ def ybar_at(bands_nm: tuple[float, ...]) -> np.ndarray:
     return np.interp(np.asarray(bands_nm, np.float64), wl, ybar, left=0.0, right=0.0)
 
 
+def _unwrap(value: Any) -> Any:
+    """A 1 x 1 MATLAB cell or struct array as the object it holds."""
+    while isinstance(value, np.ndarray) and value.dtype == object and value.size == 1:
+        value = value.item()
+    return value
+
+
 def _field(obj: Any, name: str) -> Any:
     """A field of a MATLAB struct as scipy.io.loadmat returns it (mat_struct, or a record array), else None."""
     if obj is None:
         return None
     if hasattr(obj, "_fieldnames"):
-        return getattr(obj, name, None) if name in obj._fieldnames else None
+        return _unwrap(getattr(obj, name, None)) if name in obj._fieldnames else None
     if isinstance(obj, np.ndarray) and obj.dtype.names:
         return np.squeeze(obj[name].item()) if name in obj.dtype.names else None
     if isinstance(obj, dict):
@@ -93,7 +100,8 @@ def read_mat(path: str) -> Cube:
     import scipy.io
 
     try:
-        mat = scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False)
+        # not squeeze_me: a (1, cols, k) coefficient array must keep its shape; structs and scalars are unwrapped
+        mat = {k: _unwrap(v) for k, v in scipy.io.loadmat(path, struct_as_record=False).items() if not k.startswith("__")}
     except Exception as exc:  # noqa: BLE001 - any parse failure is an unreadable file
         raise ValueError(f"{path}: unreadable MATLAB file ({type(exc).__name__}: {exc})") from None
     if "mcCOEF" in mat:
@@ -143,8 +151,8 @@ def read_mat(path: str) -> Cube:
             if values.shape != lw.shape:
                 raise ValueError(f"{path}: illuminant.data has {values.size} values, illuminant.wave {len(lw)}")
             illuminant = np.interp(wave, lw, values, left=0.0, right=0.0)  # energy units
-    fov = float(mat["fov"]) if "fov" in mat and np.size(mat["fov"]) == 1 else None
-    dist = float(mat["dist"]) if "dist" in mat and np.size(mat["dist"]) == 1 else None
+    fov = float(np.asarray(mat["fov"]).item()) if "fov" in mat and np.size(mat["fov"]) == 1 else None
+    dist = float(np.asarray(mat["dist"]).item()) if "dist" in mat and np.size(mat["dist"]) == 1 else None
     if fov is not None and not 0 < fov < 170:
         raise ValueError(f"{path}: fov {fov} must lie in (0, 170) degrees")
     if dist is not None and not dist > 0:
