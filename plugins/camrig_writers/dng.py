@@ -1,11 +1,11 @@
 """DNG 1.4 writer for raw CFA mosaics, through tifffile (no hand-packed TIFF structures).
 
 Tags follow the Adobe DNG Specification 1.4.0.0 (section 4): DNGVersion, UniqueCameraModel, Make, Model,
-CFARepeatPatternDim, CFAPattern, BlackLevel, WhiteLevel, ColorMatrix1 with CalibrationIlluminant1,
-AsShotNeutral, NoiseProfile, and the exposure settings (ExposureTime, FNumber, FocalLength). The colour matrix
-maps CIE XYZ to camera RGB; it, the as-shot neutral and the noise profile come from the frame
-(``FrameMeta.camera_from_xyz``, ``as_shot_neutral``, ``noise_profile``: the sensor's model)
-when an upstream accessory provides them, else identity, (1, 1, 1) and no NoiseProfile tag.
+CFARepeatPatternDim, CFAPattern, BlackLevel, WhiteLevel, ColorMatrix1 with CalibrationIlluminant1 and
+ForwardMatrix1, AsShotNeutral, NoiseProfile, and the exposure settings (ExposureTime, FNumber, FocalLength). The
+colour matrices are the one camrig's colour correction applies (:func:`colour_matrices`), from the frame's
+``xyz_d65_from_camera`` or ``camera_from_xyz`` and ``as_shot_neutral`` (the sensor's model); the noise profile is
+``noise_profile``. Without them: identity, (1, 1, 1) and no NoiseProfile tag.
 """
 
 from __future__ import annotations
@@ -21,6 +21,64 @@ from . import DngSpec
 
 CFA_CODES = {"R": 0, "G": 1, "B": 2}
 BYTE, ASCII, SHORT, LONG, RATIONAL, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 10, 12
+D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
+"""CIE XYZ of D65, Y = 1 (CIE 015:2018)."""
+D50_WHITE_XYZ = np.array([0.9642, 1.0, 0.8249])
+"""CIE XYZ of D50, Y = 1: the DNG profile connection space's white (Adobe DNG Specification 1.4, chapter 6; ICC.1)."""
+BRADFORD = np.array([[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]])
+"""The Bradford cone-response matrix (K. M. Lam, 1985; ICC.1:2010 Annex E), the DNG SDK's adaptation."""
+
+
+def _bradford(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Von Kries adaptation in Bradford cone space from white ``source`` to white ``target`` (XYZ)."""
+    return np.linalg.inv(BRADFORD) @ np.diag((BRADFORD @ target) / (BRADFORD @ source)) @ BRADFORD  # type: ignore[no-any-return]
+
+
+SRGB_FROM_XYZ = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]])
+"""Linear sRGB from CIE XYZ (D65 white), IEC 61966-2-1:1999 clause 5.2: the matrix isp.colour_correction uses."""
+
+
+def applied_matrix(meta: camrig.FrameMeta) -> np.ndarray | None:
+    """The 3x3 matrix ``isp.colour_correction`` applies to this frame's camera RGB after as-shot white balance
+    (camrig_isp.colour; rows sum to 1, so the balanced white stays white): SRGB_FROM_XYZ @ X @ diag(w), with
+    X = ``xyz_d65_from_camera`` and w the as-shot neutral, or X = inverse(``camera_from_xyz``) and w its D65
+    white. None without a colour matrix."""
+    if meta.xyz_d65_from_camera is not None and meta.as_shot_neutral is not None:
+        m = SRGB_FROM_XYZ @ np.asarray(meta.xyz_d65_from_camera, np.float64) @ np.diag(np.asarray(meta.as_shot_neutral, np.float64))
+    elif meta.camera_from_xyz is not None:
+        c = np.asarray(meta.camera_from_xyz, np.float64)
+        m = SRGB_FROM_XYZ @ np.linalg.inv(c) @ np.diag(c @ D65_WHITE_XYZ)
+    else:
+        return None
+    return m / m.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def colour_matrices(meta: camrig.FrameMeta) -> tuple[np.ndarray, np.ndarray | None]:
+    """(ColorMatrix1, ForwardMatrix1) for CalibrationIlluminant1 = D65, built from the matrix camrig applies
+    (:func:`applied_matrix`, M) so a converter renders the file as camrig does.
+
+    With Q = inverse(SRGB_FROM_XYZ) @ M, white-balanced camera RGB to CIE XYZ adapted to D65 (Q maps (1, 1, 1)
+    to sRGB's white), and n the as-shot neutral (Adobe DNG Specification 1.4, chapter 6):
+
+    - ColorMatrix1 = diag(n) @ inverse(Q): XYZ adapted to D65 to camera RGB as shot. It takes D65 to the as-shot
+      neutral, so a converter finds the shot's white at D65 and adapts nothing further; LibRaw and dcraw, which
+      balance in camera space and then apply inverse(ColorMatrix @ XYZ_from_sRGB) with rows normalised,
+      reproduce M. (A second, D65-only matrix would send them back to the shortcut 'white balance, then the
+      D65 matrix' under any other light: LibRaw picks the D65 one of two.)
+    - ForwardMatrix1 = Bradford(D65 -> D50) @ Q, scaled so (1, 1, 1) reaches D50 with Y = 1: white-balanced
+      camera RGB to the profile connection space, for converters that follow the forward-matrix path.
+
+    Identity and no forward matrix when the frame carries no colour matrix.
+    """
+    m = applied_matrix(meta)
+    if m is None:
+        return np.eye(3), None
+    q = np.linalg.inv(SRGB_FROM_XYZ) @ m
+    neutral = np.asarray(meta.as_shot_neutral or (1.0, 1.0, 1.0), np.float64)
+    cm = np.diag(neutral) @ np.linalg.inv(q)
+    cm = cm / (cm @ (q @ np.ones(3))).max()  # D65 reaches 1 in the largest camera channel
+    fm = _bradford(q @ np.ones(3), D50_WHITE_XYZ) @ q
+    return cm, fm / (fm @ np.ones(3))[1]
 
 
 def _rational(value: float, signed: bool = False) -> tuple[int, int]:
@@ -66,7 +124,7 @@ class DngWriter(camrig.Writer[DngSpec]):
                 f"{meta.black_level}, white {meta.white_level}"
             )
         make, model = str(meta.extra.get("make", "camrig")), str(meta.extra.get("model", "virtual module"))
-        matrix = np.asarray(meta.camera_from_xyz if meta.camera_from_xyz is not None else np.eye(3), dtype=np.float64).reshape(9)
+        matrix, forward = colour_matrices(meta)
         neutral = [float(v) for v in (meta.as_shot_neutral or (1.0, 1.0, 1.0))]
         tags: list[tuple[int, int, int, object, bool]] = [
             (50706, BYTE, 4, (1, 4, 0, 0), True),  # DNGVersion
@@ -75,10 +133,12 @@ class DngWriter(camrig.Writer[DngSpec]):
             (272, ASCII, 0, model, True),  # Model
             (50708, ASCII, 0, f"{make} {model}", True),  # UniqueCameraModel
             (50714, RATIONAL, 1, _rational(meta.black_level or 0.0), True),  # BlackLevel
-            (50721, SRATIONAL, 9, _rationals(list(matrix), signed=True), True),  # ColorMatrix1
+            (50721, SRATIONAL, 9, _rationals(list(matrix.reshape(9)), signed=True), True),  # ColorMatrix1
             (50778, SHORT, 1, self.spec.calibration_illuminant, True),  # CalibrationIlluminant1
             (50728, RATIONAL, 3, _rationals(neutral), True),  # AsShotNeutral
         ]
+        if forward is not None:
+            tags.append((50964, SRATIONAL, 9, _rationals(list(forward.reshape(9)), signed=True), True))  # ForwardMatrix1
         if not linear:
             tags += [
                 (33421, SHORT, 2, (2, 2), True),  # CFARepeatPatternDim

@@ -73,8 +73,12 @@ def test_as_shot_neutral_is_the_response_to_the_scenes_white(host, rig_dict):
 
 
 def test_the_dng_carries_the_sensors_noise_profile_and_colour(host, rig_dict, tmp_path):
+    """The default 3-band rig (an RGB scene in equal-energy light, whose white is sRGB's D65): ColorMatrix1 maps
+    the XYZ of each sRGB primary (colour-science) to the camera's response to that primary's band (the QE table
+    times wavelength, by hand), up to the one DNG scale that takes D65 to 1 in the largest channel."""
     tifffile = pytest.importorskip("tifffile")
     rawpy = pytest.importorskip("rawpy")
+    colour = pytest.importorskip("colour")
     rig = camrig.assemble(host, camrig.read_rig(rig_dict))
     shot = rig.capture()
     path = rig.write(shot.raw, tmp_path / "x.dng")
@@ -82,6 +86,12 @@ def test_the_dng_carries_the_sensors_noise_profile_and_colour(host, rig_dict, tm
     with tifffile.TiffFile(path) as tif:
         assert tif.pages[0].tags[51041].value == pytest.approx(meta.noise_profile, rel=1e-12)
         matrix = np.array(tif.pages[0].tags[50721].value, dtype=float).reshape(9, 2)
-        np.testing.assert_allclose(matrix[:, 0] / matrix[:, 1], np.ravel(meta.camera_from_xyz), atol=1e-6)
+        matrix = (matrix[:, 0] / matrix[:, 1]).reshape(3, 3)
+    spec = CmosSensorSpec()
+    response = np.array(spec.qe_table()) * np.array(spec.bands_nm)  # columns: 450 (B), 550 (G), 650 (R) nm
+    primaries = colour.RGB_COLOURSPACES["sRGB"].matrix_RGB_to_XYZ  # columns: R, G, B
+    expected = response[:, ::-1] @ np.linalg.inv(primaries)
+    d65 = colour.xy_to_XYZ(colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"])
+    np.testing.assert_allclose(matrix, expected / (expected @ d65).max(), atol=2e-3)
     with rawpy.imread(str(path)) as raw:
         assert raw.camera_whitebalance[:3] == pytest.approx(1 / np.array(meta.as_shot_neutral), rel=1e-5)
