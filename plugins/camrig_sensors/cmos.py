@@ -334,6 +334,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         area_m2 = (s.pixel_pitch_um * 1e-6) ** 2 * s.fill_factor
         return area_m2 * exposure_s * np.asarray(s.bands_nm) * 1e-9 / (PLANCK_J_S * LIGHT_SPEED_M_S)
 
+    def _phase_weights(self, exposure_s: float) -> np.ndarray:
+        """Photo-electrons per (W/m^2) of each band at each CFA phase: (tile rows, tile columns, bands), float32."""
+        tile = qe_row_tile(self.spec.cfa)
+        return (self._qe[tile] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
+
     def mean_electrons(self, irradiance: np.ndarray, exposure_s: float, row0: int = 0) -> np.ndarray:
         """Expected photo-electrons per pixel (no PRNU, no noise) of rows ``row0...`` on the CFA, float32."""
         s = self.spec
@@ -351,40 +356,55 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     """Fixed patterns are a property of the sensor instance: kept for later frames up to this many bytes
     (all of a 2 MP sensor, the first tiles of a 100 MP one)."""
 
-    def _fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile`` (read-only)."""
+    def _pattern_codes(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """The fixed patterns of physical noise tile ``tile``: one uint16 code per pixel for PRNU and one for
+        DSNU (each a draw of :data:`_FPN_NORMAL`), and the hot pixels (flat indices), read-only."""
         cache = self.__dict__.setdefault("_fpn_cache", {})
         key = (tile, rows, width)
         if key in cache:
             return cache[key]  # type: ignore[no-any-return]
-        patterns = self._draw_fixed_patterns(tile, rows, width)
-        for array in patterns:
-            array.flags.writeable = False
-        if (len(cache) + 1) * 3 * rows * width * 4 <= self.FIXED_PATTERN_CACHE_BYTES:
-            cache[key] = patterns
-        return patterns
+        fpn = camrig.random_stream(self.spec.instance_seed, FIXED_PATTERN_ROLE, tile)
+        codes = fpn.integers(0, 2**16, (2, rows, width), dtype=np.uint16)
+        hot = fpn.integers(0, rows * width, fpn.binomial(rows * width, self._hot_fraction))
+        codes.flags.writeable = hot.flags.writeable = False
+        if (len(cache) + 1) * 4 * rows * width <= self.FIXED_PATTERN_CACHE_BYTES:
+            cache[key] = codes, hot
+        return codes, hot
+
+    @property
+    def _reads(self) -> int:
+        """Pixels each output value combines (a video readout's bin^2; 1 otherwise)."""
+        return self.video.reads if self.video is not None else 1
+
+    @property
+    def _hot_fraction(self) -> float:
+        return 1 - (1 - self.spec.hot_pixel_fraction) ** self._reads
+
+    def _pattern_scales(self) -> tuple[float, float, float, float]:
+        """(PRNU sigma, dark current, hot pixel dark current, DSNU sigma) of an output value. In a video readout
+        a value combines n = bin^2 pixels: the sum's patterns are drawn directly (PRNU of the mean sigma /
+        sqrt(n), dark current n I_d, DSNU sigma sqrt(n), a hot pixel among n with probability 1 - (1 - f)^n
+        adding its excess dark current): the same statistics, not the full-resolution pattern itself."""
+        s, on, n = self.spec, self.spec.noise, self._reads
+        dark = dark_current_e_s(s) if on.dark else 0.0
+        return (
+            (s.prnu if on.prnu else 0.0) / math.sqrt(n),
+            n * dark,
+            s.hot_pixel_dark_current_e_s + (n - 1) * dark,
+            (s.dsnu_e if on.dsnu else 0.0) * math.sqrt(n),
+        )
 
     def _draw_fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """PRNU factor, dark current (e-/s) and DSNU offset (e-) per output pixel. In a video readout an output
-        value combines n = bin^2 pixels: the sum's patterns are drawn directly (PRNU of the mean sigma / sqrt(n),
-        dark current n I_d, DSNU sigma sqrt(n), a hot pixel among n with probability 1 - (1 - f)^n adding its
-        excess dark current): the same statistics, not the full-resolution pattern itself."""
-        s, on = self.spec, self.spec.noise
-        n = self.video.reads if self.video is not None else 1
-        fpn = camrig.random_stream(s.instance_seed, FIXED_PATTERN_ROLE, tile)
-        draws = np.take(_FPN_NORMAL, fpn.integers(0, 2**16, (2, rows, width), dtype=np.uint16))
-        hot_fraction = 1 - (1 - s.hot_pixel_fraction) ** n
-        hot = fpn.integers(0, rows * width, fpn.binomial(rows * width, hot_fraction))
-        prnu = draws[0]
-        prnu *= np.float32((s.prnu if on.prnu else 0) / math.sqrt(n))
-        prnu += 1
-        dark_e_s = dark_current_e_s(s) if on.dark else 0.0
-        dark = np.full((rows, width), n * dark_e_s, dtype=np.float32)
-        if on.hot:
-            dark.ravel()[hot] = s.hot_pixel_dark_current_e_s + (n - 1) * dark_e_s
-        dsnu = draws[1]
-        dsnu *= np.float32((s.dsnu_e if on.dsnu else 0) * math.sqrt(n))
-        return prnu, dark, dsnu
+        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile``, as arrays (the
+        readout applies them from the codes in one pass: :func:`camrig_sensors.readout.expected_charge`)."""
+        codes, hot = self._pattern_codes(tile, rows, width)
+        prnu_sigma, dark_e_s, hot_e_s, dsnu_sigma = self._pattern_scales()
+        draws = np.take(_FPN_NORMAL, codes)
+        prnu = draws[0] * np.float32(prnu_sigma) + np.float32(1)
+        dark = np.full((rows, width), dark_e_s, dtype=np.float32)
+        if self.spec.noise.hot:
+            dark.ravel()[hot] = hot_e_s
+        return prnu, dark, draws[1] * np.float32(dsnu_sigma)
 
     def _quantise(self, volts_e: np.ndarray, gain: float) -> np.ndarray:
         """Electrons (with noise and offsets) to DN: scale, add black, round, clip to the ADC (in place)."""
@@ -420,14 +440,16 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         v += row_offsets[:, None]
         return self._quantise(v, gain)
 
-    def _single_gain(self, mean: np.ndarray, offsets: np.ndarray, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
+    def _single_gain(self, mean: np.ndarray, offsets: np.ndarray, rng: np.random.Generator, row_offsets: np.ndarray,
+                     into: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """DN of one noise tile of read rows: shot noise, clipping, offsets, read noise, row noise.
 
         Where the charge is large (>= EXACT_POISSON_BELOW) and cannot reach the well (mu + 6 sqrt(mu) < well),
         shot and read noise are one Gaussian N(mu, mu + sigma_r^2): one draw instead of two, differing from
         Gaussian shot noise plus read noise only by the 1/12 e-^2 of electron rounding. The other pixels take
         the exact path: Poisson (or rounded Gaussian) charge, clipped, plus read noise. One compiled pass per
-        pixel (:func:`camrig_sensors.readout.read_single_gain`).
+        pixel (:func:`camrig_sensors.readout.read_single_gain`). ``into``: the raw's own rows to write the DN
+        into (they are whole numbers within the ADC range, so any dtype holding that range keeps them exactly).
         """
         on = self.spec.noise
         well, read_e, gain, _ = self.read_chain()
@@ -438,7 +460,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
         # mu + 6 sqrt(mu) >= well  <=>  mu >= (sqrt(9 + well) - 3)^2
         may_clip = (math.sqrt(9 + well) - 3) ** 2 if on.clip else math.inf
-        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)  # DN exact
+        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32) if into is None else into  # DN exact
         read_single_gain(
             mean, offsets, row_offsets, rng, float(well) if on.clip else math.inf, read_e,
             gain, float(self.spec.black_level_dn), float(self.adc_white), EXACT_POISSON_BELOW, may_clip, out,
@@ -453,18 +475,22 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         key = (row0, irradiance.shape[0])
         if cache is not None and key in cache:
             return cache[key]
+        from .readout import expected_charge
+
         s = self.spec
         rows, width = irradiance.shape[:2]
         tile = self.NOISE_TILE_ROWS
-        mean = self.mean_electrons(irradiance, exposure_s, row0)
-        if self.video is not None:  # the sum of the n pixels each output value combines
-            mean *= np.float32(self.video.reads)
+        weights = self._phase_weights(exposure_s)
+        prnu_sigma, dark_e_s, hot_e_s, dsnu_sigma = self._pattern_scales()
+        mean = np.empty((rows, width), np.float32)
         offsets = np.empty_like(mean)
-        for r in range(0, rows, tile):
-            prnu, dark, dsnu = self._fixed_patterns((row0 + r) // tile, min(tile, rows - r), width)
-            mean[r : r + tile] *= prnu
-            mean[r : r + tile] += dark * np.float32(exposure_s)
-            offsets[r : r + tile] = dsnu
+        for r in range(0, rows, tile):  # per noise tile: photo-electrons of the n pixels summed, PRNU, dark, DSNU
+            codes, hot = self._pattern_codes((row0 + r) // tile, min(tile, rows - r), width)
+            m, o = mean[r : r + tile], offsets[r : r + tile]
+            expected_charge(irradiance[r : r + tile], weights, row0 + r, codes, _FPN_NORMAL, float(self._reads), prnu_sigma,
+                            dark_e_s * exposure_s, dsnu_sigma, m, o)  # fmt: skip
+            if s.noise.hot and hot.size:  # a hot pixel's dark current replaces the ordinary one
+                m.ravel()[hot] += np.float32((hot_e_s - dark_e_s) * exposure_s)
         if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
             mean, offsets = bin2x2_same_colour(mean, s.cfa), bin2x2_same_colour(offsets, s.cfa)
         if cache is not None and (len(cache) + 1) * 2 * mean.nbytes <= self.EXPECTED_CHARGE_CACHE_BYTES:
@@ -492,22 +518,28 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         return held[2]  # type: ignore[no-any-return]
 
     def _read_block(
-        self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str, cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None
-    ) -> np.ndarray:
+        self, irradiance: np.ndarray, row0: int, exposure_s: float, seed: int, role: str,
+        cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None, into: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Output rows of one block of physical rows ``row0 ... row0 + len(irradiance)``; ``row0`` and the
-        block length are multiples of the noise tile (the last block of the frame may be shorter)."""
+        block length are multiples of the noise tile (the last block of the frame may be shorter). ``into``: the
+        raw's rows for this block, written directly where the readout needs no step after the ADC (single gain,
+        no digital 2x2 binning); returned as they are."""
         s, on = self.spec, self.spec.noise
         tile = self.NOISE_TILE_ROWS
         mean, offsets = self._expected_charge(irradiance, row0, exposure_s, cache)
         well, _, _, row_noise = self.read_chain()
         read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
-        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
+        direct = into is not None and s.hdr is None and s.readout != "bin2x2_digital" and on.shot
+        out = into if direct else np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
         for r in range(0, mean.shape[0], tile):
             rng = camrig.random_stream(seed, role, (read_row0 + r) // tile)
             m, o = mean[r : r + tile], offsets[r : r + tile]
             row_offsets = rng.standard_normal((m.shape[0],), dtype=np.float32)
             row_offsets *= np.float32(row_noise)
-            if s.hdr is None:
+            if direct:
+                self._single_gain(m, o, rng, row_offsets, out[r : r + tile])
+            elif s.hdr is None:
                 out[r : r + tile] = self._single_gain(m, o, rng, row_offsets)
             else:
                 charge = shot_noise(rng, m) if on.shot else m.copy()
@@ -549,8 +581,10 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         cache = self._expected_charge_cache(irradiance, exposure_s)
 
         def run(row0: int) -> None:
-            rows = self._read_block(irradiance[row0 : row0 + block], row0, exposure_s, seed, role, cache)
-            out[row0 // factor : row0 // factor + rows.shape[0]] = rows
+            rows = out[row0 // factor : (row0 + block) // factor]
+            done = self._read_block(irradiance[row0 : row0 + block], row0, exposure_s, seed, role, cache, rows)
+            if done is not rows:
+                rows[: done.shape[0]] = done
 
         starts = range(0, self.input_shape()[0], block)
         workers = min(workers or os.cpu_count() or 1, 8)

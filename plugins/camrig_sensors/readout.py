@@ -1,4 +1,4 @@
-"""The single-gain readout of one noise tile, pixel by pixel in one compiled pass (numba).
+"""The single-gain readout of one noise tile, and its expected charge, pixel by pixel in compiled passes (numba).
 
 The physics is :mod:`camrig_sensors.cmos`'s (EMVA 1288 release 4.0 linear model): shot noise on the collected
 charge, full-well clipping, dark offsets, read and row noise, then ``DN = round(K e + black)`` clipped to the
@@ -70,6 +70,39 @@ def read_single_gain(
             out[r, c] = min(max(v, 0.0), adc_white)
 
 
+@njit(nogil=True, cache=True)
+def expected_charge(
+    irradiance: np.ndarray,
+    weights: np.ndarray,
+    phase0: int,
+    codes: np.ndarray,
+    normal: np.ndarray,
+    reads: float,
+    prnu_sigma: float,
+    dark_e: float,
+    dsnu_sigma: float,
+    mean: np.ndarray,
+    offsets: np.ndarray,
+) -> None:
+    """Mean charge and dark offsets (e-) of a tile of rows, in one pass per pixel:
+    ``mean = reads * (sum_b E_b w_b) * (1 + prnu_sigma N[c0]) + dark_e`` and ``offsets = dsnu_sigma N[c1]``,
+    with ``w`` the photo-electrons per (W/m^2) of each band at the pixel's CFA phase (``weights[row phase,
+    column phase]``, rows counted from phase ``phase0``) and ``N[c]`` the standard normal quantile a pixel's
+    fixed-pattern code ``c`` (``codes[0]``: PRNU, ``codes[1]``: DSNU) draws from the table ``normal``."""
+    rows, cols, bands = irradiance.shape
+    th, tw = weights.shape[0], weights.shape[1]
+    one = np.float32(1.0)
+    for r in range(rows):
+        py = (phase0 + r) % th
+        for c in range(cols):
+            px = c % tw
+            e = np.float32(0.0)
+            for b in range(bands):
+                e += irradiance[r, c, b] * weights[py, px, b]
+            mean[r, c] = e * np.float32(reads) * (one + np.float32(prnu_sigma) * normal[codes[0, r, c]]) + np.float32(dark_e)
+            offsets[r, c] = np.float32(dsnu_sigma) * normal[codes[1, r, c]]
+
+
 @functools.cache
 def load_kernel() -> None:
     """Compile (or load from numba's cache) :func:`read_single_gain` once per process, when a rig is
@@ -79,3 +112,11 @@ def load_kernel() -> None:
         tile.flags.writeable = writeable
         out = np.empty((1, 2), np.float32)
         read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, out)
+        for raw in (np.empty((1, 2), np.uint16), np.empty((1, 2), np.uint32)):  # straight into the raw's rows
+            read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, raw)
+        light = np.ones((1, 2, 3), np.float32)
+        light.flags.writeable = writeable
+        codes = np.zeros((2, 1, 2), np.uint16)
+        for window in (light, light[:, :1]):  # whole frames and windows of a larger array
+            expected_charge(window, np.ones((2, 2, 3), np.float32), 0, codes[:, :, : window.shape[1]], np.zeros(2, np.float32),
+                            1.0, 0.0, 0.0, 0.0, out[:, : window.shape[1]], out.copy()[:, : window.shape[1]])  # fmt: skip
