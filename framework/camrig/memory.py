@@ -16,9 +16,12 @@ from .errors import ConfigError
 
 __all__ = ["PEAK_BYTES_PER_PIXEL", "memory_budget", "check_capture_memory", "human_bytes"]
 
-PEAK_BYTES_PER_PIXEL = 64
-"""Bytes a capture holds at its peak per sensor pixel (measured: a 6 MP capture of the example rig through
-the default pipeline peaks ~65 bytes per pixel above the process's own size)."""
+PEAK_BYTES_PER_PIXEL = 32
+"""Bytes a capture holds at its peak per sensor pixel, with a margin: the 100 MP module's quick-start capture
+peaks at 2.19 GB from outside (``/usr/bin/time -v``), 20 bytes a pixel above the interpreter's own 0.22 GB:
+the scene's radiance, which the lens's image then overwrites, the raw, and the RGB image the stages pass on
+in place (:attr:`camrig.CaptureContext.reusable`). Small captures are dominated by fixed costs (caches,
+compiled code), which this per-pixel figure does not try to follow."""
 
 ENV_MEMORY = "CAMRIG_MEMORY_BYTES"
 
