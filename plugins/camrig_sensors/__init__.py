@@ -134,6 +134,11 @@ class CmosSensorSpec(camrig.SensorSpec):
     hdr: DualGainSpec | None = Field(default=None, description="Dual conversion gain HDR readout; none for single gain.")
     noise: NoiseSwitches = Field(default_factory=NoiseSwitches, description="Noise sources on or off.")
     instance_seed: int = Field(default=0, ge=0, description="Seed of this sensor's fixed patterns (PRNU, DSNU, hot pixels): its serial number.")
+    base_iso: float = Field(
+        default=100.0, gt=0, le=1e6,
+        description="ISO speed rating at the base conversion gain (the default gain_dn_per_e); other gains scale it. "
+        "A stated rating written into raw files (DNG ISO tags), not simulated from ISO 12232.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CmosSensorSpec:

@@ -22,6 +22,7 @@ threads, and two captures with different seeds are independent.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 import os
 import weakref
 from collections.abc import Callable
@@ -245,6 +246,41 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             slope = slope / n
             offset = (gain**2 * ((read**2 if on.read else 0.0) / n + (s.row_noise_e**2 if on.row else 0.0) / b) + 1 / (12 * n) + 1 / 12) / span**2
         return slope, offset
+
+    @property
+    def base_gain(self) -> float:
+        """The conversion gain at which the sensor is rated ``base_iso``: the default gain (the ADC top at the full
+        well less 5 read-noise sigmas), DN/e-."""
+        s = self.spec
+        noise = s.hdr.lcg_read_noise_e if s.hdr else s.read_noise_e
+        return (self.adc_white - s.black_level_dn) / (s.full_well_e - 5 * noise)
+
+    @property
+    def iso(self) -> float:
+        """ISO speed of the raw: ``base_iso`` scaled by the conversion gain of the read that makes it over the base
+        gain (ISO 12232's speeds scale inversely with the exposure that reaches a given raw level, so linearly
+        with the gain); a merged HDR raw is rated at its low gain."""
+        s = self.spec
+        gain = self.hcg_gain if s.hdr and s.hdr.output == "hcg" else self.gain
+        return s.base_iso * gain / self.base_gain
+
+    def file_metadata(self) -> dict[str, object]:
+        """What a raw file records about the shot (FrameMeta.extra): ``iso``, ``serial`` (the instance seed: it
+        identifies this sensor's fixed patterns), ``capture_time`` (UTC, ISO 8601, when the sensor exposed) and,
+        for a merged HDR raw, ``baseline_exposure_ev``: log2 of the charge its white level stands for over the
+        charge at the base gain's white, so a converter renders mid-tones where the base raw puts them (the DNG
+        BaselineExposure)."""
+        s = self.spec
+        out: dict[str, object] = {
+            "iso": self.iso,
+            "serial": str(s.instance_seed),
+            "capture_time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        }
+        if s.hdr is not None and s.hdr.output == "merged":
+            merged_white_e = (self.white_level - s.black_level_dn) / self.hcg_gain
+            base_white_e = (self.adc_white - s.black_level_dn) / self.gain
+            out["baseline_exposure_ev"] = math.log2(merged_white_e / base_white_e)
+        return out
 
     def colour_metadata(self, white_band_radiance: tuple[float, ...] | None) -> dict[str, object]:
         """The FrameMeta fields a raw converter needs to render this sensor's colour (the DNG colour tags): the
@@ -632,7 +668,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                         "exposure": round(ctx.exposure_s * 1e9),
                         "readout": round(self.readout_ns()),
                     },
-                    extra={**frame.meta.extra, "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain},
+                    extra={**frame.meta.extra, "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain, **self.file_metadata()},
                     **self.colour_metadata(frame.meta.white_radiance),
                 )
             ),
