@@ -3,6 +3,7 @@
 The public API is what this module lists in ``__all__``; everything in underscore modules is private.
 """
 
+from ._version import __version__
 from .accessory import (
     Accessory,
     AccessoryType,
@@ -53,8 +54,6 @@ from .output import write_atomically
 from .phone import Phone, StreamFrame
 from .rig import Rig, assemble
 from .router import CaptureResult, StepTiming
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Accessory",

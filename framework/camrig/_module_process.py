@@ -21,8 +21,12 @@ from typing import IO, Any, NoReturn
 
 from ._memory import keep_freed_memory
 from ._pacing import Pacer
+from .api import read_rig
 from .errors import CamrigError, FrameDropped, StageError
 from .frame import Frame, FrameMeta
+from .host import Host
+from .rig import assemble
+from .router import acquire, context, image
 
 UNPACED_AHEAD = 2
 """Frames an unpaced module may be ahead of the host: the one the host develops and the next."""
@@ -55,11 +59,6 @@ def _produce(order: dict[str, Any], out: IO[bytes], acks: IO[bytes]) -> None:
     i - ``UNPACED_AHEAD``: the module keeps the next frame ready while the host develops the last (hiding the
     transfer), never a queue of frames in the pipe."""
     try:
-        from .api import read_rig
-        from .host import Host
-        from .rig import assemble
-        from .router import acquire, context, image
-
         keep_freed_memory()  # each frame reuses the last one's freed buffers
         preview = assemble(Host(env={}, **order["recipe"]), read_rig(order["rig"])).preview()
         optics = None

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -28,6 +28,10 @@ from pydantic_core import PydanticUndefined
 from .checked import CheckedModel
 from .frame import Caps, Frame
 from .geometry import AngularGrid, FocalPlane, Geometry
+
+if TYPE_CHECKING:
+    from .rig import Rig
+    from .router import CaptureResult
 
 __all__ = [
     "Kind",
@@ -363,7 +367,7 @@ class Measurement(Accessory[SpecT]):
     kind = Kind.MEASUREMENT
 
     @abstractmethod
-    def measure(self, rig: Any, shot: Any) -> Measured:
+    def measure(self, rig: Rig, shot: CaptureResult) -> Measured:
         """Measure ``shot`` (a :class:`~camrig.CaptureResult`) of ``rig`` (a :class:`~camrig.Rig`)."""
 
 

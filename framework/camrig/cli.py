@@ -27,7 +27,7 @@ from .frame import Frame
 from .host import PLUGIN_API_VERSION, Host, PluginStatus
 from .output import check_output_file, check_output_folder
 from .phone import Phone
-from .rig import assemble
+from .rig import Rig, assemble
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -213,7 +213,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if rig.report.ok else EXIT_FAILED
 
 
-def _writer_check(rig: Any, out: Path, raw: bool) -> None:
+def _writer_check(rig: Rig, out: Path, raw: bool) -> None:
     """Fail before capturing when the writer cannot take the frame; say ``--raw`` where it takes the raw."""
     try:
         rig.writer(out, rig.caps[rig.raw_role] if raw else None)
@@ -327,7 +327,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _progress(name: str):  # type: ignore[no-untyped-def]
+def _progress(name: str) -> Callable[[int | None, int | None], None]:
     """A tqdm progress bar with ETA on stderr, fed (done, total); (None, None) closes it."""
     from tqdm import tqdm
 

@@ -49,6 +49,9 @@ __all__ = [
     "rig_file_from_dict",
     "apply_override",
     "format_validation_error",
+    "read_config",
+    "all_paths",
+    "set_path",
 ]
 
 Path_ = tuple[str | int, ...]
@@ -206,7 +209,7 @@ def _yaml_lines(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
     return lines
 
 
-def _read(path: Path, limits: Limits | None = None) -> tuple[Any, dict[Path_, int]]:
+def read_config(path: Path, limits: Limits | None = None) -> tuple[Any, dict[Path_, int]]:
     """The data of a YAML or TOML config file and the line of each dotted path (YAML), within ``limits``
     (default: :meth:`Limits.from_env`)."""
     limits = limits or Limits.from_env()
@@ -220,14 +223,15 @@ def _read(path: Path, limits: Limits | None = None) -> tuple[Any, dict[Path_, in
     return data, (_yaml_lines(node) if node is not None else {})
 
 
-def _all_paths(data: Any, path: Path_ = ()) -> list[str]:
+def all_paths(data: Any, path: Path_ = ()) -> list[str]:
+    """Every dotted path in ``data`` (sections and values), depth first: what a ``--set`` may name."""
     out = [dotted(path)] if path else []
     if isinstance(data, Mapping):
         for k, v in data.items():
-            out += _all_paths(v, (*path, k))
+            out += all_paths(v, (*path, k))
     elif isinstance(data, list):
         for i, v in enumerate(data):
-            out += _all_paths(v, (*path, i))
+            out += all_paths(v, (*path, i))
     return out
 
 
@@ -274,7 +278,7 @@ def set_path(data: dict[str, Any], key: str, value: Any, what: str = "--set") ->
             elif part in node:
                 raise ConfigError(f"{what} {key}: '{dotted(parts[: i + 1])}' is a value, not a section")
             else:
-                close = difflib.get_close_matches(key, _all_paths(data), n=3, cutoff=0.6)
+                close = difflib.get_close_matches(key, all_paths(data), n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise ConfigError(f"{what} {key}: no section '{dotted(parts[: i + 1])}' in the config{hint}")
     return out
@@ -301,7 +305,7 @@ def rig_file_from_dict(
 def load_rig_file(path: str | Path, overrides: Sequence[str] = ()) -> RigFile:
     """Read and validate a YAML or TOML rig file, applying ``--set`` style overrides."""
     path = Path(path)
-    data, lines = _read(path)
+    data, lines = read_config(path)
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: a rig file must be a mapping with 'rig' and 'capture' sections")
     return rig_file_from_dict(data, overrides, Source(str(path), lines))

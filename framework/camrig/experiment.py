@@ -34,8 +34,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .bounded import Limits, check_shape
 from .checked import CheckedModel
-from .config import PartConfig, Source, _read, apply_override, format_validation_error, set_path
+from .config import (
+    CaptureSection,
+    PartConfig,
+    RigSection,
+    Source,
+    all_paths,
+    apply_override,
+    format_validation_error,
+    read_config,
+    set_path,
+)
 from .errors import ConfigError
+from .host import Host
 
 
 class SweepSection(CheckedModel):
@@ -141,7 +152,7 @@ def load_experiment(path: str | Path, overrides: list[str] | tuple[str, ...] = (
     """Read and validate an experiment file; ``overrides`` ('dotted.path=value') change the experiment
     section (e.g. 'experiment.repeats=3')."""
     path = Path(path)
-    data, lines = _read(path)
+    data, lines = read_config(path)
     source = Source(str(path), lines)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an experiment file must be a mapping with an 'experiment' section")
@@ -159,7 +170,7 @@ def experiment_from_dict(data: dict[str, Any], source: Source | None = None, *, 
         raise ConfigError(format_validation_error(exc, source)) from None
     if isinstance(section.rig, str):
         rig_path = base_dir / section.rig
-        base, _ = _read(rig_path)
+        base, _ = read_config(rig_path)
         if not isinstance(base, dict):
             raise ConfigError(f"{rig_path}: a rig file must be a mapping")
     else:
@@ -175,7 +186,7 @@ def experiment_from_dict(data: dict[str, Any], source: Source | None = None, *, 
     return Experiment(section=section, base=base, source=source, runs=runs)
 
 
-def check_paths(experiment: Experiment, host: Any) -> None:
+def check_paths(experiment: Experiment, host: Host) -> None:
     """Every swept path must name something the rig has: a key of the base rig or a field of the part's spec
     (so a field left at its default can be swept). A ConfigError lists each bad path with close matches."""
     problems = []
@@ -189,11 +200,9 @@ def check_paths(experiment: Experiment, host: Any) -> None:
         raise ConfigError("\n".join(problems))
 
 
-def _candidates(base: dict[str, Any], host: Any) -> list[str]:
+def _candidates(base: dict[str, Any], host: Host) -> list[str]:
     """Dotted paths a sweep may name: every path in the base rig, and every spec field of each part."""
-    from .config import CaptureSection, RigSection, _all_paths
-
-    out = set(_all_paths(base))
+    out = set(all_paths(base))
     out |= {f"rig.{name}" for name in RigSection.model_fields}
     out |= {f"capture.{name}" for name in CaptureSection.model_fields}
 

@@ -43,7 +43,17 @@ from .errors import ConfigError, PluginError, UnknownAccessoryError
 from .fit import FitRule
 from .hookspecs import PROJECT
 
-__all__ = ["Host", "PluginInfo", "PluginStatus", "Registered", "Part", "PLUGIN_API_VERSION", "ENTRY_POINT_GROUP", "FAMILY"]
+__all__ = [
+    "Host",
+    "PluginInfo",
+    "PluginStatus",
+    "Registered",
+    "Part",
+    "PLUGIN_API_VERSION",
+    "ENTRY_POINT_GROUP",
+    "FAMILY",
+    "usable_cores",
+]
 
 PLUGIN_API_VERSION = "1.0"
 """Version of the plugin contract in :mod:`camrig.hookspecs`. Plugins state a specifier over it."""
@@ -133,7 +143,7 @@ def _env_list(env: Mapping[str, str], key: str) -> list[str]:
     return [n.strip() for n in env.get(key, "").split(",") if n.strip()]
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     """Cores this process may run on (its CPU affinity where the platform has one)."""
     try:
         return len(os.sched_getaffinity(0))
@@ -170,7 +180,7 @@ class Host:
         threads: int | None = None,
     ) -> None:
         env = os.environ if env is None else env
-        self.threads = threads or _usable_cores()
+        self.threads = threads or usable_cores()
         """Threads a capture may use (``CaptureContext.threads``)."""
         self._pm = pluggy.PluginManager(PROJECT)
         self._pm.add_hookspecs(hookspecs)

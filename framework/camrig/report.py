@@ -5,14 +5,38 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .experiment import Experiment
 from .output import write_atomically
-from .runner import RESERVED, rows
+
+__all__ = ["RESERVED", "rows", "write_table", "plots", "write_report"]
+
+RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
+"""Table columns every row has, before the swept parameters and the measured values."""
+
+
+def rows(experiment: Experiment, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows: the reserved columns, one column per swept path, one per measured value."""
+    paths = experiment.section.sweep.paths()
+    out = []
+    for r in records:
+        row: dict[str, Any] = {"run": r["run"], "point": r["point"], "repeat": r["repeat"], "seed": r["seed"],
+                               "status": r["status"], "error": r["error"], "compute_s": r.get("compute_s")}  # fmt: skip
+        row.update({p: _cell(r["params"].get(p)) for p in paths})
+        row.update(r["values"])
+        out.append(row)
+    return out
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: numbers and text as they are, anything else (a part mapping, a list) as JSON text."""
+    return value if isinstance(value, (int, float, str, bool)) or value is None else json.dumps(value, sort_keys=True)
 
 
 def write_table(experiment: Experiment, records: list[dict[str, Any]], out: Path) -> None:

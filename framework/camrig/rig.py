@@ -11,21 +11,20 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .accessory import CapsError, Kind, SensorSpec
 from .config import PartConfig, RigFile
+from ._version import __version__
+from .contract import caps_problems
 from .errors import CamrigError, ConfigError, OutputError, RigDoesNotFit, StageError
 from .fit import FitReport, Problem, Severity
-from .contract import caps_problems
 from .frame import Caps, Format, Frame
 from .geometry import Geometry
 from .host import Host, Part
 from .memory import check_capture_memory
 from .output import write_with_sidecar
-
-if TYPE_CHECKING:
-    from .router import CaptureResult
+from .router import CaptureResult, acquire, capture, context
 
 __all__ = ["Rig", "assemble"]
 
@@ -93,16 +92,12 @@ class Rig:
 
     def capture(self, *, seed: int | None = None, exposure_s: float | None = None) -> CaptureResult:
         """Capture one frame through the chain; see :func:`camrig.router.capture`."""
-        from .router import capture
-
         return capture(self, seed=seed, exposure_s=exposure_s)
 
     def acquire(self, irradiance: Frame, *, seed: int | None = None, exposure_s: float | None = None) -> Frame:
         """The raw frame as the host receives it for a given focal-plane ``irradiance`` (sensor and link only):
         what a measurement needs to expose the sensor to a flat field, say. The frame must match the lens's
         output caps (``rig.caps['lens']``, or the last adapter's)."""
-        from .router import acquire, context
-
         raw, _ = acquire(self, context(self, seed=seed, exposure_s=exposure_s), irradiance)
         return raw
 
@@ -143,8 +138,6 @@ class Rig:
     def provenance(self, frame: Frame, writer: Part) -> dict[str, Any]:
         """What produced ``frame``: camrig's version, the rig file (after overrides), the capture settings, the
         frame's metadata (history, modelled times, levels) and the writer."""
-        from . import __version__
-
         return {
             "camrig": __version__,
             "rig_source": self.file.source.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,9 +18,11 @@ from .contract import MONO, frame_problems
 from .errors import StageError
 from .frame import Caps, Frame, StageRecord, count_nonfinite
 from .host import Part
-from .rig import Rig
 
-__all__ = ["StepTiming", "CaptureResult", "capture", "context", "image", "acquire", "develop"]
+if TYPE_CHECKING:
+    from .rig import Rig
+
+__all__ = ["StepTiming", "CaptureResult", "capture", "context", "image", "acquire", "develop", "checked_output"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,11 @@ class CaptureResult:
         return sum(self.result.meta.modelled_ns.values())
 
 
-def _checked(part: Part, out: object, declared: Caps, threads: int = 1) -> Frame:
+def checked_output(part: Part, out: object, declared: Caps, threads: int = 1) -> Frame:
+    """``out``, what ``part`` returned from ``process``, if it is a frame that matches the caps the part
+    ``declared``, keeps the frame contract of its kind and holds no NaN or inf; else a :class:`StageError`
+    naming the part and what is wrong."""
+
     def fail(msg: str) -> StageError:
         return StageError(msg, plugin=part.plugin, accessory=part.name, role=part.role)
 
@@ -129,7 +136,7 @@ def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) 
                 f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
             ) from exc
         compute_s = time.perf_counter() - start
-        out = _checked(part, out, rig.caps[part.role], ctx.threads)
+        out = checked_output(part, out, rig.caps[part.role], ctx.threads)
         del spare
         frame = out.derive(history=(*out.meta.history, StageRecord(role=part.role, accessory=part.name)))
         del out  # the chain holds the new frame only through ``frame``: it may be handed on

@@ -18,30 +18,27 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .accessory import Kind, Measured
+from .api import read_rig
+from .config import PartConfig, Source
 from .errors import CamrigError, ConfigError, OutputError
 from .experiment import Experiment, Run, check_paths
-from .workers import die_with_parent, parse_scheduler_address, probe_scheduler, scheduler_timeout_s
+from .host import Host, usable_cores
 from .output import write_atomically
-
-RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
-"""Table columns every row has, before the swept parameters and the measured values."""
+from .report import write_report, write_table
+from .rig import assemble
+from .workers import die_with_parent, parse_scheduler_address, probe_scheduler, scheduler_timeout_s
 
 
 def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1) -> dict[str, Any]:
     """Assemble ``rig``, capture once, take the measurements, with ``threads`` per capture. Runs in a worker:
     plain data in and out, and never raises for a bad run (the record says why, naming the run and the field)."""
-    from .accessory import Kind, Measured
-    from .api import read_rig
-    from .config import PartConfig, Source
-    from .host import Host
-    from .rig import assemble
-
     record: dict[str, Any] = {**run, "status": "ok", "error": "", "values": {}, "curves": {}}
     start = time.perf_counter()
     try:
@@ -101,11 +98,9 @@ def read_runs(out: Path) -> dict[int, dict[str, Any]]:
     return done
 
 
-def prepare(experiment: Experiment, out: Path, host: Any) -> None:
+def prepare(experiment: Experiment, out: Path, host: Host) -> None:
     """Check the sweep against the rig and the measurements' specs, and set up ``out``; refuse to resume a
     different experiment there."""
-    from .accessory import Kind
-
     check_paths(experiment, host)
     for i, cfg in enumerate(experiment.section.measurements):  # a bad spec fails now, not in every run
         host.build(cfg, Kind.MEASUREMENT, f"measurements[{i}]", experiment.source, ("experiment", "measurements", i))
@@ -140,9 +135,7 @@ class LocalProcesses(Executor):
     workers' captures (``Host.threads``)."""
 
     def __init__(self, workers: int | None = None) -> None:
-        from .host import _usable_cores
-
-        cores = _usable_cores()
+        cores = usable_cores()
         self.workers = workers or cores
         self.threads = max(1, cores // self.workers)  # the cores shared out: no worker oversubscribes them
 
@@ -189,7 +182,7 @@ def run_experiment(
     experiment: Experiment,
     out: str | Path,
     *,
-    host: Any,
+    host: Host,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -213,8 +206,6 @@ def run_experiment(
     finally:
         executor.close()
     records = [r for _, r in sorted(read_runs(out).items())]
-    from .report import write_report, write_table
-
     write_table(experiment, records, out)
     write_report(experiment, records, out)
     return records
@@ -222,21 +213,3 @@ def run_experiment(
 
 def _run_info(run: Run) -> dict[str, Any]:
     return {"run": run.run_id, "index": run.index, "point": run.point, "repeat": run.repeat, "seed": run.seed, "params": run.params}
-
-
-def rows(experiment: Experiment, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Table rows: the reserved columns, one column per swept path, one per measured value."""
-    paths = experiment.section.sweep.paths()
-    out = []
-    for r in records:
-        row: dict[str, Any] = {"run": r["run"], "point": r["point"], "repeat": r["repeat"], "seed": r["seed"],
-                               "status": r["status"], "error": r["error"], "compute_s": r.get("compute_s")}  # fmt: skip
-        row.update({p: _cell(r["params"].get(p)) for p in paths})
-        row.update(r["values"])
-        out.append(row)
-    return out
-
-
-def _cell(value: Any) -> Any:
-    """A table cell: numbers and text as they are, anything else (a part mapping, a list) as JSON text."""
-    return value if isinstance(value, (int, float, str, bool)) or value is None else json.dumps(value, sort_keys=True)

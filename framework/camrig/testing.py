@@ -47,13 +47,14 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from .accessory import KIND_BASES, AccessoryType, CaptureContext, Kind
+from .accessory import KIND_BASES, AccessoryType, CaptureContext, Kind, Writer
 from .config import PartConfig, rig_file_from_dict
 from .contract import caps_mismatch, frame_problems
 from .fit import Problem
 from .frame import Format, Frame, FrameMeta
 from .host import Host, Registered
 from .rig import Rig, assemble
+from .router import checked_output, context
 
 __all__ = ["RULES", "Conformance", "ConformanceError", "NoSmallRig", "check_accessory", "small_rig", "small_rig_config"]
 
@@ -337,20 +338,16 @@ class _FlowRules(_Rules):
     # the part's input and output --------------------------------------------------------------------------
 
     def ctx(self, seed: int = 7, threads: int = 1) -> CaptureContext:
-        from .router import context
-
         assert self.rig is not None
         return context(self.rig, seed=seed, threads=threads)
 
     def upstream(self, ctx: CaptureContext) -> Frame | None:
         """The frame the part receives (checked on the way, as a capture would)."""
-        from .router import _checked
-
         frame: Frame | None = None
         for p in self.rig.chain:  # type: ignore[union-attr]
             if p.role == self.part.role:
                 return frame
-            frame = _checked(p, p.accessory.process(frame, ctx, p.role), self.rig.caps[p.role])  # type: ignore[union-attr]
+            frame = checked_output(p, p.accessory.process(frame, ctx, p.role), self.rig.caps[p.role])  # type: ignore[union-attr]
         raise AssertionError("the part is not in the rig's chain")
 
     def output(self, seed: int = 7, threads: int = 1, *, input_seed: int | None = None) -> Frame:
@@ -405,7 +402,7 @@ class _FlowRules(_Rules):
         )
         return [shot.raw, shot.result, radiance]
 
-    def writer(self) -> Any:
+    def writer(self) -> Writer[Any]:
         """The writer under test, built from the rig's writer settings for it (or its defaults)."""
         assert self.rig is not None
         file = self.rig.file
