@@ -251,8 +251,8 @@ class HyperspectralScene(PictureScene, camrig.Scene[HyperspectralSpec]):
 
     def fov_deg(self) -> float:
         self.source  # noqa: B018 - the file's fov is known once it is read
-        return self.spec.fov_deg or self._cube_fov or 40.0
+        return self.spec.fov_deg or getattr(self, "_cube_fov", None) or 40.0
 
     def distance_m(self) -> float:
         self.source  # noqa: B018
-        return self.spec.distance_m or self._cube_dist or float("inf")
+        return self.spec.distance_m or getattr(self, "_cube_dist", None) or float("inf")

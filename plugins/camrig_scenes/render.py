@@ -9,7 +9,8 @@ centres at whole numbers); outside ``[-1/2, width - 1/2]`` it sees the surround.
 Sampling: bilinear between the four nearest pixel centres, in linear light (an encoded photo is decoded by a
 table before it is interpolated). When the picture is much finer than the view (more than 1.5 pixels per
 sample), it is first averaged over k x k pixel blocks (k the whole number of pixels per sample, again in linear
-light), so a 12 MP photo seen by a small sensor is not aliased. The picture's values become band radiance by
+light), so a 12 MP photo seen by a small sensor is not aliased. When every sample falls on a pixel centre (a
+photo framed to fill a sensor of its own size) a lighter kernel reads one pixel per sample. The picture's values become band radiance by
 one linear map per pixel, ``L_b = max(0, offset_b + sum_c v_c M[c, b])`` (or ``offset_b + v_b M[0, b]`` for a
 cube that already has the bands), in one compiled pass over the output on the capture's threads.
 """
@@ -78,6 +79,25 @@ def _render(out, src, lut, matrix, offset, diagonal, ys, fy, xs, fx, surround): 
 
 
 @njit(nogil=True, cache=True)
+def _render_aligned(out, src, lut, matrix, ys, xs, surround):  # noqa: ANN001
+    """The common case of :func:`_render` with every sample on a pixel centre (a photo framed to fill a sensor
+    of its own size), three channels decoded by ``lut``: out[r, c] = max(0, lut[src[ys[r], xs[c]]] M)."""
+    rows, cols, bands = out.shape
+    for r in range(rows):
+        y = ys[r]
+        for c in range(cols):
+            x = xs[c]
+            if y < 0 or x < 0:
+                for b in range(bands):
+                    out[r, c, b] = surround[b]
+                continue
+            v0, v1, v2 = lut[src[y, x, 0]], lut[src[y, x, 1]], lut[src[y, x, 2]]
+            for b in range(bands):
+                value = v0 * matrix[0, b] + v1 * matrix[1, b] + v2 * matrix[2, b]
+                out[r, c, b] = value if value > 0.0 else 0.0
+
+
+@njit(nogil=True, cache=True)
 def _reduce(out, src, lut, k, y0, x0):  # noqa: ANN001
     """out[i, j] = mean of the k x k block of ``src`` (decoded by ``lut`` unless None) at (y0 + i k, x0 + j k)."""
     rows, cols, channels = out.shape
@@ -106,6 +126,8 @@ def load_kernels() -> None:
         src = np.zeros((1, 1, 3), dtype)
         _render(np.empty((1, 1, 3), np.float32), src, lut, np.zeros((3, 3)), np.zeros(3), False, idx, one, idx, one, np.zeros(3))
         _reduce(np.empty((1, 1, 3), np.float32), src, lut, 1, 0, 0)
+        if lut is not None:
+            _render_aligned(np.empty((1, 1, 3), np.float32), src, lut, np.zeros((3, 3), np.float32), idx, idx, np.zeros(3))
 
 
 def field_half_tangents(view: camrig.AngularGrid, plane: camrig.FocalPlane | None) -> tuple[float, float]:
@@ -222,9 +244,13 @@ class PictureScene:
         ys, fy, _ = axis_table(ty - dy, pitch, data.shape[0])
         surround = np.zeros(len(s.bands_nm)) if s.white is None else s.white * spec.surround  # type: ignore[attr-defined]
         out = np.empty((view.height, view.width, len(s.bands_nm)), np.float32)
-        in_blocks(view.height, threads, lambda a, b: _render(
-            out[a:b], data, lut, s.matrix, s.offset, s.diagonal, ys[a:b], fy[a:b], xs, fx, surround,
-        ))  # fmt: skip
+        if lut is not None and data.shape[2] == 3 and not s.diagonal and not s.offset.any() and not fx.any() and not fy.any():
+            matrix = s.matrix.astype(np.float32)
+            in_blocks(view.height, threads, lambda a, b: _render_aligned(out[a:b], data, lut, matrix, ys[a:b], xs, surround))
+        else:
+            in_blocks(view.height, threads, lambda a, b: _render(
+                out[a:b], data, lut, s.matrix, s.offset, s.diagonal, ys[a:b], fy[a:b], xs, fx, surround,
+            ))  # fmt: skip
         return out
 
     def _reduced(self, k: int) -> tuple[np.ndarray, int, int]:
