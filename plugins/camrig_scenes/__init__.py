@@ -241,6 +241,35 @@ class HyperspectralSpec(PlacedSpec):
         return self
 
 
+class TargetSpec(camrig.SceneSpec):
+    """A standard test target at infinity, centred on the axis: a Siemens star or a grid of point sources."""
+
+    pattern: Literal["siemens_star", "points"] = Field(
+        default="siemens_star",
+        description="'siemens_star': binary sectors, light and dark, on a light ground (ISO 12233:2017 Annex F style "
+        "star, for MTF in every direction); 'points': light discs on a black ground on a square grid (PSF, distortion "
+        "and field checks).",
+    )
+    width_deg: float = Field(default=20.0, gt=0, lt=170, description="Diameter of the star, or width of the field of points (height 2/3 of it), degrees.")
+    cycles: int = Field(default=36, ge=2, le=1000, description="Siemens star: light-dark pairs around the star.")
+    point_spacing_deg: float = Field(default=2.0, gt=0, description="Points: angle between neighbouring points, degrees.")
+    point_diameter_deg: float = Field(
+        default=0.01, gt=0, description="Points: angular diameter of each disc, degrees (below a sample's size a point's flux goes to the sample holding its centre)."
+    )
+    light: float = Field(default=0.8, ge=0, le=1, description="Reflectance of the light parts (and of the points).")
+    dark: float = Field(default=0.05, ge=0, le=1, description="Reflectance of the star's dark sectors (the points' ground is black).")
+    white_luminance_cd_m2: float = Field(default=100.0, gt=0, description="Luminance of a perfect white under the target's light, cd/m^2.")
+    illuminant: ILLUMINANTS = Field(default="D65", description="Light on the target: CIE D65, D50, A or equal energy E.")
+    bands_nm: tuple[float, ...] = Field(
+        default=(450.0, 550.0, 650.0), min_length=1, description="Centre wavelengths of the bands, nm, increasing, within 380-780."
+    )
+
+    @model_validator(mode="after")
+    def _bands(self) -> TargetSpec:
+        _increasing_in(self.bands_nm, "bands_nm")
+        return self
+
+
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
@@ -271,5 +300,12 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
             spec=HyperspectralSpec,
             factory="camrig_scenes.hyperspectral:HyperspectralScene",
             summary="a spectral cube (ISETCam .mat, .npy/.npz) with its own bands",
+        ),
+        camrig.AccessoryType(
+            name="scenes.target",
+            kind=camrig.Kind.SCENE,
+            spec=TargetSpec,
+            factory="camrig_scenes.targets:Target",
+            summary="standard test targets: Siemens star, grid of point sources",
         ),
     ]
