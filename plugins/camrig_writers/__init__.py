@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from pydantic import Field
@@ -9,6 +10,16 @@ from pydantic import Field
 import camrig
 
 camrig_api = ">=1,<2"
+
+
+def ascii_name(text: str) -> str:
+    """``text`` for an ASCII tag (TIFF 6.0 type 2; DNG Make, Model, UniqueCameraModel): accents and other
+    compatibility forms decomposed (Unicode NFKD) and their marks dropped ('Löwe' -> 'Lowe', 'ｶﾒﾗ' halfwidth
+    forms to their base), then anything still outside ASCII dropped. May be empty (e.g. Chinese or Japanese
+    names): the fit rule ``writers.ascii`` refuses such a rig before any capture."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in decomposed if c.isascii() and (c.isprintable() or c == " "))
+    return " ".join(kept.split())
 
 
 class NpySpec(camrig.WriterSpec):
@@ -30,7 +41,12 @@ class DngSpec(camrig.WriterSpec):
 
     layout: Literal["strip", "tile"] = Field(default="strip", description="Image data in strips (rows) or 256 x 256 tiles.")
     calibration_illuminant: int = Field(
-        default=21, ge=0, le=255, description="EXIF LightSource code the colour matrix is for (21: D65)."
+        default=21, ge=0, le=255,
+        description="EXIF LightSource code written as CalibrationIlluminant1 (21: D65, what camrig's matrix is for: XYZ adapted to D65).",
+    )
+    lens_make: str | None = Field(default=None, description="LensMake tag; none: the rig's make. Non-ASCII letters are transliterated.")
+    lens_model: str | None = Field(
+        default=None, description="LensModel tag; none: the lens accessory with its focal length and f-number, e.g. 'optics.ideal 35 mm f/1.4'."
     )
 
 
@@ -69,3 +85,39 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
             "DNG 1.4 raw (CFA mosaic, strips or tiles) for LibRaw-based converters", (".dng",),
         ),
     ]  # fmt: skip
+
+
+def _ascii_rule(rig: camrig.Rig) -> list[camrig.Problem]:
+    """Names written into ASCII file tags (the rig's make and model; a DNG writer's lens make and model): a
+    non-ASCII name is transliterated (a warning says to what); one with no ASCII form is refused here, before
+    any capture, rather than when the file is written."""
+    names = [("rig.make", rig.file.rig.make), ("rig.model", rig.file.rig.model)]
+    for i, config in enumerate(rig.file.rig.writers):
+        for key in ("lens_make", "lens_model"):
+            value = config.spec_fields.get(key)
+            if isinstance(value, str):
+                names.append((f"rig.writers.{i}.{key}", value))
+    problems = []
+    for where, name in names:
+        if name.isascii():
+            continue
+        written = ascii_name(name)
+        problems.append(
+            camrig.Problem(
+                severity=camrig.Severity.ERROR if not written else camrig.Severity.WARNING,
+                rule="writers.ascii",
+                parts=("writers",),
+                message=(
+                    f"{where} {name!r} has no ASCII form for the file tags that record it (DNG Make, Model, LensMake, LensModel)"
+                    if not written
+                    else f"{where} {name!r} is written as {written!r} in ASCII file tags (a DNG keeps the original, UTF-8, in LocalizedCameraModel)"
+                ),
+                suggestion=f"give {where} in ASCII letters" if not written else None,
+            )
+        )
+    return problems
+
+
+@camrig.hookimpl
+def camrig_fit_rules() -> list[camrig.FitRule]:
+    return [camrig.FitRule("writers.ascii", "names written into files have an ASCII form", _ascii_rule)]

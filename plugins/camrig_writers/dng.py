@@ -10,6 +10,9 @@ colour matrices are the one camrig's colour correction applies (:func:`colour_ma
 
 from __future__ import annotations
 
+import math
+import struct
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import numpy as np
 
 import camrig
 
-from . import DngSpec
+from . import DngSpec, ascii_name
 
 CFA_CODES = {"R": 0, "G": 1, "B": 2}
 BYTE, ASCII, SHORT, LONG, RATIONAL, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 10, 12
@@ -81,6 +84,78 @@ def colour_matrices(meta: camrig.FrameMeta) -> tuple[np.ndarray, np.ndarray | No
     return cm, fm / (fm @ np.ones(3))[1]
 
 
+def _exif_time(iso: str | None) -> tuple[str, str, str] | None:
+    """(DateTimeOriginal 'YYYY:MM:DD HH:MM:SS', SubSecTimeOriginal, OffsetTimeOriginal) of an ISO 8601 time
+    (EXIF 2.32, tags 36867, 37521, 36881)."""
+    if not iso:
+        return None
+    t = datetime.fromisoformat(iso)
+    offset = t.strftime("%z") or "+0000"
+    return t.strftime("%Y:%m:%d %H:%M:%S"), f"{t.microsecond // 1000:03d}", f"{offset[:3]}:{offset[3:]}"
+
+
+def _lens_names(frame: camrig.Frame, spec: DngSpec) -> tuple[str, str] | None:
+    """(LensMake, LensModel): the writer's settings, else the lens in the frame's history with its focal length
+    and f-number ('optics.ideal 35 mm f/1.4'), made by the lens's plugin."""
+    lens = next((r.accessory for r in frame.meta.history if r.role == "lens"), None)
+    if lens is None and spec.lens_model is None:
+        return None
+    meta = frame.meta
+    detail = " ".join(x for x in (f"{meta.focal_length_mm:g} mm" if meta.focal_length_mm else "", f"f/{meta.f_number:g}" if meta.f_number else "") if x)
+    model = spec.lens_model or " ".join(x for x in (lens, detail) if x)
+    make = spec.lens_make or str(meta.extra.get("make", "camrig"))
+    return ascii_name(make) or "camrig", ascii_name(model) or "lens"
+
+
+DNG_SHOT_TAGS = {50735, 50736, 50730}
+"""CameraSerialNumber, LensInfo, BaselineExposure: the shot's DNG tags, in IFD 0; the rest go to the ExifIFD."""
+EXIF_IFD = 34665
+"""ExifIFD pointer tag (TIFF/EP, EXIF 2.32): the EXIF tags live in their own IFD, where dcraw and LibRaw read them."""
+EXIF_PLACEHOLDER = 34664
+"""An unassigned tag next to ExifIFD: IFD entries are sorted by tag, and none lies between the two."""
+_FORMATS = {BYTE: "B", ASCII: "s", SHORT: "H", LONG: "I", RATIONAL: "I", SRATIONAL: "i"}
+
+
+def _ifd_bytes(entries: list[tuple[int, int, int, object]], start: int, byteorder: str) -> bytes:
+    """A TIFF 6.0 IFD (section 2) placed at file offset ``start``: entry count, 12-byte entries sorted by tag
+    (values of up to 4 bytes inline, left-justified; longer ones after the IFD at word-aligned offsets), and a
+    zero next-IFD offset."""
+    entries = sorted(entries, key=lambda e: e[0])
+    head = 2 + 12 * len(entries) + 4
+    table, data = bytearray(struct.pack(byteorder + "H", len(entries))), bytearray()
+    for tag, kind, count, value in entries:
+        if kind == ASCII:
+            raw = str(value).encode("ascii") + b"\0"
+            count = len(raw)
+        else:
+            values = value if isinstance(value, (tuple, list)) else (value,)
+            raw = struct.pack(byteorder + _FORMATS[kind] * len(values), *values)
+        if len(raw) <= 4:
+            field = raw.ljust(4, b"\0")
+        else:
+            field = struct.pack(byteorder + "I", start + head + len(data))
+            data += raw + (b"\0" if len(raw) % 2 else b"")
+        table += struct.pack(byteorder + "HHI", tag, kind, count) + field
+    return bytes(table + struct.pack(byteorder + "I", 0) + data)
+
+
+def _append_exif_ifd(path: Path, entries: list[tuple[int, int, int, object]]) -> None:
+    """Append an ExifIFD holding ``entries`` to the TIFF at ``path`` and turn IFD 0's placeholder entry (tag
+    ``EXIF_PLACEHOLDER``, which tifffile writes where it would not write 34665) into the ExifIFD pointer."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        pointer_at, byteorder = tif.pages[0].tags[EXIF_PLACEHOLDER].valueoffset, tif.byteorder
+    with open(path, "r+b") as f:
+        start = f.seek(0, 2)
+        if start % 2:
+            f.write(b"\0")
+            start += 1
+        f.write(_ifd_bytes(entries, start, byteorder))
+        f.seek(pointer_at - 8)  # the entry: tag, type, count, value
+        f.write(struct.pack(byteorder + "HHII", EXIF_IFD, LONG, 1, start))
+
+
 def _rational(value: float, signed: bool = False) -> tuple[int, int]:
     f = Fraction(value).limit_denominator(1_000_000)
     return (f.numerator, f.denominator) if signed or f >= 0 else (0, 1)
@@ -123,7 +198,10 @@ class DngWriter(camrig.Writer[DngSpec]):
                 f"float DNG data must be normalised to [0, 1] (put isp.black_level first); the frame has black "
                 f"{meta.black_level}, white {meta.white_level}"
             )
-        make, model = str(meta.extra.get("make", "camrig")), str(meta.extra.get("model", "virtual module"))
+        names = str(meta.extra.get("make", "camrig")), str(meta.extra.get("model", "virtual module"))
+        make, model = (ascii_name(n) for n in names)
+        if not make or not model:
+            raise ValueError(f"make {names[0]!r} and model {names[1]!r} need an ASCII form for the DNG's Make and Model tags")
         matrix, forward = colour_matrices(meta)
         neutral = [float(v) for v in (meta.as_shot_neutral or (1.0, 1.0, 1.0))]
         tags: list[tuple[int, int, int, object, bool]] = [
@@ -155,12 +233,66 @@ class DngWriter(camrig.Writer[DngSpec]):
             if slope < 0 or offset < 0:
                 raise ValueError(f"noise profile (S, O) must be non-negative, got {profile}")
             tags.append((51041, DOUBLE, 2, (slope, offset), True))
+        if f"{names[0]} {names[1]}" != f"{make} {model}":  # the names as given, UTF-8 (DNG 1.4: LocalizedCameraModel)
+            localized = f"{names[0]} {names[1]}".encode() + b"\0"
+            tags.append((50709, BYTE, len(localized), localized, True))
+        tags += self._shot_tags(frame)
+        if self.exif_entries(frame):
+            tags.append((EXIF_PLACEHOLDER, LONG, 1, 0, True))  # becomes the ExifIFD pointer once the image is written
+        return tags
+
+    def _shot_tags(self, frame: camrig.Frame) -> list[tuple[int, int, int, object, bool]]:
+        """DNG tags of the shot (IFD 0): serial, lens info, baseline exposure, from what the sensor and lens
+        recorded (FrameMeta.extra: ``serial``, ``baseline_exposure_ev``; the lens from the frame's history)."""
+        return [t for t in self._shot_entries(frame) if t[0] in DNG_SHOT_TAGS]
+
+    def exif_entries(self, frame: camrig.Frame) -> list[tuple[int, int, int, object]]:
+        """EXIF 2.32 tags of the shot, for the ExifIFD (where EXIF readers and exiftool's validation want them):
+        exposure time, f-number, focal length, ISO, capture time, body serial, lens make and model."""
+        meta = frame.meta
+        entries = [t[:4] for t in self._shot_entries(frame) if t[0] not in DNG_SHOT_TAGS]
         if meta.exposure_s:
-            tags.append((33434, RATIONAL, 1, _rational(meta.exposure_s), True))  # ExposureTime
+            entries.append((33434, RATIONAL, 1, _rational(meta.exposure_s)))  # ExposureTime
         if meta.f_number:
-            tags.append((33437, RATIONAL, 1, _rational(meta.f_number), True))  # FNumber
+            entries.append((33437, RATIONAL, 1, _rational(meta.f_number)))  # FNumber
         if meta.focal_length_mm:
-            tags.append((37386, RATIONAL, 1, _rational(meta.focal_length_mm), True))  # FocalLength
+            entries.append((37386, RATIONAL, 1, _rational(meta.focal_length_mm)))  # FocalLength
+        return entries
+
+    def _shot_entries(self, frame: camrig.Frame) -> list[tuple[int, int, int, object, bool]]:
+        """ISO, capture time, serial, lens and baseline exposure (FrameMeta.extra: ``iso``, ``capture_time``,
+        ``serial``, ``baseline_exposure_ev``; the lens from the frame's history and the writer's settings)."""
+        extra = frame.meta.extra
+        tags: list[tuple[int, int, int, object, bool]] = []
+        iso = extra.get("iso")
+        if isinstance(iso, (int, float)) and iso > 0:
+            tags += [
+                (34855, SHORT, 1, min(65535, max(1, round(iso))), True),  # ISOSpeedRatings (PhotographicSensitivity)
+                (34864, SHORT, 1, 3, True),  # SensitivityType: ISO speed
+                (34867, LONG, 1, max(1, round(iso)), True),  # ISOSpeed
+            ]
+        when = _exif_time(extra.get("capture_time"))
+        if when is not None:
+            tags += [
+                (36867, ASCII, 0, when[0], True),  # DateTimeOriginal
+                (37521, ASCII, 0, when[1], True),  # SubSecTimeOriginal
+                (36881, ASCII, 0, when[2], True),  # OffsetTimeOriginal
+            ]
+        serial = extra.get("serial")
+        if serial is not None and ascii_name(str(serial)):
+            tags += [
+                (50735, ASCII, 0, ascii_name(str(serial)), True),  # CameraSerialNumber (DNG)
+                (42033, ASCII, 0, ascii_name(str(serial)), True),  # BodySerialNumber (EXIF)
+            ]
+        lens = _lens_names(frame, self.spec)
+        if lens is not None:
+            tags += [(42035, ASCII, 0, lens[0], True), (42036, ASCII, 0, lens[1], True)]  # LensMake, LensModel
+            focal, f_number = frame.meta.focal_length_mm, frame.meta.f_number
+            if focal and f_number:  # LensInfo: shortest and longest focal length, their smallest f-numbers (a prime)
+                tags.append((50736, RATIONAL, 4, _rationals([focal, focal, f_number, f_number]), True))
+        baseline = extra.get("baseline_exposure_ev")
+        if isinstance(baseline, (int, float)) and math.isfinite(baseline):
+            tags.append((50730, SRATIONAL, 1, _rational(baseline, signed=True), True))  # BaselineExposure
         return tags
 
     def write(self, frame: camrig.Frame, path: Path) -> None:
@@ -185,8 +317,12 @@ class DngWriter(camrig.Writer[DngSpec]):
                 bitspersample=data.dtype.itemsize * 8,
                 compression=None,
                 software="camrig",
+                datetime=_exif_time(frame.meta.extra.get("capture_time"))[0] if frame.meta.extra.get("capture_time") else None,  # DateTime
                 extratags=tags,
                 metadata=None,
                 tile=tile,
                 rowsperstrip=None if tile else 64,
             )
+        exif = self.exif_entries(frame)
+        if exif:
+            _append_exif_ifd(path, exif)
