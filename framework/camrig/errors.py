@@ -8,7 +8,9 @@ stage.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .fit import FitReport
@@ -23,6 +25,9 @@ __all__ = [
     "FrameDropped",
     "OutputError",
     "UsageError",
+    "Blamed",
+    "blame",
+    "part_error",
 ]
 
 
@@ -48,9 +53,10 @@ class UnknownAccessoryError(ConfigError):
 class RigDoesNotFit(CamrigError):
     """The fit checks found at least one error; ``report`` holds every problem."""
 
-    def __init__(self, report: FitReport) -> None:
+    def __init__(self, report: FitReport, doing: str | None = None) -> None:
+        """``doing``: what needed a rig that fits, said before the report (``capturing needs ...``)."""
         self.report = report
-        super().__init__(report.render())
+        super().__init__(f"{doing}\n{report.render()}" if doing else report.render())
 
 
 class FrameDropped(RuntimeError):
@@ -81,3 +87,50 @@ class OutputError(CamrigError):
 class UsageError(CamrigError):
     """A command-line option or argument is invalid (an empty or too long ``--out``, ``--workers 0``, a
     scheduler address that does not parse, ...): found before any work starts or any file is touched."""
+
+
+class Blamed(Protocol):
+    """What names a part in an error: its role in the rig, its accessory's name and the plugin that registered
+    it (:class:`camrig.Part` is one)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def plugin(self) -> str: ...
+
+
+def part_error(part: Blamed, message: str) -> StageError:
+    """The :class:`StageError` blaming ``part`` for ``message`` (what it did wrong: a value it returned, a frame
+    that breaks its declared caps)."""
+    return StageError(message, plugin=part.plugin, accessory=part.name, role=part.role)
+
+
+@contextmanager
+def blame(part: Blamed, doing: str, *, passing: tuple[type[Exception], ...] = (CamrigError,)) -> Iterator[None]:
+    """Run the body as ``part`` ``doing`` something (``'negotiate()'``, ``'process()'``): an exception it
+    raises becomes a :class:`StageError` naming the part and what it was doing, the original chained as its
+    cause. Exceptions of the ``passing`` types go through unchanged (by default camrig's own errors, which
+    already say where they come from).
+
+    >>> from types import SimpleNamespace
+    >>> lens = SimpleNamespace(role="lens", name="optics.ideal", plugin="optics")
+    >>> try:
+    ...     with blame(lens, "view()"):
+    ...         1 / 0
+    ... except StageError as exc:
+    ...     error = exc
+    >>> print(error)
+    lens 'optics.ideal' (plugin 'optics'): view() raised ZeroDivisionError: division by zero
+    >>> error.role, error.accessory, error.plugin, type(error.__cause__).__name__
+    ('lens', 'optics.ideal', 'optics', 'ZeroDivisionError')
+    """
+    try:
+        yield
+    except passing:
+        raise
+    except Exception as exc:
+        raise part_error(part, f"{doing} raised {type(exc).__name__}: {exc}") from exc

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ._version import __version__
 from .accessory import CapsError, Kind, SensorSpec
 from .config import PartConfig, RigFile
-from ._version import __version__
 from .contract import caps_problems
-from .errors import CamrigError, ConfigError, OutputError, RigDoesNotFit, StageError
+from .errors import CamrigError, ConfigError, OutputError, RigDoesNotFit, StageError, blame, part_error
 from .fit import FitReport, Problem, Severity
 from .frame import Caps, Format, Frame
 from .geometry import Geometry
@@ -59,8 +59,7 @@ class Rig:
         if rate is None:
             return self.frame_rate_hz
         if not isinstance(rate, (int, float)) or not rate > 0:
-            sensor = self.parts["sensor"]
-            raise StageError(f"frame_rate_hz() returned {rate!r}, not a positive number", plugin=sensor.plugin, accessory=sensor.name, role="sensor")
+            raise part_error(self.parts["sensor"], f"frame_rate_hz() returned {rate!r}, not a positive number")
         return float(rate)
 
     def part(self, role: str) -> Part:
@@ -120,20 +119,12 @@ class Rig:
         """Write ``frame`` to ``path`` atomically with the writer registered for its suffix, and its provenance
         beside it (``path`` + '.json', see :meth:`provenance`). The rig's make and model travel with the frame
         (``extra['make']``, ``extra['model']``) for writers that record them."""
-        part = self.writer(path, frame.caps())
         frame = frame.derive(extra={"make": self.file.rig.make, "model": self.file.rig.model, **frame.meta.extra})
 
-        def write(tmp: Path) -> None:
-            try:
-                part.accessory.write(frame, tmp)
-            except (CamrigError, OSError):
-                raise
-            except Exception as exc:
-                raise StageError(
-                    f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer"
-                ) from exc
+        def write(writer: Part, tmp: Path) -> None:
+            writer.accessory.write(frame, tmp)
 
-        return write_with_sidecar(path, write, self._sidecar(frame, part), force=force)
+        return self._write_with_provenance(path, frame.caps(), frame, "write()", write, force=force)
 
     def provenance(self, frame: Frame, writer: Part) -> dict[str, Any]:
         """What produced ``frame``: camrig's version, the rig file (after overrides), the capture settings, the
@@ -182,19 +173,28 @@ class Rig:
         """Write ``frames`` as one animated file (e.g. '.gif') atomically, with the provenance of the last."""
         if not frames:
             raise OutputError(f"{path}: no frames to write")
-        part = self.writer(path, frames[0].caps())
 
-        def write(tmp: Path) -> None:
+        def write(writer: Part, tmp: Path) -> None:
             try:
-                part.accessory.write_animation(frames, tmp, frame_rate_hz)
+                writer.accessory.write_animation(frames, tmp, frame_rate_hz)
             except NotImplementedError as exc:
-                raise OutputError(f"{path}: writer '{part.name}' {exc}") from None
-            except (CamrigError, OSError):
-                raise
-            except Exception as exc:
-                raise StageError(f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role="writer") from exc
+                raise OutputError(f"{path}: writer '{writer.name}' {exc}") from None
 
-        return write_with_sidecar(path, write, self._sidecar(frames[-1], part), force=force)
+        return self._write_with_provenance(path, frames[0].caps(), frames[-1], "write_animation()", write, force=force)
+
+    def _write_with_provenance(
+        self, path: str | Path, caps: Caps, frame: Frame, doing: str, write: Callable[[Part, Path], None], *, force: bool
+    ) -> Path:
+        """The one way a rig writes a file: the writer for ``path``'s suffix (checked against ``caps``) runs
+        ``write(writer, tmp)``, blamed for what it raises as ``doing``, and the file lands atomically with the
+        provenance of ``frame`` beside it (:func:`camrig.output.write_with_sidecar`)."""
+        writer = self.writer(path, caps)
+
+        def to_temporary(tmp: Path) -> None:
+            with blame(writer, doing, passing=(CamrigError, OSError)):  # OSError: an OutputError naming the file
+                write(writer, tmp)
+
+        return write_with_sidecar(path, to_temporary, self._sidecar(frame, writer), force=force)
 
     def close(self) -> None:
         """Detach every part (listeners hear ``camrig_accessory_detached``)."""
@@ -236,14 +236,8 @@ def _roles(file: RigFile) -> Iterator[tuple[str, PartConfig, Kind, tuple[str | i
 
 def call_part(part: Part, method: str, *args: Any) -> Any:
     """Call an accessory method, turning any exception into a :class:`StageError` naming the part."""
-    try:
+    with blame(part, f"{method}()"):
         return getattr(part.accessory, method)(*args)
-    except CamrigError:
-        raise
-    except Exception as exc:
-        raise StageError(
-            f"{method}() raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
-        ) from exc
 
 
 def _negotiate(rig: Rig) -> list[Problem]:
@@ -255,19 +249,16 @@ def _negotiate(rig: Rig) -> list[Problem]:
     mosaic_from: Part | None = None  # the part whose caps set the raw frame's CFA and bit depth
     for part in rig.chain:
         try:
-            caps = part.accessory.negotiate(upstream, rig.geometry)
+            with blame(part, "negotiate()", passing=(CapsError,)):
+                caps = part.accessory.negotiate(upstream, rig.geometry)
         except CapsError as exc:
             involved = [mosaic_from] if upstream is not None and upstream.format is Format.RAW else []
             involved += [previous, part]
             parts = tuple(dict.fromkeys(p.label for p in involved if p is not None))
             got = upstream.describe() if upstream else "nothing"
             return [Problem(severity=Severity.ERROR, rule="formats", parts=parts, message=f"{part.role} cannot take {got}: {exc}")]
-        except Exception as exc:
-            raise StageError(
-                f"negotiate() raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
-            ) from exc
         if not isinstance(caps, Caps):
-            raise StageError(f"negotiate() returned {caps!r}, not camrig.Caps", plugin=part.plugin, accessory=part.name, role=part.role)
+            raise part_error(part, f"negotiate() returned {caps!r}, not camrig.Caps")
         broken = caps_problems(part.accessory.kind, caps)
         if broken:
             message = f"{part.role} declares {caps.describe()}, which breaks the frame contract of a {part.accessory.kind.value}: "

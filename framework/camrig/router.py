@@ -15,7 +15,7 @@ import numpy as np
 
 from .accessory import CaptureContext, Kind
 from .contract import MONO, frame_problems
-from .errors import StageError
+from .errors import RigDoesNotFit, blame, part_error
 from .frame import Caps, Frame, StageRecord, count_nonfinite
 from .host import Part
 
@@ -60,31 +60,27 @@ def checked_output(part: Part, out: object, declared: Caps, threads: int = 1) ->
     """``out``, what ``part`` returned from ``process``, if it is a frame that matches the caps the part
     ``declared``, keeps the frame contract of its kind and holds no NaN or inf; else a :class:`StageError`
     naming the part and what is wrong."""
-
-    def fail(msg: str) -> StageError:
-        return StageError(msg, plugin=part.plugin, accessory=part.name, role=part.role)
-
     if not isinstance(out, Frame):
-        raise fail(f"returned {type(out).__name__}, not a camrig.Frame")
+        raise part_error(part, f"returned {type(out).__name__}, not a camrig.Frame")
     data, meta = out.data, out.meta  # compared field by field: this runs once per step of every capture
     if meta.format != declared.format:
-        raise fail(f"returned a {meta.format.value} frame but declared {declared.format.value}")
+        raise part_error(part, f"returned a {meta.format.value} frame but declared {declared.format.value}")
     if data.dtype != declared.dtype:
-        raise fail(f"returned dtype {data.dtype} but declared {declared.dtype}")
+        raise part_error(part, f"returned dtype {data.dtype} but declared {declared.dtype}")
     if data.shape != declared.shape:
-        raise fail(f"returned shape {data.shape} but declared {declared.shape}")
+        raise part_error(part, f"returned shape {data.shape} but declared {declared.shape}")
     if meta.bands_nm != declared.bands_nm:
-        raise fail(f"returned bands {meta.bands_nm} nm but declared {declared.bands_nm} nm")
+        raise part_error(part, f"returned bands {meta.bands_nm} nm but declared {declared.bands_nm} nm")
     if declared.cfa is not None and (meta.cfa or MONO) != declared.cfa:
-        raise fail(f"returned CFA {meta.cfa or MONO!r} but declared {declared.cfa!r}")
+        raise part_error(part, f"returned CFA {meta.cfa or MONO!r} but declared {declared.cfa!r}")
     if declared.bit_depth is not None and meta.bit_depth != declared.bit_depth:
-        raise fail(f"returned bit_depth {meta.bit_depth} but declared {declared.bit_depth}")
+        raise part_error(part, f"returned bit_depth {meta.bit_depth} but declared {declared.bit_depth}")
     broken = frame_problems(part.accessory.kind, out)
     if broken:
-        raise fail("breaks the frame contract of its kind: " + "; ".join(broken))
+        raise part_error(part, "breaks the frame contract of its kind: " + "; ".join(broken))
     bad = count_nonfinite(out.data, threads)
     if bad:
-        raise fail(f"returned {bad} non-finite value(s) (NaN or inf) of {out.data.size}")
+        raise part_error(part, f"returned {bad} non-finite value(s) (NaN or inf) of {out.data.size}")
     return out
 
 
@@ -92,7 +88,7 @@ def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
     """The capture context: the rig file's capture settings with ``seed`` / ``exposure_s`` overrides, and
     the host's thread budget unless ``threads`` says otherwise."""
     if not rig.report.ok:
-        raise RuntimeError("capturing needs a rig that passed its fit checks (camrig.assemble)")
+        raise RigDoesNotFit(rig.report, "capturing needs a rig that passed its fit checks (camrig.assemble)")
     settings = rig.file.capture
     return CaptureContext(
         exposure_s=settings.exposure_s if exposure_s is None else exposure_s,
@@ -129,12 +125,8 @@ def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) 
     for part in parts:
         spare = None if listened else reusable(frame)
         start = time.perf_counter()
-        try:
+        with blame(part, "process()", passing=()):  # camrig's own errors too: the part raised them
             out = part.accessory.process(frame, ctx if spare is None else replace(ctx, reusable=spare), part.role)
-        except Exception as exc:
-            raise StageError(
-                f"raised {type(exc).__name__}: {exc}", plugin=part.plugin, accessory=part.name, role=part.role
-            ) from exc
         compute_s = time.perf_counter() - start
         out = checked_output(part, out, rig.caps[part.role], ctx.threads)
         del spare
