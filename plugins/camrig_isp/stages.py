@@ -25,6 +25,7 @@ from . import (
     WhiteBalanceSpec,
 )
 from .colour import apply_matrix, channel_means, srgb_from_camera, srgb_from_camera_as_shot
+from .levels import normalise
 from .shading import gain_map, shade, uniform_spacing
 from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic, malvar2004_demosaic
 from .spatial import area_downscale, denoise, sharpen
@@ -62,12 +63,17 @@ def load_kernels() -> None:
         channel_means(rgb)
         srgb_encode_lut(rgb)
         shade(mosaic, 1.0, np.array([0.0, 1.0]), np.zeros(2), 1.0)
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        raw = np.zeros((2, 2), dtype)
+        raw.flags.writeable = False  # frame data
+        normalise(raw, 0.0, 1.0)
 
 
 class BlackLevel(camrig.Stage[BlackLevelSpec]):
     """x = (DN - black) / (white - black), float32; values may dip below 0 in the dark (noise is kept)."""
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
+        load_kernels()
         if upstream is None or upstream.format is not camrig.Format.RAW or upstream.dtype not in ("uint8", "uint16", "uint32"):
             raise camrig.CapsError("black level takes an integer raw frame")
         return upstream.model_copy(update={"dtype": "float32"})
@@ -77,9 +83,12 @@ class BlackLevel(camrig.Stage[BlackLevelSpec]):
         black, white = frame.meta.black_level, frame.meta.white_level
         if black is None or white is None or white <= black:
             raise ValueError(f"raw frame needs black < white level in its metadata, got {black}, {white}")
-        out = frame.data.astype(np.float32)
-        out -= np.float32(black)
-        out *= np.float32(1.0 / (white - black))
+        if frame.data.ndim != 2:
+            out = frame.data.astype(np.float32)
+            out -= np.float32(black)
+            out *= np.float32(1.0 / (white - black))
+        else:  # a mosaic: one compiled pass
+            out = normalise(frame.data, black, white, ctx.threads)
         return frame.derive(out, units="1", black_level=0.0, white_level=1.0)
 
 

@@ -23,6 +23,10 @@ def test_black_level_normalises_to_the_white_level():
     )
     out = BlackLevel(BlackLevelSpec()).process(raw, ctx(), "stages[0]").data
     np.testing.assert_allclose(out, [[0, 1], [(8319 - 256) / 16127, (200 - 256) / 16127]], rtol=1e-6)
+    big = camrig.Frame(np.random.default_rng(2).integers(0, 2**14, (301, 17), dtype=np.uint16), raw.meta)
+    one, three = (BlackLevel(BlackLevelSpec()).process(big, ctx(t), "stages[0]").data for t in (1, 3))
+    np.testing.assert_allclose(one, (big.data.astype(np.float64) - 256) / 16127, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(one, three)
 
 
 @pytest.mark.parametrize("cfa", ["RGGB", "BGGR", "GRBG", "GBRG"])
