@@ -50,7 +50,7 @@ def test_json_report_of_our_plugins(capsys, monkeypatch):
     assert {"name": "sensors.cmos", "kind": "sensor"}.items() <= sensors["accessories"][0].items() or any(
         a["name"] == "sensors.cmos" for a in sensors["accessories"]
     )
-    assert [r["id"] for r in sensors["fit_rules"]] == ["sensors.readout"]
+    assert [r["id"] for r in sensors["fit_rules"]] == ["sensors.readout", "sensors.colour"]
     assert sensors["hooks"] == ["camrig_accessory_types", "camrig_fit_rules"]
     assert {r["id"] for r in by_name["camrig"]["fit_rules"]} >= {"mount.chain", "link.bandwidth"}
 
