@@ -12,8 +12,7 @@ from pathlib import Path
 from run import Result, interleaved
 
 import camrig
-from camrig.experiment import experiment_from_dict
-from camrig.runner import LocalProcesses, run_experiment
+from camrig.experiments import LocalProcesses, experiment_from_dict, run_experiment
 
 RIG = {
     "rig": {

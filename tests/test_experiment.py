@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 import camrig
-from camrig.experiment import experiment_from_dict, run_seed
-from camrig.runner import DaskCluster, LocalProcesses, read_runs, run_experiment
+from camrig.experiments import DaskCluster, Experiment, LocalProcesses, experiment_from_dict, run_experiment
+from camrig.experiments.experiment import run_seed
+from camrig.experiments.runner import read_runs
 
 from conftest import SMALL_RIG
 
@@ -34,7 +35,7 @@ EXPERIMENT: dict[str, Any] = {
 }
 
 
-def experiment(**changes: Any) -> camrig.experiment.Experiment:
+def experiment(**changes: Any) -> Experiment:
     data = copy.deepcopy(EXPERIMENT)
     data["experiment"].update(changes)
     return experiment_from_dict(data)

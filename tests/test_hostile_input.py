@@ -279,7 +279,7 @@ def test_a_killed_experiment_record_leaves_no_temporary_after_the_next_write(tmp
     runs.mkdir()
     _killed("writing", runs, "", "record")
     assert [p.name for p in runs.iterdir() if p.name.startswith(".")]
-    code = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from camrig.runner import _write_json; "
+    code = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from camrig.experiments.runner import _write_json; "
                            "_write_json(Path(sys.argv[1]) / 'run-00002.json', {'index': 2})", str(runs)]).returncode  # fmt: skip
     assert code == 0 and sorted(p.name for p in runs.iterdir()) == ["run-00002.json"]
 
@@ -295,7 +295,7 @@ def test_workers_die_with_their_parent(tmp_path):
         """
         import os, sys, time
         from concurrent.futures import ProcessPoolExecutor
-        from camrig.workers import die_with_parent
+        from camrig.experiments.workers import die_with_parent
 
         with ProcessPoolExecutor(1, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             print(pool.submit(os.getpid).result(), flush=True)

@@ -269,3 +269,15 @@ def test_rig_and_router_import_each_other_only_one_way():
     """The rig captures through the router; the router reads the rig's type only to annotate."""
     edges = [e for e in import_graph() if {e.importer, e.target} == {"camrig.rig", "camrig.router"}]
     assert {(e.importer, e.target) for e in edges} == {("camrig.rig", "camrig.router")}, [str(e) for e in edges]
+
+
+def test_experiments_load_only_for_camrig_run():
+    """The experiments subpackage, and the libraries only it uses, stay out of a program that imports camrig
+    and of every other command."""
+    code = (
+        "import sys, camrig, camrig.cli, camrig.testing\n"
+        "heavy = ('camrig.experiments', 'matplotlib', 'pyarrow', 'tqdm', 'dask', 'distributed')\n"
+        "print(sorted({m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy[0])}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

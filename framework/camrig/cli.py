@@ -303,8 +303,9 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .experiment import load_experiment
-    from .runner import DaskCluster, LocalProcesses, parse_scheduler_address, run_experiment
+    # experiments load only for this command (no cycle: camrig.experiments never imports the CLI)
+    from .experiments import DaskCluster, LocalProcesses, load_experiment, run_experiment
+    from .experiments.workers import parse_scheduler_address
 
     out = check_output_folder(args.out or Path("results") / args.experiment.stem)
     if args.scheduler is not None and args.workers is not None:

@@ -17,7 +17,7 @@ An experiment file (YAML or TOML)::
 The points are the product of the grid, the zip rows and the list entries (each group optional). Run ``k``
 (point ``p``, repeat ``r``) captures with the seed ``SeedSequence(seed, spawn_key=(p, r))`` draws, so any
 row can be reproduced alone and the results do not depend on where or in which order runs execute. Running
-them, resuming and writing the table: :mod:`camrig.runner`.
+them, resuming and writing the table: :mod:`camrig.experiments.runner`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .bounded import Limits, check_shape
-from .checked import CheckedModel
-from .config import (
+from ..bounded import Limits, check_shape
+from ..checked import CheckedModel
+from ..config import (
     CaptureSection,
     PartConfig,
     RigSection,
@@ -45,8 +45,19 @@ from .config import (
     read_config,
     set_path,
 )
-from .errors import ConfigError
-from .host import Host
+from ..errors import ConfigError
+from ..host import Host
+
+__all__ = [
+    "SweepSection",
+    "ExperimentSection",
+    "Run",
+    "Experiment",
+    "run_seed",
+    "load_experiment",
+    "experiment_from_dict",
+    "check_paths",
+]
 
 
 class SweepSection(CheckedModel):

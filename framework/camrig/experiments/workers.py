@@ -1,9 +1,9 @@
 """Where an experiment's runs execute, kept on a leash: local workers die with their parent, and a Dask
 scheduler address is parsed before anything connects and must answer within a deadline.
 
-* :func:`die_with_parent` is the worker initializer of :class:`camrig.runner.LocalProcesses`: on Linux the
-  kernel sends the worker SIGKILL when the ``camrig run`` process dies (``PR_SET_PDEATHSIG``); elsewhere, and
-  as a backstop, a watchdog thread ends the worker within a second of its parent's going.
+* :func:`die_with_parent` is the worker initializer of :class:`camrig.experiments.runner.LocalProcesses`: on
+  Linux the kernel sends the worker SIGKILL when the ``camrig run`` process dies (``PR_SET_PDEATHSIG``);
+  elsewhere, and as a backstop, a watchdog thread ends the worker within a second of its parent's going.
 * :func:`parse_scheduler_address` accepts ``tcp://host:port`` (also ``tls``, ``ws``, ``wss``, ``ucx``, or a
   bare ``host:port``) and refuses anything else with a one-line :class:`~camrig.errors.UsageError`.
 * :func:`probe_scheduler` connects to a TCP address with a deadline (``CAMRIG_SCHEDULER_TIMEOUT_S``, default
@@ -22,7 +22,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, UsageError
+from ..errors import ConfigError, UsageError
 
 __all__ = ["die_with_parent", "parse_scheduler_address", "probe_scheduler", "scheduler_timeout_s"]
 

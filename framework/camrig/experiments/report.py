@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..output import write_atomically
 from .experiment import Experiment
-from .output import write_atomically
 
 __all__ = ["RESERVED", "rows", "write_table", "plots", "write_report"]
 

@@ -8,7 +8,7 @@ The run folder::
     OUT/environment.json    Python, platform and package versions of the machine that ran it
     OUT/runs/run-00042.json one file per finished run: its parameters, seed, status, values and curves
     OUT/results.csv         the table, one row per run (also results.parquet), rebuilt from runs/ at the end
-    OUT/report.html, OUT/plots/   see :mod:`camrig.report`
+    OUT/report.html, OUT/plots/   see :mod:`camrig.experiments.report`
 """
 
 from __future__ import annotations
@@ -18,22 +18,34 @@ import os
 import platform
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .accessory import Kind, Measured
-from .api import read_rig
-from .config import PartConfig, Source
-from .errors import CamrigError, ConfigError, OutputError
+from ..accessory import Kind, Measured
+from ..api import read_rig
+from ..config import PartConfig, Source
+from ..errors import CamrigError, ConfigError, OutputError
+from ..host import Host, usable_cores
+from ..output import write_atomically
+from ..rig import assemble
 from .experiment import Experiment, Run, check_paths
-from .host import Host, usable_cores
-from .output import write_atomically
 from .report import write_report, write_table
-from .rig import assemble
 from .workers import die_with_parent, parse_scheduler_address, probe_scheduler, scheduler_timeout_s
+
+__all__ = [
+    "run_one",
+    "environment",
+    "read_runs",
+    "prepare",
+    "Executor",
+    "LocalProcesses",
+    "DaskCluster",
+    "run_experiment",
+]
 
 
 def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1) -> dict[str, Any]:
@@ -120,11 +132,12 @@ def prepare(experiment: Experiment, out: Path, host: Host) -> None:
         _write_json(stored, resolved)
 
 
-class Executor:
+class Executor(ABC):
     """Where runs execute: ``submit_all`` yields records as runs finish."""
 
+    @abstractmethod
     def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-        raise NotImplementedError
+        """Run ``run_one`` on each task (rig mapping, measurements, run), yielding each record as it is done."""
 
     def close(self) -> None:
         pass
