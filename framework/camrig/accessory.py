@@ -167,7 +167,7 @@ def spec_preset(base: type[SpecT], name: str, doc: str, **defaults: Any) -> type
         fields[key] = (info.annotation, info)
     preset = create_model(name, __base__=base, __doc__=doc, **fields)  # type: ignore[call-overload]
     try:
-        preset()
+        preset.model_validate(copy.deepcopy(defaults))  # as values: pydantic leaves defaults unchecked
     except ValidationError as exc:
         required = {e["loc"][0] for e in exc.errors() if e["type"] == "missing"}
         if len(required) != len(exc.errors()):
