@@ -26,28 +26,26 @@ IDAT_BYTES = 1 << 26
 
 
 @njit(nogil=True, cache=True)
-def _sub_filter_display(rgb: np.ndarray, scale: float, out: np.ndarray) -> None:
-    """Rows of ``rgb`` (float32, [0, 1], 3 channels) quantised to ``round(clip(x) * scale)`` (8 or 16 bits,
-    big-endian) and Sub-filtered into ``out`` (rows x (1 + cols * channels * bytes))."""
-    rows, cols, channels = rgb.shape
+def _sub_filter_display(values: np.ndarray, scale: float, wide: bool, bpp: int, out: np.ndarray) -> None:
+    """Rows of display values ``values`` (float32 in [0, 1], rows x samples) quantised to
+    ``round(clip(x) * scale)`` (8 bits, or 16 big-endian when ``wide``) and Sub-filtered into ``out`` (rows x
+    (1 + bytes)); ``bpp``: bytes per pixel. NaN reads as 0; the rounding is float32's, half to even."""
     zero, one = np.float32(0.0), np.float32(1.0)
-    wide = scale > 255
-    bpp = channels * (2 if wide else 1)
-    for r in range(rows):
-        out[r, 0] = 1
-        for c in range(cols):
-            for k in range(channels):
-                x = rgb[r, c, k]
-                x = zero if not x > zero else (one if x > one else x)  # NaN reads as 0
-                v = int(np.rint(x * scale))  # in float32, as the frame's own arithmetic
-                i = 1 + (c * channels + k) * (2 if wide else 1)
-                if wide:
-                    out[r, i] = v >> 8
-                    out[r, i + 1] = v & 0xFF
-                else:
-                    out[r, i] = v
-        for i in range(out.shape[1] - 1, bpp, -1):  # Sub: right to left, so each byte's left neighbour is raw
-            out[r, i] = (out[r, i] - out[r, i - bpp]) & 0xFF
+    for r in range(values.shape[0]):
+        row, line = values[r], out[r]
+        line[0] = 1
+        for j in range(values.shape[1]):
+            x = row[j]
+            x = x if x > zero else zero
+            x = x if x < one else one
+            v = np.uint16(np.rint(x * scale))
+            if wide:
+                line[1 + 2 * j] = v >> 8
+                line[2 + 2 * j] = v & 0xFF
+            else:
+                line[1 + j] = v
+        for i in range(line.size - 1, bpp, -1):  # Sub: right to left, so each byte's left neighbour is raw
+            line[i] = line[i] - line[i - bpp]
 
 
 @njit(nogil=True, cache=True)
@@ -130,12 +128,12 @@ def write_png(path: Path, height: int, width: int, channels: int, bit_depth: int
 def write_display_rgb(path: Path, rgb: np.ndarray, bit_depth: int, level: int = 1, threads: int = 1) -> None:
     """Display RGB (rows x cols x 3 float in [0, 1], clipped) as an 8- or 16-bit RGB PNG."""
     rows, cols, channels = rgb.shape
-    data = np.ascontiguousarray(rgb, dtype=np.float32)
-    scale = np.float32(2**bit_depth - 1)
+    data = np.ascontiguousarray(rgb, dtype=np.float32).reshape(rows, cols * channels)
+    scale, wide = np.float32(2**bit_depth - 1), bit_depth == 16
 
     def scanlines(r0: int, r1: int) -> np.ndarray:
         out = np.empty((r1 - r0, 1 + cols * channels * bit_depth // 8), np.uint8)
-        _sub_filter_display(data[r0:r1], scale, out)
+        _sub_filter_display(data[r0:r1], scale, wide, channels * bit_depth // 8, out)
         return out
 
     write_png(path, rows, cols, channels, bit_depth, scanlines, level, threads)
