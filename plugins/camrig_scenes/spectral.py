@@ -97,13 +97,21 @@ def band_integral(values: np.ndarray, wavelengths: np.ndarray, bands_nm: tuple[f
 @lru_cache(maxsize=32)
 def rgb_tables(bands_nm: tuple[float, ...], illuminant: str, colour_space: str) -> tuple[np.ndarray, np.ndarray]:
     """(M, Y): M (3, bands) the band radiance of one unit of each linear RGB channel, Y (3,) its luminance,
-    both for a light whose perfect white has a luminance of 1 cd/m^2 (module docstring). For Display P3 the
-    channels are first taken to linear sRGB (``SRGB_FROM_DISPLAY_P3``)."""
+    both for a light whose perfect white has a luminance of 1 cd/m^2 (module docstring). With three bands the
+    scene is an RGB scene, as camrig reads any 3-band scene (linear sRGB primaries in band order B, G, R,
+    ``camrig_sensors.colorimetry.observer``): each channel feeds its own band, scaled by the white's band
+    radiance under the light (as the chart's reflectances are), so colour is exact on any invertible 3-band
+    sensor. For Display P3 the channels are first taken to linear sRGB (``SRGB_FROM_DISPLAY_P3``)."""
     wl, basis, ybar = _fine()
     s = _spd(illuminant, wl)
     k = 1.0 / (K_M * np.trapezoid(s * ybar, wl))  # W/(m^2 sr nm) per unit S: white at 1 cd/m^2
     m = band_integral(basis * s * k, wl, bands_nm)
     y = K_M * np.trapezoid(basis * s * k * ybar, wl, axis=1)
+    if len(bands_nm) == 3:  # an RGB scene (docs/isp.md): the bands hold linear sRGB (B, G, R) times the light's white
+        white = m.sum(axis=0)
+        m = np.zeros((3, 3))
+        for channel in range(3):  # R, G, B -> bands 2, 1, 0
+            m[channel, 2 - channel] = white[2 - channel]
     if colour_space == "display_p3":  # rgb_srgb = P rgb_p3: per P3 channel j, sum_i P[i, j] (row of sRGB i)
         m, y = SRGB_FROM_DISPLAY_P3.T @ m, SRGB_FROM_DISPLAY_P3.T @ y
     return m, y
