@@ -150,9 +150,20 @@ def spec_preset(base: type[SpecT], name: str, doc: str, **defaults: Any) -> type
     """A subclass of ``base`` with other defaults: a preset that stays a fully validated, overridable spec.
 
     Each changed field keeps its type, range and description; unknown field names raise ``KeyError``. The
-    defaults are validated now, so a preset cannot ship a value its own spec rejects::
+    defaults are validated now, so a preset cannot ship a value its own spec rejects:
 
-        M43_20MP = camrig.spec_preset(CmosSensorSpec, "M43_20MPSpec", "Four Thirds 20 MP ...", width_px=5184)
+    >>> MFT = spec_preset(LensSpec, "MFTLensSpec", "A lens for Micro Four Thirds.", mount="MFT",
+    ...                   flange_distance_mm=19.25, image_circle_mm=21.6)
+    >>> MFT().mount, MFT(image_circle_mm=30).image_circle_mm
+    ('MFT', 30.0)
+    >>> spec_preset(LensSpec, "BadSpec", "", flange_distance_mm=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: preset BadSpec: its defaults fail validation: ...
+    >>> spec_preset(LensSpec, "TypoSpec", "", f_numbr=2)
+    Traceback (most recent call last):
+    ...
+    KeyError: "LensSpec has no field 'f_numbr'"
     """
     fields: dict[str, Any] = {}
     for key, value in defaults.items():
@@ -212,7 +223,14 @@ def random_stream(seed: int, role: str, *keys: int) -> np.random.Generator:
     """An independent random stream for (seed, role, *keys): NumPy's PCG64 seeded by a ``SeedSequence`` whose
     spawn key is the role (hashed) and the keys. Each role, and each key below it (a sensor's row tile, say),
     gets its own stream, so adding a stage never changes another stage's noise and work split into keyed
-    pieces gives the same numbers whatever the order or the number of workers."""
+    pieces gives the same numbers whatever the order or the number of workers.
+
+    >>> a = random_stream(7, "sensor", 0).integers(100, size=4)
+    >>> bool((a == random_stream(7, "sensor", 0).integers(100, size=4)).all())  # the same stream, again
+    True
+    >>> bool((a == random_stream(7, "sensor", 1).integers(100, size=4)).all())  # the next row tile's
+    False
+    """
     role_key = int.from_bytes(role.encode(), "little") % (2**63)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(role_key, *keys))))
 

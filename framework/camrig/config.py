@@ -240,6 +240,16 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
 
     Intermediate keys must exist (a typo gets the closest existing paths suggested); the last key may be new,
     so a spec field left at its default can be set.
+
+    >>> data = {"rig": {"lens": {"type": "optics.ideal", "f_number": 2.8}}}
+    >>> apply_override(data, "rig.lens.f_number=4")
+    {'rig': {'lens': {'type': 'optics.ideal', 'f_number': 4}}}
+    >>> apply_override(data, "rig.lens.psf=none")["rig"]["lens"]["psf"]  # a field left at its default
+    'none'
+    >>> apply_override(data, "rig.lense.f_number=4")
+    Traceback (most recent call last):
+    ...
+    camrig.errors.ConfigError: --set rig.lense.f_number: no section 'rig.lense' in the config; did you mean ...?
     """
     if "=" not in assignment:
         raise ConfigError(f"--set {assignment!r}: expected dotted.path=value")

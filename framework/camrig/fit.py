@@ -57,7 +57,20 @@ class FitRule:
 
 @dataclass(frozen=True)
 class FitReport:
-    """Every problem found on one rig."""
+    """Every problem found on one rig.
+
+    >>> report = FitReport((
+    ...     Problem(severity="warning", rule="link.bandwidth", parts=("link (links.usb3)",),
+    ...             message="the link carries 28 fps at most; the rig asks for 30", suggestion="a faster link"),
+    ... ))
+    >>> report.ok
+    True
+    >>> print(report.render())
+    rig fits: 0 error(s), 1 warning(s)
+    warning: [link.bandwidth] the link carries 28 fps at most; the rig asks for 30
+        parts: link (links.usb3)
+        fix: a faster link
+    """
 
     problems: tuple[Problem, ...]
 

@@ -15,7 +15,12 @@ __all__ = ["FocalPlane", "AngularGrid", "Geometry"]
 
 
 class FocalPlane(BaseModel):
-    """The sensor's pixel grid on the focal plane, centred on the optical axis."""
+    """The sensor's pixel grid on the focal plane, centred on the optical axis.
+
+    >>> plane = FocalPlane(width_px=4000, height_px=3000, pitch_um=3.3)
+    >>> round(plane.width_mm, 2), round(plane.height_mm, 2), round(plane.diagonal_mm, 2)
+    (13.2, 9.9, 16.5)
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -167,6 +167,18 @@ class Host:
     env:
         Environment to read ``CAMRIG_DISABLE_PLUGINS`` / ``CAMRIG_ALLOW_PLUGINS`` from (comma-separated);
         default ``os.environ``. Pass ``{}`` to ignore the environment.
+    threads:
+        Threads a capture may use; default: every core this process may run on (:func:`usable_cores`).
+
+    >>> host = Host(env={}, disable=["isp"])
+    >>> host.resolve("optics.ideal").plugin
+    'optics'
+    >>> [(p.name, p.status.value) for p in host.plugins if p.name in ("isp", "optics")]
+    [('isp', 'disabled'), ('optics', 'loaded')]
+    >>> host.resolve("isp.gamma")
+    Traceback (most recent call last):
+    ...
+    camrig.errors.UnknownAccessoryError: unknown accessory 'isp.gamma'...Plugin 'isp' ... is disabled: disabled.
     """
 
     def __init__(

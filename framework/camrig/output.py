@@ -172,6 +172,19 @@ def write_atomically(path: str | Path, write: Callable[[Path], None], *, force: 
 
     Raises :class:`OutputError` if ``path`` exists (and not ``force``), its folder is missing or not
     writable, or the disk fails; any exception from ``write`` propagates after the temporary file is removed.
+
+    >>> import shutil, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = write_atomically(folder / "note.txt", lambda tmp: tmp.write_text("first"))
+    >>> write_atomically(path, lambda tmp: tmp.write_text("second"), force=True).read_text()
+    'second'
+    >>> write_atomically(path, lambda tmp: tmp.write_text("third"))
+    Traceback (most recent call last):
+    ...
+    camrig.errors.OutputError: .../note.txt: exists; pass force=True (CLI: --force) to overwrite
+    >>> sorted(p.name for p in folder.iterdir())  # no temporary left behind
+    ['note.txt']
+    >>> shutil.rmtree(folder)
     """
     path = Path(path)
     _prepare(path, force)

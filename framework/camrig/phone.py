@@ -59,7 +59,27 @@ class StreamFrame:
 
 
 class Phone:
-    """The host side of the camera: one module at a time, attached and detached at will."""
+    """The host side of the camera: one module at a time, attached and detached at will.
+
+    >>> phone = Phone()
+    >>> rig = phone.attach({
+    ...     "rig": {
+    ...         "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8, "psf": "none"},
+    ...         "sensor": {"type": "sensors.cmos", "width_px": 64, "height_px": 48, "pixel_pitch_um": 200.0},
+    ...         "stages": [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.gamma"}],
+    ...     },
+    ...     "capture": {"scene": {"type": "scenes.chart"}, "exposure_s": 1e-6},
+    ... })
+    >>> [(f.index, f.dropped, f.frame.data.shape) for f in phone.stream(2, realtime=False)]
+    [(0, None, (48, 64, 3)), (1, None, (48, 64, 3))]
+    >>> phone.capture(seed=1).result.data.shape
+    (48, 64, 3)
+    >>> phone.detach()
+    >>> phone.capture()
+    Traceback (most recent call last):
+    ...
+    camrig.errors.CamrigError: no module attached
+    """
 
     def __init__(self, host: Host | None = None, *, module: Literal["thread", "process"] = "thread") -> None:
         """``module``: where a preview stream runs the module's half. 'thread': a thread of this process

@@ -69,7 +69,15 @@ def scheduler_timeout_s() -> float:
 
 
 def parse_scheduler_address(text: str) -> str:
-    """The scheduler address in Dask's form (``scheme://host:port``), or a :class:`UsageError` saying why not."""
+    """The scheduler address in Dask's form (``scheme://host:port``), or a :class:`UsageError` saying why not.
+
+    >>> parse_scheduler_address("scheduler:8786"), parse_scheduler_address("tls://[::1]:8786")
+    ('tcp://scheduler:8786', 'tls://[::1]:8786')
+    >>> parse_scheduler_address("http://scheduler:8786")
+    Traceback (most recent call last):
+    ...
+    camrig.errors.UsageError: --scheduler 'http://scheduler:8786': unknown scheme 'http://'; use one of tcp://, ...
+    """
     raw = text.strip()
     where = f"--scheduler {text!r}"
     if not raw or any(c.isspace() for c in raw):
