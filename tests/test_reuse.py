@@ -72,3 +72,46 @@ def test_a_frame_anyone_else_holds_is_not_reusable():
     del other
     assert np.shares_memory(reusable(frame), frame.data)
     assert reusable(camrig.Frame(np.zeros((4, 4), np.float32)[:, :2], camrig.FrameMeta(format="raw", units="1"))) is None
+
+
+def test_the_irradiance_leaves_its_memory_to_the_demosaic_and_the_image_is_the_same(rig_dict, monkeypatch):
+    from camrig.accessory import Leftover
+
+    rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.demosaic", "method": "malvar2004"}, {"type": "isp.gamma"}]
+    taken: list[bool] = []
+    original = Leftover.take
+    monkeypatch.setattr(Leftover, "take", lambda self, shape, dtype: taken.append(self.array is not None) or original(self, shape, dtype))
+    quiet = camrig.assemble(camrig.Host(env={}), camrig.read_rig(rig_dict))
+    shot = quiet.capture(seed=2)
+    assert taken == [True]  # the demosaic's RGB array is the memory the irradiance left behind
+    irradiance, _ = camrig.router.image(quiet, context(quiet, seed=2))  # held by this test: not left behind
+    taken.clear()
+    raw, _ = acquire(quiet, context(quiet, seed=2), irradiance)
+    develop(quiet, raw, context(quiet, seed=2))
+    assert taken == [False]
+
+    class Listener:
+        camrig_api = ">=1,<2"
+
+        @camrig.hookimpl
+        def camrig_frame_done(self, role):
+            pass
+
+    listened = camrig.assemble(camrig.Host(env={}, plugins={"listener": Listener()}), camrig.read_rig(rig_dict))
+    taken.clear()
+    fresh = listened.capture(seed=2)
+    assert taken == [False]  # nothing is kept while anyone listens
+    np.testing.assert_array_equal(fresh.result.data, shot.result.data)
+
+
+def test_leftover_memory_serves_only_a_request_of_about_its_size():
+    from camrig.accessory import Leftover
+
+    left = Leftover()
+    left.keep(np.ones((10, 10), np.float32))  # 400 bytes
+    assert left.take((5, 5), np.float32) is None  # 100 bytes: too small a use for it, kept for a bigger one
+    reused = left.take((10, 6), np.float64)  # 480 bytes: more than it holds
+    assert reused is None
+    got = left.take((3, 10, 3), np.float32)  # 360 bytes
+    assert got is not None and got.shape == (3, 10, 3) and got.dtype == np.float32 and got.flags.c_contiguous
+    assert left.array is None and left.take((3, 10, 3), np.float32) is None  # handed out once

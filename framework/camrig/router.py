@@ -117,9 +117,24 @@ def reusable(frame: Frame | None) -> np.ndarray | None:
     return owner
 
 
-def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) -> tuple[Frame | None, list[StepTiming]]:
+class _Handed:
+    """A frame passed to :func:`_run` with its only reference: the run owns it (a frame passed as a plain
+    argument is also held by the caller)."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame: Frame | None = frame
+
+    def take(self) -> Frame | None:
+        frame, self.frame = self.frame, None
+        return frame
+
+
+def _run(rig: Rig, parts: list[Part], frame: Frame | _Handed | None, ctx: CaptureContext) -> tuple[Frame | None, list[StepTiming]]:
     """Run ``parts`` in order, each output checked against its declared caps. An intermediate frame that only
-    the chain holds is handed to the next part for reuse (:attr:`CaptureContext.reusable`)."""
+    the chain holds is handed to the next part for reuse (:attr:`CaptureContext.reusable`); one the next part
+    did not reuse is kept, once it is gone, for a later fresh array (:meth:`CaptureContext.empty`)."""
+    if isinstance(frame, _Handed):
+        frame = frame.take()
     timings: list[StepTiming] = []
     listened = rig.host.listens("camrig_frame_done")  # a listener may keep any frame it hears of
     for part in parts:
@@ -130,6 +145,11 @@ def _run(rig: Rig, parts: list[Part], frame: Frame | None, ctx: CaptureContext) 
         compute_s = time.perf_counter() - start
         out = checked_output(part, out, rig.caps[part.role], ctx.threads)
         del spare
+        if not listened:  # the input, if the part kept no hold on it, leaves its memory behind for later
+            left = reusable(frame)
+            if left is not None and not np.may_share_memory(left, out.data):
+                ctx.leftover.keep(left)
+            del left
         frame = out.derive(history=(*out.meta.history, StageRecord(role=part.role, accessory=part.name)))
         del out  # the chain holds the new frame only through ``frame``: it may be handed on
         timings.append(StepTiming(part.role, part.name, part.plugin, compute_s))
@@ -149,10 +169,14 @@ def acquire(rig: Rig, ctx: CaptureContext, irradiance: Frame | None = None) -> t
     """The module's half: scene -> lens -> sensor -> link, ending with the raw frame as the host receives it.
     With ``irradiance`` (from :func:`image`), the optics are not run again."""
     timings: list[StepTiming] = []
-    if irradiance is None:
-        irradiance, timings = image(rig, ctx)
     readout = [p for p in rig.chain if p.accessory.kind in (Kind.SENSOR, Kind.LINK)]
-    raw, more = _run(rig, readout, irradiance, ctx)
+    if irradiance is None:  # the irradiance is the run's alone: its memory may serve the host's stages later
+        optics = image(rig, ctx)
+        timings, handed = optics[1], _Handed(optics[0])
+        del optics
+        raw, more = _run(rig, readout, handed, ctx)
+    else:
+        raw, more = _run(rig, readout, irradiance, ctx)
     assert raw is not None
     return raw, timings + more
 

@@ -131,7 +131,7 @@ def _malvar_into(p: np.ndarray, kinds: np.ndarray, out: np.ndarray) -> None:
                 out[y, x, 2] = along_col if kind == _GREEN_IN_RED_ROW else along_row
 
 
-def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.ndarray:
+def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1, out: np.ndarray | None = None) -> np.ndarray:
     """Malvar-He-Cutler gradient-corrected linear demosaicking (ICASSP 2004): bilinear interpolation plus a
     Laplacian correction from the site's own colour, i.e. the four 5x5 filters of their Fig. 2 (x 1/8):
 
@@ -142,7 +142,7 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.nd
 
     with S1, S2 the sums of the four samples 1 and 2 away along rows and columns, H1/H2 (V1/V2) their row
     (column) halves, and D the sum of the four diagonal neighbours. One compiled pass over the pixels, in
-    blocks of rows on ``threads`` threads."""
+    blocks of rows on ``threads`` threads, into ``out`` (rows, cols, 3 float32) when given."""
     _check(mosaic, cfa, "Malvar 2004")
     mosaic = mosaic.astype(np.float32, copy=False)
     kinds = np.empty((2, 2), np.int64)
@@ -152,7 +152,8 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.nd
             kinds[py, px] = _RED_SITE if site == "R" else _BLUE_SITE
         else:
             kinds[py, px] = _GREEN_IN_RED_ROW if cfa[2 * py + (1 - px)] == "R" else _GREEN_IN_BLUE_ROW
-    out = np.empty((*mosaic.shape, 3), dtype=np.float32)
+    if out is None:
+        out = np.empty((*mosaic.shape, 3), dtype=np.float32)
 
     def work(a: int, b: int) -> None:
         for top in range(a, b, PAD_ROWS):  # each piece mirrored by 2 samples on its own: no padded copy of the frame

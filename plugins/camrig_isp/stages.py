@@ -153,7 +153,11 @@ class Demosaic(camrig.Stage[DemosaicSpec]):
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
-        rgb = DEMOSAIC[self.spec.method](frame.data, frame.meta.cfa or "mono", ctx.threads)
+        cfa = frame.meta.cfa or "mono"
+        if self.spec.method == "malvar2004":  # written into memory the host may have kept from a frame that is gone
+            rgb = malvar2004_demosaic(frame.data, cfa, ctx.threads, ctx.empty((*frame.data.shape, 3), np.float32))
+        else:
+            rgb = DEMOSAIC[self.spec.method](frame.data, cfa, ctx.threads)
         return frame.derive(rgb, format=camrig.Format.RGB_LINEAR, cfa=None)
 
 
