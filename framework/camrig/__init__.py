@@ -34,6 +34,7 @@ from .accessory import (
 )
 from .api import host_for, load_rig, read_rig
 from .blocks import in_blocks
+from .claims import Assessment, Claim, ClaimKind, Finding, Untestable, Verdict
 from .config import RigFile, apply_override
 from .errors import (
     CamrigError,
@@ -59,12 +60,16 @@ __all__ = [
     "Accessory",
     "AccessoryType",
     "AngularGrid",
+    "Assessment",
     "CamrigError",
     "Caps",
     "CapsError",
     "CaptureContext",
     "CaptureResult",
+    "Claim",
+    "ClaimKind",
     "ConfigError",
+    "Finding",
     "FitReport",
     "FitRule",
     "FocalPlane",
@@ -111,6 +116,8 @@ __all__ = [
     "StepTiming",
     "StreamFrame",
     "UnknownAccessoryError",
+    "Untestable",
+    "Verdict",
     "Writer",
     "WriterSpec",
     "__version__",

@@ -1,7 +1,8 @@
 """The ``camrig`` command line: a thin layer over the Python API.
 
-Exit codes: 0 success; 1 the rig does not fit, a capture failed, or (``plugins``) a plugin failed to load or
-was refused; 2 usage, config or environment errors. Every failure prints one line on stderr (one per
+Exit codes: 0 success; 1 the rig does not fit, a capture failed, (``plugins``) a plugin failed to load or
+was refused, or (``audit``) a claim fails (with ``--strict``, also one that cannot be tested); 2 usage, config
+or environment errors. Every failure prints one line on stderr (one per
 problem when a config has several) without a traceback (set ``CAMRIG_TRACEBACK=1`` to see it). Options are
 validated before any file is read or written and before any folder is made.
 """
@@ -118,6 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=_count_arg(1), help="worker processes on this machine (default: one per core)")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler (e.g. tcp://host:8786)")
     s.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of the experiment file")
+
+    s = sub.add_parser("audit", help="hold a claims file against physics: verdict table; exit 1 if a claim fails")
+    s.add_argument("claims", type=Path, help="claims file (.yaml, .yml or .toml): a rig and the claims (docs/claims.md)")
+    s.add_argument("--out", type=_path_arg, help="folder for audit.json and audit.html (made if missing)")
+    s.add_argument("--force", action="store_true", help="overwrite audit.json and audit.html in --out")
+    s.add_argument("--strict", action="store_true", help="exit 1 also when a claim cannot be tested")
+    s.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of the rig (rig.sensor.full_well_e=...)")
     return p
 
 
@@ -348,7 +356,28 @@ def _progress(name: str) -> Callable[[int | None, int | None], None]:
     return update
 
 
-COMMANDS = {"run": _cmd_run, "plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import load_claims, run_audit, write_report
+
+    if args.out is not None:
+        check_output_folder(args.out)
+        if args.out.is_dir():
+            for name in ("audit.json", "audit.html"):
+                check_output_file(args.out / name, force=args.force, sidecar=False)
+    claims = load_claims(args.claims, args.overrides)
+    report = run_audit(claims, disable=_disabled(args), allow=_allowed(args))
+    print(report.render())
+    if args.out is not None:
+        for path in write_report(report, args.out, force=args.force):
+            print(f"wrote {path}")
+    for f in report.findings:
+        if f.verdict.name == "FAILS" or (args.strict and f.verdict.name == "UNTESTABLE"):
+            print(f"camrig: claim {f.verdict.value}: {_one_line(f.label or f.claim)}", file=sys.stderr)
+    untested = any(f.verdict.name == "UNTESTABLE" for f in report.findings)
+    return EXIT_FAILED if report.failed or (args.strict and untested) else EXIT_OK
+
+
+COMMANDS = {"audit": _cmd_audit, "run": _cmd_run, "plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
 
 
 def _one_line(text: str) -> str:

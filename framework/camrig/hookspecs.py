@@ -41,6 +41,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .accessory import Accessory, AccessoryType
+    from .claims import ClaimKind
     from .fit import FitRule
     from .frame import Frame
     from .rig import Rig
@@ -71,6 +72,21 @@ def camrig_fit_rules() -> Sequence[FitRule]:
     Each :class:`camrig.FitRule` has an id (``family.rule``, in one of the plugin's families), a one-line summary and a ``check(rig)`` callable
     yielding :class:`camrig.Problem` objects. A rule that raises is reported as an error problem naming the
     rule and its plugin; it does not abort the other checks.
+    """
+
+
+@hookspec
+def camrig_claim_kinds() -> Sequence[ClaimKind]:
+    """Return the claim kinds this plugin provides: quantities a product may claim that ``camrig audit`` can
+    hold against physics.
+
+    Called once per plugin when the host loads it, like ``camrig_accessory_types``: each
+    :class:`camrig.ClaimKind` has a qualified name (``family.quantity``, in one of the plugin's families; a
+    claims file may write the quantity alone), the unit spellings a claim may use, the condition names it
+    understands, and ``assess(rig, claim) -> camrig.Assessment`` (or an import string to it) that returns the
+    value, the physical bound with its formula, what would make a failing claim hold and the assumptions, or
+    raises :class:`camrig.Untestable` with the reason the rig does not let it test the claim. An invalid kind,
+    or a name another plugin owns, gets the plugin's whole registration refused. See ``docs/claims.md``.
     """
 
 

@@ -38,6 +38,7 @@ from pydantic import ValidationError
 
 from . import _rules, hookspecs
 from .accessory import KIND_BASES, Accessory, AccessoryType, Kind
+from .claims import ClaimKind
 from .config import PartConfig, Source, format_validation_error
 from .errors import ConfigError, PluginError, UnknownAccessoryError
 from .fit import FitRule
@@ -200,6 +201,7 @@ class Host:
         self._name_clashes: list[PluginInfo] = []
         self._types: dict[str, Registered] = {}
         self._rules: dict[str, tuple[FitRule, str]] = {}
+        self._claim_kinds: dict[str, tuple[ClaimKind, str]] = {}
         self._builtin_eps = _builtin_entry_points()
         self._families: dict[str, str] = {BUILTIN: BUILTIN}
         """Family -> owning plugin. The built-in plugins' families are theirs before any plugin loads."""
@@ -334,7 +336,7 @@ class Host:
             return
         hooks = tuple(sorted(hc.name for hc in self._pm.get_hookcallers(plugin) or ()))
         try:
-            types, rules = self._collect(name, plugin, families, builtin)
+            types, rules, claim_kinds = self._collect(name, plugin, families, builtin)
         except _Rejected as rejected:
             self._pm.unregister(plugin)
             self._fail(name, version, str(rejected), rejected.status, hooks=hooks, **known)
@@ -345,6 +347,8 @@ class Host:
             self._types[t.name] = Registered(t, name, version)
         for r in rules:
             self._rules[r.id] = (r, name)
+        for k in claim_kinds:
+            self._claim_kinds[k.name] = (k, name)
         self._plugins[name] = PluginInfo(name, version, PluginStatus.LOADED, hooks=hooks, **known)
 
     def _families_of(self, name: str, plugin: object, builtin: bool) -> tuple[str, ...]:
@@ -368,7 +372,7 @@ class Host:
 
     def _collect(
         self, name: str, plugin: object, families: tuple[str, ...], builtin: bool
-    ) -> tuple[list[AccessoryType], list[FitRule]]:
+    ) -> tuple[list[AccessoryType], list[FitRule], list[ClaimKind]]:
         callers = self._pm.get_hookcallers(plugin) or ()
         unknown = [hc.name for hc in callers if not hc.has_spec()]
         if unknown:
@@ -383,6 +387,7 @@ class Host:
             )
         types = self._call_own("camrig_accessory_types", name)
         rules = self._call_own("camrig_fit_rules", name)
+        claim_kinds = self._call_own("camrig_claim_kinds", name)
         problems: list[str] = []
         refused: list[str] = []
         seen: set[str] = set()
@@ -422,11 +427,25 @@ class Host:
                 continue
             elif r.id in self._rules:
                 refused.append(f"fit rule '{r.id}' is already registered by plugin '{self._rules[r.id][1]}'")
+        kinds_seen: set[str] = set()
+        for k in claim_kinds:
+            if not isinstance(k, ClaimKind):
+                problems.append(f"camrig_claim_kinds returned {k!r}, not a camrig.ClaimKind")
+                continue
+            found = k.problems()
+            problems += [f"claim kind {k.name!r}: {p}" for p in found]
+            if found or not owned("claim kind", k.name):
+                continue
+            if k.name in self._claim_kinds:
+                refused.append(f"claim kind '{k.name}' is already registered by plugin '{self._claim_kinds[k.name][1]}'")
+            elif k.name in kinds_seen:
+                problems.append(f"claim kind '{k.name}' is registered twice by this plugin")
+            kinds_seen.add(k.name)
         if problems:
             raise _Rejected("; ".join(problems + refused))
         if refused:
             raise _Rejected("; ".join(refused), PluginStatus.REFUSED)
-        return types, rules
+        return types, rules, claim_kinds
 
     def _call_own(self, hook: str, plugin_name: str) -> list[Any]:
         """Call ``hook`` on one plugin only, flattening the sequences it returns."""
@@ -456,6 +475,11 @@ class Host:
     def accessory_types(self) -> list[Registered]:
         """Every registered accessory type, sorted by name."""
         return [self._types[n] for n in sorted(self._types)]
+
+    @property
+    def claim_kinds(self) -> dict[str, tuple[ClaimKind, str]]:
+        """Every registered claim kind by qualified name, with the plugin that contributed it."""
+        return dict(sorted(self._claim_kinds.items()))
 
     @property
     def rules(self) -> list[tuple[FitRule, str]]:

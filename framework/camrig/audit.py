@@ -1,0 +1,219 @@
+"""``camrig audit``: read a claims file, assess each claim with the claim kind that answers it, report.
+
+A claims file is read by the same bounded loader as rig files (size, nesting and alias limits; YAML or
+TOML), and its rig (a path relative to the claims file's folder, or an inline rig mapping) is validated as a
+rig file. The rig is assembled without stopping at fit errors (a claim of 30 fps on a link too slow for it is
+exactly what an audit reports), and each claim goes to its kind:
+
+* a quantity no loaded plugin provides, a unit the kind does not use, a condition it cannot set, or a rig it
+  cannot read (``Untestable``) gives **cannot be tested**, with the reason, never an error;
+* otherwise the kind's value is compared with the claim: **holds** or **fails**, with the physical bound and
+  what would make a failing claim hold.
+
+A claims file that is not one (no ``rig``, an ``op`` other than ``>=``/``<=``, a value that is not a number)
+is a :class:`ConfigError` naming the file, the dotted path and (YAML) the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .api import host_for
+from .checked import CheckedModel
+from .claims import (
+    Claim,
+    ClaimKind,
+    Finding,
+    Untestable,
+    Verdict,
+    conditions_problem,
+    finding,
+    untestable,
+)
+from .config import (
+    RigFile,
+    Source,
+    format_validation_error,
+    load_rig_file,
+    read_config,
+    rig_file_from_dict,
+)
+from .errors import ConfigError
+from .host import Host
+from .output import write_atomically
+from .rig import assemble
+
+__all__ = ["AuditReport", "ClaimsFile", "load_claims", "resolve_kind", "run_audit", "write_report"]
+
+
+class _ClaimsModel(CheckedModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(default=None, description="Name of the product the claims are about; default: the rig's name.")
+    rig: str | dict[str, Any] = Field(
+        description="A rig file (path relative to the claims file's folder) or an inline rig file mapping (rig, capture, plugins)."
+    )
+    claims: list[Claim] = Field(min_length=1, description="The claims to hold against the rig.")
+
+
+@dataclass(frozen=True)
+class ClaimsFile:
+    """A validated claims file: its rig file and its claims."""
+
+    name: str
+    rig: RigFile
+    claims: tuple[Claim, ...]
+    source: Source
+
+
+class AuditReport(BaseModel):
+    """The verdicts on every claim of a claims file: what ``camrig audit`` prints and writes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="The product audited.")
+    claims_file: str = Field(description="The claims file read.")
+    rig: str = Field(description="The rig file the claims were held against.")
+    fit_problems: list[str] = Field(default_factory=list, description="The rig's fit errors and warnings (an audit runs regardless).")
+    findings: list[Finding] = Field(description="One finding per claim, in the file's order.")
+
+    @property
+    def failed(self) -> list[Finding]:
+        return [f for f in self.findings if f.verdict is Verdict.FAILS]
+
+    def render(self) -> str:
+        """The verdict table, as plain text."""
+        lines = [f"audit of {self.name} ({self.claims_file}; rig {self.rig})"]
+        for f in self.findings:
+            value = "-" if f.value is None else f"{f.value:.4g} {f.unit}"
+            lines.append(f"{f.verdict.value.upper():<16} {f.label or f.claim}: {value}")
+            if f.label:
+                lines.append(f"    claim: {f.claim}")
+            if f.bound:
+                lines.append(f"    bound: {f.bound}")
+            for need in f.needed:
+                lines.append(f"    to hold: {need}")
+            if f.fix:
+                lines.append(f"    try: {' '.join('--set ' + a for a in f.fix)}")
+            if f.reason:
+                lines.append(f"    why: {f.reason}")
+            for a in f.assumptions:
+                lines.append(f"    assumes: {a}")
+        counts = {v: sum(f.verdict is v for f in self.findings) for v in Verdict}
+        lines.append(", ".join(f"{n} {v.value}" for v, n in counts.items()))
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """The verdict table as a standalone HTML page."""
+        e = html.escape
+        rows = []
+        for f in self.findings:
+            value = "-" if f.value is None else f"{f.value:.4g} {e(f.unit)}"
+            details = "".join(f"<li>to hold: {e(n)}</li>" for n in f.needed)
+            details += f"<li>why: {e(f.reason)}</li>" if f.reason else ""
+            details += "".join(f"<li>assumes: {e(a)}</li>" for a in f.assumptions)
+            rows.append(
+                f"<tr class='{f.verdict.name.lower()}'><td>{e(f.verdict.value)}</td><td>{e(f.label or f.claim)}"
+                f"<br><small>{e(f.claim)}</small></td><td>{value}</td><td>{e(f.bound or '-')}</td><td><ul>{details}</ul></td></tr>"
+            )
+        problems = "".join(f"<li>{e(p)}</li>" for p in self.fit_problems)
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>camrig audit: {e(self.name)}</title><style>body{{font-family:sans-serif}}"
+            "td{vertical-align:top;padding:4px;border-bottom:1px solid #ccc}.holds td:first-child{color:#080}"
+            ".fails td:first-child{color:#b00}.untestable td:first-child{color:#888}</style></head><body>"
+            f"<h1>Audit of {e(self.name)}</h1><p>claims: {e(self.claims_file)}; rig: {e(self.rig)}</p>"
+            + (f"<p>rig fit problems:</p><ul>{problems}</ul>" if problems else "")
+            + "<table><tr><th>verdict</th><th>claim</th><th>value</th><th>physical bound</th><th>details</th></tr>"
+            + "".join(rows)
+            + "</table></body></html>\n"
+        )
+
+
+def load_claims(path: str | Path, overrides: Sequence[str] = ()) -> ClaimsFile:
+    """Read and validate a claims file (YAML or TOML) and the rig it names, under the rig files' bounds;
+    ``overrides`` (``rig.sensor.full_well_e=123000``) apply to the rig file, as ``camrig check --set`` does."""
+    path = Path(path)
+    data, lines = read_config(path)
+    source = Source(str(path), lines)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: a claims file must be a mapping with 'rig' and 'claims'")
+    try:
+        model = _ClaimsModel.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source, model=_ClaimsModel)) from None
+    if isinstance(model.rig, str):
+        if not model.rig.strip() or "\0" in model.rig:
+            raise ConfigError(f"{source.where(('rig',))}: rig: expected a rig file path, got {model.rig!r}")
+        rig = load_rig_file(path.parent / model.rig, overrides)
+    else:
+        inner = {key[1:]: line for key, line in lines.items() if key[:1] == ("rig",) and len(key) > 1}
+        rig = rig_file_from_dict(model.rig, overrides, source=Source(f"{path} (rig)", inner))
+    return ClaimsFile(name=model.name or rig.rig.name, rig=rig, claims=tuple(model.claims), source=source)
+
+
+def resolve_kind(host: Host, quantity: str) -> tuple[ClaimKind, str] | str:
+    """The claim kind (and its plugin) answering ``quantity`` (qualified, or the part after the dot when only
+    one kind has it), or why none does (with the closest names)."""
+    kinds = host.claim_kinds
+    if quantity in kinds:
+        return kinds[quantity]
+    bare = [name for name, (kind, _) in kinds.items() if kind.quantity == quantity]
+    if len(bare) == 1:
+        return kinds[bare[0]]
+    if bare:
+        return f"quantity '{quantity}' is provided by several plugins ({', '.join(sorted(bare))}): write the qualified name"
+    known = sorted({k.quantity for k, _ in kinds.values()} | set(kinds))
+    close = difflib.get_close_matches(quantity, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f"; known: {', '.join(known) or 'none'}"
+    return f"no loaded plugin provides claim kind '{quantity}'{hint}"
+
+
+def _assess(host: Host, rig: Any, claim: Claim) -> Finding:
+    found = resolve_kind(host, claim.quantity)
+    if isinstance(found, str):
+        return untestable(claim, found)
+    kind, plugin = found
+    if claim.unit not in kind.units:
+        return untestable(
+            claim, f"unit '{claim.unit}' does not match {kind.name}, which is in {' or '.join(repr(u) for u in kind.units)}", kind, plugin
+        )
+    problem = conditions_problem(kind, claim.conditions)
+    if problem is not None:
+        return untestable(claim, problem, kind, plugin)
+    try:
+        assessment = kind.load()(rig, claim)
+    except Untestable as exc:
+        return untestable(claim, str(exc), kind, plugin)
+    except Exception as exc:  # noqa: BLE001 - a broken kind is reported on its claim, never ends the audit
+        return untestable(claim, f"{kind.name} (plugin '{plugin}') raised {type(exc).__name__}: {exc}", kind, plugin)
+    return finding(kind, plugin, claim, assessment)
+
+
+def run_audit(claims: ClaimsFile, host: Host | None = None, *, disable: Sequence[str] = (), allow: Sequence[str] | None = None) -> AuditReport:
+    """Assemble the claims file's rig (fit errors do not stop it) and assess every claim."""
+    host = host or host_for(claims.rig, disable=disable, allow=allow)
+    with assemble(host, claims.rig, strict=False) as rig:
+        findings = [_assess(host, rig, claim) for claim in claims.claims]
+        problems = [" ".join(p.render().split()) for p in rig.report.problems]
+    return AuditReport(
+        name=claims.name, claims_file=claims.source.name, rig=claims.rig.source.name, fit_problems=problems, findings=findings
+    )
+
+
+def write_report(report: AuditReport, out: Path, *, force: bool = True) -> list[Path]:
+    """Write ``out/audit.json`` and ``out/audit.html``, each atomically (the folder is made if missing)."""
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report.model_dump(mode="json"), indent=2)
+    return [
+        write_atomically(out / "audit.json", lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"), force=force),
+        write_atomically(out / "audit.html", lambda tmp: tmp.write_text(report.to_html(), encoding="utf-8"), force=force),
+    ]
