@@ -98,23 +98,27 @@ def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = Non
     )
 
 
-def reusable(frame: Frame | None) -> np.ndarray | None:
+def reusable(frame: Frame | None, *, whole: bool = True) -> np.ndarray | None:
     """The writable array behind ``frame.data`` when nothing but the router's own variable holds ``frame``,
     its data view or the array (CPython reference counts: a listener, a caller keeping the raw, a cache or
-    any other view holds one more), else None. See :attr:`CaptureContext.reusable`."""
+    any other view holds one more), else None. See :attr:`CaptureContext.reusable`. ``whole``: only when the
+    frame's data is the start of that array's memory, C-contiguous, and then as an array of the data's shape
+    (else the array itself, of which the data may be any window)."""
     if frame is None or not hasattr(sys, "getrefcount"):
         return None
     data = frame.data
     owner = data.base
     if not isinstance(owner, np.ndarray) or owner.base is not None or not (owner.flags.owndata and owner.flags.writeable):
         return None
-    if owner.shape != data.shape or owner.strides != data.strides or owner.dtype != data.dtype:
-        return None
+    if whole and not (data.flags.c_contiguous and owner.flags.c_contiguous and data.ctypes.data == owner.ctypes.data):
+        return None  # the data must be the start of the array's memory, in its own layout
     # each held by: the caller's variable (frame) or its holder (the frame's slot, the view's base), this
     # function's local, and getrefcount's argument
     if sys.getrefcount(frame) > 3 or sys.getrefcount(data) > 3 or sys.getrefcount(owner) > 3:
         return None
-    return owner
+    if not whole or (owner.shape == data.shape and owner.dtype == data.dtype):
+        return owner
+    return owner.reshape(-1).view(np.uint8)[: data.nbytes].view(data.dtype).reshape(data.shape)  # e.g. kept memory
 
 
 class _Handed:
@@ -146,7 +150,7 @@ def _run(rig: Rig, parts: list[Part], frame: Frame | _Handed | None, ctx: Captur
         out = checked_output(part, out, rig.caps[part.role], ctx.threads)
         del spare
         if not listened:  # the input, if the part kept no hold on it, leaves its memory behind for later
-            left = reusable(frame)
+            left = reusable(frame, whole=False)  # a lens's image is a window of the scene's array
             if left is not None and not np.may_share_memory(left, out.data):
                 ctx.leftover.keep(left)
             del left
