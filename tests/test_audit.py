@@ -114,6 +114,19 @@ def test_dynamic_range_past_the_adc_asks_for_bits(tmp_path: Path, host: camrig.H
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 16, "EV"), bad)
 
 
+def test_dynamic_range_measured_by_photon_transfer(tmp_path: Path, host: camrig.Host) -> None:
+    # measure.photon_transfer on a 256 x 256 crop: close to the model's 11.960 EV (its saturation is the
+    # variance peak, a little below the ADC top), and the fix fed back holds when measured too
+    expected = _dr_by_hand(6000, 1.5, 0.0, 0.0, 14, 256)
+    c = claim("dynamic_range_ev", ">=", 12.0, "EV", method="measured")
+    rig = _rig(sensor={"width_px": 256, "height_px": 256, "pixel_pitch_um": 20.0})  # 5.1 mm: inside the image circle
+    (bad,) = audit(tmp_path, host, [c], rig)
+    assert bad.verdict is camrig.Verdict.FAILS and bad.method == "measure.photon_transfer"
+    assert bad.value == pytest.approx(expected, abs=0.15)
+    assert any("measured by measure.photon_transfer" in a and "256 x 256 px crop" in a for a in bad.assumptions)
+    holds_after_fix(tmp_path, host, c, bad, rig)
+
+
 def test_dynamic_range_dual_gain_preset(tmp_path: Path, host: camrig.Host) -> None:
     # sensors.m43_100mp_hdr: low-gain saturation 40000 - 5 x 6 = 39970 e-; high-gain noise sqrt(0.7^2 + 0.2^2 +
     # dark + 1/(12 K_hcg^2)), K_hcg = 16127 / 4000; dark = 2 e-/s x 2^((35 - 25) / 6) x 1 ms

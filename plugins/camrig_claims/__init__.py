@@ -27,7 +27,7 @@ def camrig_claim_kinds() -> list[camrig.ClaimKind]:
         camrig.ClaimKind("claims.resolution_mp", ("MP",), f"{KINDS}:resolution_mp", "sensor pixel count, megapixels"),
         camrig.ClaimKind(
             "claims.dynamic_range_ev", ("EV", "stops"), f"{KINDS}:dynamic_range_ev",
-            "EMVA 1288 dynamic range (saturation / temporal dark noise), EV", conditions=("exposure_s",),
+            "EMVA 1288 dynamic range (saturation / temporal dark noise), EV", conditions=("exposure_s", "method"),
         ),
         camrig.ClaimKind(
             "claims.raw_frame_rate_hz", ("Hz", "fps"), f"{KINDS}:raw_frame_rate_hz",

@@ -155,19 +155,28 @@ def emva_dynamic_range(sensor: Any, exposure_s: float) -> tuple[float, float, fl
 def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     """Dynamic range from the sensor spec (:func:`emva_dynamic_range`). Bound: DR <= log2(full well / read
     noise) (EMVA 1288: mu_e.sat <= full well, sigma_d >= read noise). What would make it hold: the full well
-    needed at this read noise (with the ADC bits it then needs), or the read noise needed at this full well."""
+    needed at this read noise (with the ADC bits it then needs), or the read noise needed at this full well.
+
+    Condition ``method: measured``: the value is measured by ``measure.photon_transfer`` (EMVA 1288 flat-field
+    pairs) on a crop of the same sensor; the bound and what would make it hold still come from the model,
+    solved for the claim plus the gap by which the measurement falls below the model."""
     sensor = rig.part("sensor").accessory
     exposure = _exposure_s(rig, claim)
     dr, sat, sigma_d, what = emva_dynamic_range(sensor, exposure)
+    method = claim.conditions.get("method", "model")
+    if method not in ("model", "measured"):
+        raise camrig.Untestable(f"condition method={method!r}: 'model' (from the spec) or 'measured' (measure.photon_transfer)")
+    measured, side = _measured_dr(rig) if method == "measured" else (None, 0)
     s = sensor.spec
     hdr = getattr(s, "hdr", None)
     floor_read = hdr.hcg_read_noise_e if hdr is not None and hdr.output in ("merged", "hcg") else (
         hdr.lcg_read_noise_e if hdr is not None else s.read_noise_e)  # fmt: skip
     bound = math.log2(s.full_well_e / floor_read) if floor_read > 0 else math.inf
-    target = claim.value
+    value = dr if measured is None else measured
+    target = claim.value + max(0.0, dr - value)  # a measurement below the model: solve the model for the gap too
     needed: list[str] = []
     fix: list[str] = []
-    if claim.op == ">=" and dr < target:
+    if claim.op == ">=" and value < claim.value:
         needed, fix = _dr_needed(sensor, exposure, target)
     assumptions = [
         (
@@ -176,13 +185,44 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
         ),
         "DR = saturation / dark noise, as measure.photon_transfer reports it (not the SNR = 1 threshold)",
     ]
+    if measured is not None:
+        assumptions.insert(0, f"measured by measure.photon_transfer (EMVA 1288 flat-field pairs) on a {side} x {side} px crop "
+                              f"of the same sensor, link and stages left out; the model gives {dr:.3f} EV")  # fmt: skip
     return camrig.Assessment(
-        value=dr,
+        value=value,
+        method="model" if measured is None else "measure.photon_transfer",
         bound=f"DR <= log2(full well / read noise) = log2({s.full_well_e:g} / {floor_read:g}) = {bound:.2f} EV",
         needed=needed,
         fix=fix,
         assumptions=assumptions,
     )
+
+
+CROP_PX = 256
+"""Side of the sensor crop the photon-transfer measurement runs on: the same pixels (DR is a per-pixel
+figure), small enough to measure in well under a second."""
+
+
+def _measured_dr(rig: camrig.Rig) -> tuple[float, int]:
+    """Dynamic range in EV measured by ``measure.photon_transfer`` on a crop of the rig's sensor."""
+    try:
+        reg = rig.host.resolve("measure.photon_transfer")
+    except camrig.CamrigError as exc:
+        raise camrig.Untestable(f"method=measured needs measure.photon_transfer: {exc}") from None
+    plane = rig.geometry.plane
+    side = min(CROP_PX, plane.width_px, plane.height_px) // 4 * 4  # whole CFA tiles, never wider than the sensor
+    crop = camrig.load_rig(
+        dict(rig.file.data),
+        overrides=[f"rig.sensor.width_px={side}", f"rig.sensor.height_px={side}", "rig.stages=[]", "rig.link=null"],
+        host=rig.host,
+        strict=False,
+    )
+    with crop:
+        if not crop.report.ok:
+            errors = "; ".join(p.message for p in crop.report.errors)
+            raise camrig.Untestable(f"the {side} x {side} crop of the sensor to measure does not fit: {errors}")
+        measurement = reg.type.load_factory()(reg.type.spec())
+        return float(measurement.measure(crop, crop.capture(seed=0)).values["dynamic_range_ev"]), side
 
 
 def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], list[str]]:
@@ -208,7 +248,7 @@ def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], 
             fix = [f"rig.sensor.full_well_e={_num(well)}"] + ([] if bits == s.adc_bits else [f"rig.sensor.adc_bits={bits}"])
             break
     else:
-        out.append(f"no full well reaches {target:g} EV at this read noise with an ADC of up to 32 bits")
+        out.append(f"no full well reaches {target:.3g} EV at this read noise with an ADC of up to 32 bits")
     # 2. read noise at this full well
     if hdr is not None and hdr.output in ("merged", "hcg"):
         field, now = "hdr.hcg_read_noise_e", hdr.hcg_read_noise_e
@@ -230,7 +270,7 @@ def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], 
         if not fix and hdr is None:
             fix = [f"rig.sensor.read_noise_e={_num(read)}"]
     else:
-        out.append(f"no read noise reaches {target:g} EV at this full well: row, dark and quantisation noise cap it at {with_read(0.0):.2f} EV")
+        out.append(f"no read noise reaches {target:.3g} EV at this full well: row, dark and quantisation noise cap it at {with_read(0.0):.2f} EV")
     return out, fix
 
 
