@@ -185,6 +185,47 @@ def test_preview_latency_exposure_condition(tmp_path: Path, host: camrig.Host) -
     assert f.verdict is camrig.Verdict.HOLDS and f.value == pytest.approx(0.4 + 0.144 + 0.43008)
 
 
+# -- sharpness ----------------------------------------------------------------------------------------------
+
+
+def _mtf_by_hand(nu: float, n: float, pitch: float, lam: float = 0.55) -> float:
+    s = nu * lam * n / pitch
+    return (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s)) * abs(math.sin(math.pi * nu) / (math.pi * nu))
+
+
+def test_diffraction_pixel_mtf_by_hand() -> None:
+    from camrig_claims.kinds import diffraction_pixel_mtf
+
+    # f/4, 2.2 um, 550 nm at 0.25 cy/px: s = 0.25; (2/pi)(acos 0.25 - 0.25 sqrt(0.9375)) = 0.685037; sinc(0.25) = 0.900316
+    assert diffraction_pixel_mtf(0.25, 4.0, 2.2, 0.55) == pytest.approx(0.685037 * 0.900316, abs=2e-6)
+
+
+def test_mtf50_bound_holds_fails_and_fix(tmp_path: Path, host: camrig.Host) -> None:
+    rig = _rig(sensor={"pixel_pitch_um": 1.5})  # f/2.8 (SMALL_RIG's lens), 1.5 um pixels
+    bisect = [0.0, 1.0]
+    for _ in range(60):
+        mid = sum(bisect) / 2
+        bisect[_mtf_by_hand(mid, 2.8, 1.5) < 0.5] = mid
+    expected = bisect[0]
+    assert 0.3 < expected < 0.4  # diffraction at f/2.8 pulls the pixel aperture's 0.603 cy/px down
+    ok, bad = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", expected - 0.01, "cy/px"), claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px")], rig)
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-6)
+    assert bad.verdict is camrig.Verdict.FAILS and bad.fix[0].startswith("rig.lens.f_number=")
+    holds_after_fix(tmp_path, host, claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px"), bad, rig)
+    # at a stated f-number the fix is the pixel pitch; beyond the pixel aperture's 0.603 nothing helps
+    (at, cap) = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px", f_number=2.8), claim("mtf50_cy_px", ">=", 0.7, "cy/px")], rig)
+    assert at.fix[0].startswith("rig.sensor.pixel_pitch_um=")
+    assert cap.verdict is camrig.Verdict.FAILS and "pixel aperture alone caps MTF50 at 0.603" in cap.needed[-1]
+
+
+def test_mtf50_condition_the_lens_cannot_produce(tmp_path: Path, host: camrig.Host) -> None:
+    rig = json.loads(json.dumps(SMALL_RIG))
+    rig["rig"]["lens"] = {"type": "optics.m43_35mm_f1_4"}
+    rig["rig"]["sensor"]["pixel_pitch_um"] = 1.5
+    (f,) = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", 0.3, "cy/px", f_number=1.2)], rig)
+    assert f.verdict is camrig.Verdict.UNTESTABLE and "opens to f/1.4 at most" in (f.reason or "")
+
+
 # -- bad input ----------------------------------------------------------------------------------------------
 
 
@@ -293,6 +334,7 @@ def test_cli_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_seed_module_example(host: camrig.Host) -> None:
-    """The seed's claims: 99.5 MP is not 100, 12 EV is not 16; RAW at 30 fps and the preview hold (no capture)."""
+    """The seed's claims: 99.5 MP is not 100; diffraction at F1.4 allows MTF50 0.3 cy/px; 12 EV is not 16;
+    RAW at 30 fps and the preview hold (no 100 MP capture: the DR is measured on a 256 x 256 crop)."""
     report = run_audit(load_claims(Path(__file__).parents[1] / "examples" / "claims" / "four_thirds_module.yaml"), host)
-    assert [f.verdict.value for f in report.findings] == ["fails", "fails", "holds", "holds"]
+    assert [f.verdict.value for f in report.findings] == ["fails", "holds", "fails", "holds", "holds"]

@@ -6,7 +6,8 @@ bound that limits it and what would make a failing claim hold:
 * ``claims.resolution_mp``: the sensor's pixel count;
 * ``claims.dynamic_range_ev``: EMVA 1288 dynamic range, saturation over temporal dark noise;
 * ``claims.raw_frame_rate_hz``: full-resolution RAW frames per second through readout and link;
-* ``claims.preview_latency_ms``: exposure + preview readout + link transfer of a preview frame.
+* ``claims.preview_latency_ms``: exposure + preview readout + link transfer of a preview frame;
+* ``claims.mtf50_cy_px``: MTF50 at the centre, bounded by diffraction x pixel aperture.
 
 This module is light (registrations only); the models live in :mod:`camrig_claims.kinds`, imported when a
 claim needs them.
@@ -36,5 +37,9 @@ def camrig_claim_kinds() -> list[camrig.ClaimKind]:
         camrig.ClaimKind(
             "claims.preview_latency_ms", ("ms",), f"{KINDS}:preview_latency_ms",
             "modelled preview latency to the phone: exposure + preview readout + link, ms", conditions=("exposure_s",),
+        ),
+        camrig.ClaimKind(
+            "claims.mtf50_cy_px", ("cy/px",), f"{KINDS}:mtf50_cy_px",
+            "MTF50 at the centre, bounded by diffraction x pixel aperture, cycles/pixel", conditions=("f_number", "wavelength_nm"),
         ),
     ]  # fmt: skip

@@ -14,7 +14,16 @@ from typing import Any
 
 import camrig
 
-__all__ = ["dynamic_range_ev", "emva_dynamic_range", "preview_latency_ms", "raw_frame_rate_hz", "resolution_mp"]
+__all__ = [
+    "diffraction_pixel_mtf",
+    "dynamic_range_ev",
+    "emva_dynamic_range",
+    "mtf50_bound",
+    "mtf50_cy_px",
+    "preview_latency_ms",
+    "raw_frame_rate_hz",
+    "resolution_mp",
+]
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -435,3 +444,81 @@ def _bandwidth_for_latency(link: Any, payload: int, budget_ns: float) -> float |
     else:
         return None
     return _round_up(_solve(lambda b: total(_rebuilt(link, bandwidth_gbit_s=b)) <= budget_ns, top, 0.0))
+
+
+# -- sharpness ----------------------------------------------------------------------------------------------
+
+
+def diffraction_pixel_mtf(nu_cy_px: float, f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0) -> float:
+    """MTF of an aberration-free lens and the pixel aperture at ``nu_cy_px`` cycles/pixel: the product of
+
+    * diffraction of a circular pupil in incoherent light, MTF = (2/pi)(acos s - s sqrt(1 - s^2)) with s = nu /
+      nu_c, cutoff nu_c = 1 / (lambda N) (Goodman, Introduction to Fourier Optics, 3rd ed., section 6.3.2);
+      in cycles/pixel s = nu lambda N / p;
+    * a square pixel aperture of width a = p sqrt(fill factor): |sinc(nu a / p)|, sinc(x) = sin(pi x)/(pi x).
+    """
+    s = nu_cy_px * wavelength_um * f_number / pitch_um
+    diffraction = 0.0 if s >= 1 else (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s))
+    x = math.pi * nu_cy_px * math.sqrt(fill_factor)
+    aperture = 1.0 if x == 0 else abs(math.sin(x) / x)
+    return diffraction * aperture
+
+
+def mtf50_bound(f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0) -> float:
+    """The frequency (cycles/pixel) where :func:`diffraction_pixel_mtf` first falls to 0.5 (both factors fall
+    monotonically up to the first zero of the sinc at 1 / sqrt(fill factor) cycles/pixel)."""
+    top = 1 / math.sqrt(fill_factor)
+    return _solve(lambda nu: diffraction_pixel_mtf(nu, f_number, pitch_um, wavelength_um, fill_factor) >= 0.5, 0.0, top)
+
+
+def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
+    """MTF50 at the image centre, cycles/pixel, bounded by diffraction x pixel aperture (the issue's "MTF <=
+    diffraction x pixel aperture"): aberrations, defocus, demosaicing and the optical low-pass only lower it,
+    so a claim above the bound fails, and one below it is what physics allows (not a measurement of the lens).
+    What would make it hold: the f-number at which diffraction allows it, or the pixel pitch."""
+    lens, sensor = rig.part("lens").accessory, rig.part("sensor").accessory
+    ls, s = lens.spec, sensor.spec
+    if not hasattr(ls, "f_number"):
+        raise camrig.Untestable(f"the lens '{rig.part('lens').name}' states no f_number")
+    widest = getattr(ls, "aberrations_f_number", None)
+    n = claim.conditions.get("f_number", ls.f_number)
+    if isinstance(n, str) or not (isinstance(n, (int, float)) and n >= 0.5):
+        raise camrig.Untestable(f"condition f_number={n!r}: expected a number >= 0.5")
+    if widest is not None and n < widest * (1 - 1e-9):
+        raise camrig.Untestable(f"condition f_number={n:g}: the lens opens to f/{widest:g} at most")
+    wavelength_nm = claim.conditions.get("wavelength_nm", 550.0)
+    if isinstance(wavelength_nm, str) or not (isinstance(wavelength_nm, (int, float)) and 200 <= wavelength_nm <= 2000):
+        raise camrig.Untestable(f"condition wavelength_nm={wavelength_nm!r}: expected 200..2000 nm")
+    lam = wavelength_nm / 1e3
+    fill = getattr(s, "fill_factor", 1.0)
+    pitch = s.pixel_pitch_um
+    bound = mtf50_bound(n, pitch, lam, fill)
+    needed: list[str] = []
+    fix: list[str] = []
+    if claim.op == ">=" and bound < claim.value:
+        if mtf50_bound(0.5, pitch, lam, fill) >= claim.value and (widest is None or mtf50_bound(widest, pitch, lam, fill) >= claim.value):
+            most = _solve(lambda x: mtf50_bound(x, pitch, lam, fill) >= claim.value, widest or 0.5, n)
+            most = _round_down(most, 2)
+            needed.append(f"f_number <= {most:g} (now f/{n:g}): diffraction then allows MTF50 {claim.value:g} cy/px")
+            if "f_number" not in claim.conditions:
+                fix.append(f"rig.lens.f_number={_num(most)}")
+        if mtf50_bound(n, 1e4, lam, fill) >= claim.value:
+            least = _round_up(_solve(lambda p: mtf50_bound(n, p, lam, fill) >= claim.value, 1e4, pitch))
+            needed.append(f"pixel_pitch_um >= {least:g} (now {pitch:g}) at f/{n:g}: the same lens resolves more per pixel")
+            if not fix:
+                fix.append(f"rig.sensor.pixel_pitch_um={_num(least)}")
+        else:
+            needed.append(f"the pixel aperture alone caps MTF50 at {mtf50_bound(n, 1e4, lam, fill):.3f} cy/px (fill factor {fill:g})")
+    return camrig.Assessment(
+        value=bound,
+        bound=f"MTF <= diffraction(f/{n:g}, {wavelength_nm:g} nm) x pixel aperture({pitch:g} um, fill {fill:g}): MTF50 <= {bound:.3f} cy/px",
+        needed=needed,
+        fix=fix,
+        assumptions=[
+            (
+                "the physical upper bound, not a measurement: the lens's aberrations, defocus, the demosaic and any "
+                "low-pass filter only lower it, so 'holds' means physics allows the claim, not that this lens reaches it"
+            ),
+            f"centre of the field, {wavelength_nm:g} nm, aberration-free lens at f/{n:g}, square pixel aperture",
+        ],
+    )
