@@ -333,6 +333,15 @@ def test_cli_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(capsys.readouterr().err.strip().splitlines()) >= 1
 
 
+def test_plugins_command_lists_claim_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plugins", "claims"]) == 0
+    out = capsys.readouterr().out
+    assert "claims.dynamic_range_ev  [EV/stops]" in out and "camrig_claim_kinds" in out
+    assert main(["plugins", "--json"]) == 0
+    (claims,) = [r for r in json.loads(capsys.readouterr().out)["plugins"] if r["name"] == "claims"]
+    assert {k["name"] for k in claims["claim_kinds"]} >= {"claims.resolution_mp", "claims.mtf50_cy_px"}
+
+
 def test_seed_module_example(host: camrig.Host) -> None:
     """The seed's claims: 99.5 MP is not 100; diffraction at F1.4 allows MTF50 0.3 cy/px; 12 EV is not 16;
     RAW at 30 fps and the preview hold (no 100 MP capture: the DR is measured on a 256 x 256 crop)."""

@@ -200,6 +200,10 @@ def _print_plugin(r: dict[str, Any]) -> None:
     print("  fit rules:" + ("" if r["fit_rules"] else " -"))
     for rule in r["fit_rules"]:
         print(f"    {rule['id']}  {rule['summary']}")
+    if r["claim_kinds"]:
+        print("  claim kinds:")
+        for k in r["claim_kinds"]:
+            print(f"    {k['name']}  [{'/'.join(k['units'])}]  {k['summary']}")
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

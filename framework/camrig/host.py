@@ -489,7 +489,7 @@ class Host:
     def status_report(self, name: str | None = None) -> list[dict[str, Any]]:
         """Every plugin seen (or those named ``name``), as JSON-ready records: name, status and reason,
         version, whether it is built in, the plugin API range it targets, its families, the accessory types,
-        fit rules and hooks it contributes. What ``camrig plugins --json`` prints."""
+        fit rules, claim kinds and hooks it contributes. What ``camrig plugins --json`` prints."""
         infos = [p for p in self.plugins if name is None or p.name == name]
         if name is not None and not infos:
             close = difflib.get_close_matches(name, [p.name for p in self.plugins], n=3, cutoff=0.6)
@@ -512,6 +512,11 @@ class Host:
                     "families": list(info.families),
                     "accessories": [{"name": t.name, "kind": t.kind.value, "summary": t.summary} for t in types],
                     "fit_rules": [{"id": r.id, "summary": r.summary} for r in rules],
+                    "claim_kinds": [
+                        {"name": k.name, "units": list(k.units), "conditions": list(k.conditions), "summary": k.summary}
+                        for k, plugin in self._claim_kinds.values()
+                        if loaded and plugin == info.name
+                    ],
                     "hooks": list(info.hooks),
                 }
             )
