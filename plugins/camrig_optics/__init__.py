@@ -126,6 +126,99 @@ class LensfunSpec(camrig.LensSpec):
     subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
 
 
+class SurfaceSpec(BaseModel):
+    """One refracting surface of a prescription, in order from the object side; light travels along +z."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    radius_mm: float = Field(
+        description="Radius of curvature, mm: positive with its centre of curvature behind the surface (towards the "
+        "image), negative in front; 0 for a flat surface."
+    )
+    thickness_mm: float = Field(
+        ge=0, description="Axial distance from this surface to the next (the last surface: to the image plane), mm."
+    )
+    material: str | None = Field(
+        default=None,
+        description="Glass after this surface by catalogue name as optiland knows it (e.g. 'N-BK7', 'N-SF5'); none "
+        "with no index: air.",
+    )
+    index: float | None = Field(default=None, ge=1, description="Refractive index n_d after this surface (with abbe; instead of material).")
+    abbe: float | None = Field(default=None, gt=0, description="Abbe number V_d of the medium after this surface (with index).")
+    semi_diameter_mm: float | None = Field(
+        default=None, gt=0, description="Clear semi-aperture, mm: rays beyond it are stopped (vignetting); none: unclipped."
+    )
+    conic: float = Field(default=0.0, description="Conic constant (0 sphere, -1 paraboloid).")
+    stop: bool = Field(default=False, description="This surface is the aperture stop (exactly one surface is).")
+
+    @model_validator(mode="after")
+    def _medium(self) -> SurfaceSpec:
+        if self.material is not None and self.index is not None:
+            raise ValueError("give either material or index (with abbe), not both")
+        if (self.index is None) != (self.abbe is None):
+            raise ValueError("index and abbe go together (n_d and V_d of the medium after the surface)")
+        return self
+
+
+class PrescriptionSpec(camrig.LensSpec):
+    """A lens from its optical prescription (inline surfaces or a Zemax .zmx file), traced by optiland (the
+    optional extra camrig[prescription]) and reduced to an optics.ideal lens: focal length, distortion, relative
+    illumination and Noll Zernike wavefront zones across the field (docs/optics.md, 'Prescriptions')."""
+
+    surfaces: list[SurfaceSpec] | None = Field(
+        default=None, min_length=1, description="The surfaces, object side first (the object at infinity); or zmx."
+    )
+    zmx: str | None = Field(default=None, description="Path of a Zemax .zmx file holding the surfaces (instead of surfaces).")
+    f_number: float = Field(
+        ge=0.5, description="Working f-number N = effective focal length / entrance pupil diameter; not faster than "
+        "the stop's semi-diameter allows."
+    )
+    sensor_diagonal_mm: float | None = Field(
+        default=None, gt=0,
+        description="Diagonal of the sensor the lens is traced for, mm: the wavefront zones sit at field_points times "
+        "its half (optics.ideal's zones are relative to the sensor corner); none: image_circle_mm.",
+    )
+    image_circle_mm: float = Field(gt=0, description="Diameter of the image circle the lens covers, mm (the fit checks read it).")
+    field_points: tuple[float, ...] = Field(
+        default=(0.0, 0.5, 0.7, 1.0), min_length=1,
+        description="Relative field radii (0 axis, 1 the sensor corner) where the wavefront is traced and fitted.",
+    )
+    wavelength_nm: float = Field(
+        default=587.56, ge=350, le=1100,
+        description="Wavelength the wavefront is traced at, nm (the same zones serve every band; default the d line).",
+    )
+    image_plane: Literal["best_focus", "paraxial", "prescription"] = Field(
+        default="best_focus",
+        description="Where the sensor sits: 'paraxial' at the paraxial focus, 'best_focus' there moved to null the "
+        "on-axis Zernike defocus (what contrast autofocus finds), 'prescription' at the last surface's thickness.",
+    )
+    pupil_rings: int = Field(default=12, ge=4, le=40, description="Rings of the hexapolar pupil sampling of the wavefront fit.")
+    transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
+    mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
+    flange_distance_mm: float = Field(default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm.")
+    vignetting_rolloff_mm: float = Field(
+        default=2.0, gt=0, description="Radial distance beyond the image circle over which light falls to zero, mm."
+    )
+    psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
+    scene_supersampling: int = Field(default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal).")
+    focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus).")
+    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the subject, m.")
+    sensor_tilt_deg: float = Field(default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees.")
+    sensor_tilt_azimuth_deg: float = Field(default=0.0, description="Direction the sensor leans away from the lens, degrees from +x.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PrescriptionSpec:
+        if (self.surfaces is None) == (self.zmx is None):
+            raise ValueError("give exactly one of surfaces (inline) or zmx (a Zemax file)")
+        if self.surfaces is not None:
+            stops = [i for i, s in enumerate(self.surfaces) if s.stop]
+            if len(stops) != 1:
+                raise ValueError(f"surfaces: exactly one surface must be the stop (stop: true), found {len(stops)}")
+        if any(not 0 <= f <= 1 for f in self.field_points) or list(self.field_points) != sorted(set(self.field_points)):
+            raise ValueError(f"field_points must be increasing relative radii in [0, 1], got {list(self.field_points)}")
+        return self
+
+
 M43_35MM_F1_4 = camrig.spec_preset(
     IdealLensSpec,
     "M43_35mm_F1_4Spec",
@@ -186,4 +279,6 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         ),
         camrig.AccessoryType("optics.lensfun", camrig.Kind.LENS, LensfunSpec, "camrig_optics.lensfun:LensfunLens",
                              "a real lens from the lensfun database (distortion, lateral colour, mount)"),
+        camrig.AccessoryType("optics.prescription", camrig.Kind.LENS, PrescriptionSpec, "camrig_optics.prescription:PrescriptionLens",
+                             "a lens from its prescription (surfaces or .zmx), ray traced by optiland (camrig[prescription])"),
     ]  # fmt: skip

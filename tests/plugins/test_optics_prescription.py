@@ -1,0 +1,230 @@
+"""optics.prescription: a lens traced by optiland from its surfaces, against hand calculations (lensmaker's
+equation, Seidel spherical aberration, paraxial defocus), the cache, and bad input through ``camrig check``."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import camrig
+
+pytest.importorskip("optiland", reason="optics.prescription needs optiland (pip install 'camrig[prescription]')")
+from camrig_optics import PrescriptionSpec  # noqa: E402
+from camrig_optics import prescription as rx  # noqa: E402
+from camrig_optics.psf import focal_shift_waves  # noqa: E402
+
+N_D, V_D = 1.5168, 64.17  # N-BK7
+R1, R2, D = 50.0, -50.0, 5.0
+WL_UM = 0.58756
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMRIG_CACHE_DIR", str(tmp_path / "cache"))
+    warnings.filterwarnings("ignore", module="numba")
+
+
+def singlet(f_number: float = 8.0, back_mm: float = 45.0, **kw) -> PrescriptionSpec:
+    surfaces = [dict(radius_mm=R1, thickness_mm=D, index=N_D, abbe=V_D, stop=True), dict(radius_mm=R2, thickness_mm=back_mm)]
+    return PrescriptionSpec(surfaces=surfaces, f_number=f_number, **{"image_circle_mm": 1.0, **kw})
+
+
+def lensmaker_efl() -> float:
+    """Thick-lens lensmaker's equation 1/f = (n - 1) [1/R1 - 1/R2 + (n - 1) d / (n R1 R2)] (Hecht, Optics, eq. 6.2)."""
+    return 1.0 / ((N_D - 1) * (1 / R1 - 1 / R2 + (N_D - 1) * D / (N_D * R1 * R2)))
+
+
+def seidel_z11_waves(f_number: float) -> float:
+    """Primary spherical of the singlet from the Seidel sum S_I = -sum A^2 y delta(u/n), A = n u + n y c the
+    refraction invariant (W. T. Welford, *Aberrations of Optical Systems*, 1986, ch. 7), as a Noll Z11
+    coefficient: W040 = S_I / 8 at the pupil edge, rho^4 = Z11 / (6 sqrt 5) + lower terms (Noll 1976)."""
+    y = lensmaker_efl() / f_number / 2
+    u, n = 0.0, 1.0
+    s1 = 0.0
+    for c, n2, t in ((1 / R1, N_D, D), (1 / R2, 1.0, 0.0)):
+        a = n * u + n * y * c
+        u2 = (n * u - y * c * (n2 - n)) / n2
+        s1 += -(a**2) * y * (u2 / n2 - u / n)
+        u, n = u2, n2
+        y = y + t * u
+    w040_mm = s1 / 8
+    return w040_mm / (6 * math.sqrt(5)) / (WL_UM * 1e-3)
+
+
+def test_focal_length_follows_the_lensmakers_equation():
+    d = rx.traced(singlet())
+    assert abs(d["efl_mm"] / lensmaker_efl() - 1) < 1e-6  # the issue asks 0.5 %
+    assert d["epd_mm"] == pytest.approx(d["efl_mm"] / 8)
+
+
+def test_a_slow_lens_on_a_small_field_is_near_diffraction_limited():
+    d = rx.traced(singlet(f_number=22, image_circle_mm=0.5))
+    worst = max(abs(w) for z in d["zones"] for w in z["zernike_waves"].values())
+    assert worst < 0.01, d["zones"]
+
+
+@pytest.mark.parametrize("f_number", [5.0, 8.0])
+def test_spherical_aberration_matches_the_seidel_sum(f_number):
+    z11 = rx.traced(singlet(f_number=f_number))["zones"][0]["zernike_waves"]["11"]
+    expected = seidel_z11_waves(f_number)
+    # an under-corrected positive lens: marginal rays focus in front of the paraxial image, the same sign as an
+    # image in front of the sensor in camrig's Z4 convention (focal_shift_waves < 0)
+    assert np.sign(z11) == np.sign(focal_shift_waves(-1.0, f_number, WL_UM)) == -1
+    # Welford counts an under-corrected lens's W040 positive: the opposite sign to camrig's wavefront
+    assert -z11 == pytest.approx(expected, rel=0.05), (z11, expected)
+
+
+def test_spherical_scales_as_the_fourth_power_of_the_aperture():
+    z5 = rx.traced(singlet(f_number=5.0))["zones"][0]["zernike_waves"]["11"]
+    z10 = rx.traced(singlet(f_number=10.0))["zones"][0]["zernike_waves"]["11"]
+    assert z5 / z10 == pytest.approx(16, rel=0.03)
+
+
+def test_a_moved_image_plane_is_camrigs_defocus():
+    base = rx.traced(singlet(image_plane="paraxial"))
+    bfd = base["paraxial_bfd_mm"]
+    moved = rx.traced(singlet(back_mm=bfd + 0.2, image_plane="prescription"))  # sensor 0.2 mm behind the focus
+    dz4 = moved["zones"][0]["zernike_waves"]["4"] - base["zones"][0]["zernike_waves"]["4"]
+    assert dz4 == pytest.approx(focal_shift_waves(-200.0, 8.0, WL_UM), rel=0.02)
+
+
+def test_best_focus_nulls_the_axial_defocus_and_the_lens_renders():
+    lens = rx.PrescriptionLens(singlet(f_number=8, image_circle_mm=0.9))
+    assert lens.spec.zones[0].zernike_waves[4] == 0.0
+    assert lens.spec.focal_length_mm == pytest.approx(lensmaker_efl(), rel=1e-6)
+    plane = camrig.FocalPlane(width_px=64, height_px=48, pitch_um=10.0)  # 0.8 mm diagonal
+    ri = lens.relative_illumination(plane)
+    assert 0.99 < ri.min() <= ri.max() <= 1.0 + 1e-6  # 0.2 degrees of field: hardly any falloff
+
+
+def test_the_cache_returns_the_same_spec_and_rebuilds_a_corrupt_entry(monkeypatch):
+    spec = singlet()
+    first = rx.traced(spec)
+    entry = rx.cache_dir() / f"{rx.cache_key(spec)}.json"
+    assert entry.is_file()
+    calls = []
+    real = rx.derive
+    monkeypatch.setattr(rx, "derive", lambda s: calls.append(s) or real(s))
+    assert rx.traced(spec) == first and not calls  # a hit: no trace
+    assert rx.ideal_spec(spec, rx.traced(spec)) == rx.ideal_spec(spec, first)
+    entry.write_text('{"key": "' + rx.cache_key(spec)[:10])  # cut short, as by a crash mid-write elsewhere
+    assert rx.traced(spec) == first and len(calls) == 1  # ignored and traced again
+    assert json.loads(entry.read_text())["derived"] == first  # and rewritten whole
+    assert rx.cache_key(singlet(f_number=9)) != rx.cache_key(spec)  # a changed input never reuses an entry
+    assert rx.cache_key(singlet(back_mm=44.0, image_plane="prescription")) != rx.cache_key(spec)
+
+
+def _check(tmp_path, capsys, lens_yaml: str) -> str:
+    from camrig.cli import main
+
+    rig_file = tmp_path / "rig.yaml"
+    rig_file.write_text(
+        "rig:\n  name: t\n  make: t\n  model: t\n  frame_rate_hz: 1\n"
+        f"  lens: {lens_yaml}\n"
+        "  sensor: {type: sensors.cmos, width_px: 64, height_px: 48, pixel_pitch_um: 10}\n"
+        "capture:\n  scene: {type: scenes.chart}\n"
+    )
+    assert main(["check", str(rig_file)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    return err[0]
+
+
+GOOD = "{radius_mm: -50, thickness_mm: 45}"
+
+
+@pytest.mark.parametrize(
+    ("first", "extra", "needle"),
+    [
+        ("{radius_mm: 50, thickness_mm: -5, index: 1.5, abbe: 60, stop: true}", "", "thickness_mm"),
+        ("{radius_mm: 50, thickness_mm: 5, material: N-BKX7, stop: true}", "", "surfaces[0].material: No matches found for material 'N-BKX7'"),
+        ("{radius_mm: 50, thickness_mm: 5, index: 1.5, abbe: 60, stop: true, semi_diameter_mm: 1}", "", "f_number: the stop"),
+    ],
+)  # fmt: skip
+def test_bad_prescriptions_are_refused_in_one_line_naming_the_field(tmp_path, capsys, first, extra, needle):
+    line = _check(tmp_path, capsys, "{type: optics.prescription, f_number: 4, image_circle_mm: 1, surfaces: [" + first + ", " + GOOD + "]" + extra + "}")
+    assert needle in line, line
+
+
+def test_a_missing_zmx_file_is_named(tmp_path, capsys):
+    missing = tmp_path / "nowhere.zmx"
+    line = _check(tmp_path, capsys, f"{{type: optics.prescription, f_number: 4, image_circle_mm: 1, zmx: '{missing}'}}")
+    assert f"zmx: {missing}: no such file" in line, line
+
+
+def test_a_traced_lens_captures_through_the_rig_with_focus_and_tilt(host, rig_dict):
+    spec = singlet(f_number=8).model_dump(exclude_defaults=True)
+    rig_dict["rig"].update(
+        lens={"type": "optics.prescription", **spec, "image_circle_mm": 2.0, "subject_distance_m": 2.0, "sensor_tilt_deg": 1.0},
+        sensor={"type": "sensors.cmos", "width_px": 64, "height_px": 48, "pixel_pitch_um": 20.0},
+    )  # fmt: skip
+    rig = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False)
+    shot = rig.capture()
+    assert shot.result.data.shape[:2] == (48, 64) and np.isfinite(shot.result.data).all()
+
+
+def test_the_double_gauss_example_fits_and_is_traced_as_documented(host):
+    from camrig_optics.prescription import PrescriptionLens
+
+    rig = camrig.read_rig("examples/rigs/double_gauss_50mm.yaml")
+    assert camrig.assemble(host, rig, strict=False).report.ok
+    lens = PrescriptionLens(PrescriptionSpec.model_validate(rig.rig.lens.model_dump(exclude={"type"})))
+    d = lens.derived
+    assert d["efl_mm"] == pytest.approx(50.0, abs=0.01) and d["half_field_deg"] == pytest.approx(12.3, abs=0.1)
+    axis, corner = d["zones"][0]["zernike_waves"], d["zones"][-1]["zernike_waves"]
+    assert axis["11"] < -0.2  # under-corrected spherical wide open at f/2, twice its f/5 design aperture
+    assert abs(corner["6"]) > 0.5  # astigmatism dominates the corner
+
+
+SINGLET_ZMX = """VERS 240000 3 0
+MODE SEQ
+UNIT MM X W X CM MR CPMM
+ENPD 5.0
+FTYP 0 0 1 1 0 0 0
+WAVM 1 0.58756 1
+PWAV 1
+XFLN 0.0
+YFLN 0.0
+FWGN 1.0
+SURF 0
+  TYPE STANDARD
+  CURV 0.0
+  DISZ INFINITY
+SURF 1
+  TYPE STANDARD
+  STOP
+  CURV 0.02
+  DISZ 5.0
+  GLAS N-BK7 0 0 0 0 0 0 0 0 0 0
+SURF 2
+  TYPE {type}
+  CURV -0.02
+  DISZ 45.0
+SURF 3
+  TYPE STANDARD
+  CURV 0.0
+  DISZ 0.0
+"""
+
+
+def test_a_zemax_file_traces_as_the_same_surfaces_inline(tmp_path):
+    path = tmp_path / "singlet.zmx"
+    path.write_text(SINGLET_ZMX.format(type="STANDARD"))
+    from_file = rx.traced(PrescriptionSpec(zmx=str(path), f_number=8, image_circle_mm=1.0))
+    inline = PrescriptionSpec(
+        surfaces=[dict(radius_mm=50, thickness_mm=5, material="N-BK7", stop=True), dict(radius_mm=-50, thickness_mm=45)],
+        f_number=8, image_circle_mm=1.0,
+    )  # fmt: skip
+    assert from_file["efl_mm"] == pytest.approx(rx.traced(inline)["efl_mm"], rel=1e-9)
+    assert from_file["zones"] == rx.traced(inline)["zones"]
+
+
+def test_a_zemax_surface_type_optiland_lacks_is_named(tmp_path, capsys):
+    path = tmp_path / "grid.zmx"
+    path.write_text(SINGLET_ZMX.format(type="GRID_SAG"))
+    line = _check(tmp_path, capsys, f"{{type: optics.prescription, f_number: 8, image_circle_mm: 1, zmx: '{path}'}}")
+    assert f"zmx: {path}: optiland cannot read it: Unsupported Zemax surface type: grid_sag" in line, line
