@@ -127,9 +127,11 @@ class LensShading(camrig.Stage[LensShadingSpec]):
             if rows * cols > self.GAIN_MAP_PIXELS:
                 return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads, _reuse(ctx, frame)))
             key = (rows, cols, pitch_mm, profile)
-            if self._gain[0] != key:  # a stream's frames share their geometry and lens: the map is kept
-                self._gain = (key, gain_map((rows, cols), pitch_mm, radius, log_factor, self.spec.strength))
-            return frame.derive(np.multiply(frame.data, self._gain[1], dtype=np.float32, out=_reuse(ctx, frame)))
+            kept_key, gain = self._gain
+            if gain is None or kept_key != key:  # a stream's frames share their geometry and lens: the map is kept
+                gain = gain_map((rows, cols), pitch_mm, radius, log_factor, self.spec.strength)
+                self._gain = (key, gain)
+            return frame.derive(np.multiply(frame.data, gain, dtype=np.float32, out=_reuse(ctx, frame)))
         x = ((np.arange(cols) - (cols - 1) / 2) * pitch_mm) ** 2
         out = np.empty_like(frame.data)
         for r0 in range(0, rows, self.BLOCK_ROWS):

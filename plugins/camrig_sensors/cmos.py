@@ -567,7 +567,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         well, _, _, row_noise = self.read_chain()
         read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
         direct = into is not None and s.hdr is None and s.readout != "bin2x2_digital" and on.shot
-        out = into if direct else np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
+        out = into if direct and into is not None else np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
         for r in range(0, mean.shape[0], tile):
             rng = camrig.random_stream(seed, role, (read_row0 + r) // tile)
             m, o = mean[r : r + tile], offsets[r : r + tile]

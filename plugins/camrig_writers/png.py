@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from numba import njit
@@ -30,7 +31,7 @@ def _sub_filter_display(values: np.ndarray, scale: float, wide: bool, bpp: int, 
     """Rows of display values ``values`` (float32 in [0, 1], rows x samples) quantised to
     ``round(clip(x) * scale)`` (8 bits, or 16 big-endian when ``wide``) and Sub-filtered into ``out`` (rows x
     (1 + bytes)); ``bpp``: bytes per pixel. NaN reads as 0; the rounding is float32's, half to even."""
-    zero, one = np.float32(0.0), np.float32(1.0)
+    zero, one, s32 = np.float32(0.0), np.float32(1.0), np.float32(scale)
     for r in range(values.shape[0]):
         row, line = values[r], out[r]
         line[0] = 1
@@ -38,7 +39,7 @@ def _sub_filter_display(values: np.ndarray, scale: float, wide: bool, bpp: int, 
             x = row[j]
             x = x if x > zero else zero
             x = x if x < one else one
-            v = np.uint16(np.rint(x * scale))
+            v = np.uint16(np.rint(x * s32))
             if wide:
                 line[1 + 2 * j] = v >> 8
                 line[2 + 2 * j] = v & 0xFF
@@ -75,21 +76,23 @@ ROWS_PER_PIECE = 128
 def _deflate_rows(scanlines: Callable[[int, int], np.ndarray], r0: int, r1: int, level: int, last: bool) -> tuple[list[bytes], int, int]:
     """Raw deflate of rows r0..r1 (ending with a sync flush unless ``last``): the compressed pieces, the
     Adler-32 and the length of the scanlines."""
+    codec: ModuleType = zlib
     if 1 <= level <= 3:
-        from isal import isal_zlib as codec
-    else:
-        codec = zlib  # type: ignore[assignment]
+        from isal import isal_zlib
+
+        codec = isal_zlib
     compressor = codec.compressobj(level, codec.DEFLATED, -15)
-    pieces, adler, length = [], 1, 0
+    pieces: list[bytes] = []
+    adler, length = 1, 0
     for a in range(r0, r1, ROWS_PER_PIECE):
-        data = memoryview(scanlines(a, min(r1, a + ROWS_PER_PIECE)).reshape(-1))
+        data = scanlines(a, min(r1, a + ROWS_PER_PIECE)).reshape(-1).data  # the array's own buffer, not a copy
         pieces.append(compressor.compress(data))
         adler, length = zlib.adler32(data, adler), length + len(data)
     pieces.append(compressor.flush(codec.Z_FINISH if last else codec.Z_SYNC_FLUSH))
     return pieces, adler, length
 
 
-def _chunk(kind: bytes, body: bytes | memoryview) -> bytes:
+def _chunk(kind: bytes, body: bytes | bytearray | memoryview) -> bytes:
     return struct.pack(">I", len(body)) + kind + bytes(body) + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
 
 
@@ -129,7 +132,7 @@ def write_display_rgb(path: Path, rgb: np.ndarray, bit_depth: int, level: int = 
     """Display RGB (rows x cols x 3 float in [0, 1], clipped) as an 8- or 16-bit RGB PNG."""
     rows, cols, channels = rgb.shape
     data = np.ascontiguousarray(rgb, dtype=np.float32).reshape(rows, cols * channels)
-    scale, wide = np.float32(2**bit_depth - 1), bit_depth == 16
+    scale, wide = float(2**bit_depth - 1), bit_depth == 16  # exact in float32: the kernel multiplies in float32
 
     def scanlines(r0: int, r1: int) -> np.ndarray:
         out = np.empty((r1 - r0, 1 + cols * channels * bit_depth // 8), np.uint8)
