@@ -11,6 +11,9 @@ object at infinity, and the trace is reduced to what camrig's ideal lens already
 * **Distortion**: real chief rays at field angles theta land at height h(theta); camrig's lensfun ``poly5``
   model r_d = r_u (1 + k1 r_u^2 + k2 r_u^4) is fitted by least squares to h against the pinhole height
   r_u = f tan(theta), radii normalised by the traced half diagonal.
+* **Lateral colour**: chief-ray heights at 450 and 650 nm (:data:`TCA_NM`) against the reference
+  wavelength's, fitted to lensfun's ``poly3`` r'/r = v + c r + b r^2 (``TcaSpec``; camrig applies the blue
+  one to bands <= 500 nm and the red one to bands >= 600 nm).
 * **Relative illumination**: E(theta) / E(0) = T(theta) cos(theta) f^2 sin(theta) / (h dh/dtheta), the
   camera equation for a pupil of projected area cos(theta) and the image area dA = h dh dphi that the solid
   angle dOmega = sin(theta) dtheta dphi lands on (for h = f tan theta it is the cos^4 law; W. J. Smith,
@@ -48,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from . import AberrationZone, IdealLensSpec, PrescriptionSpec
-from .distortion import DistortionSpec, VignettingSpec
+from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 from .ideal import IdealLens
 from .psf import zernike
 
@@ -60,6 +63,8 @@ FIELD_SAMPLES = 25
 """Field angles, axis to the traced corner, for the distortion and relative-illumination fits."""
 VIGNETTING_RAYS = 24
 """Rays per pupil diameter of the uniform grid that measures the vignetted fraction."""
+TCA_NM = {"blue": 450.0, "red": 650.0}
+"""Wavelengths whose chief rays give lateral colour; camrig applies them to bands <= 500 and >= 600 nm."""
 FIT_TERMS = tuple(range(1, 12))
 KEPT_TERMS = tuple(range(4, 12))
 
@@ -140,7 +145,9 @@ def build_optic(spec: PrescriptionSpec):  # type: ignore[no-untyped-def]
         except Exception as exc:  # noqa: BLE001 - optiland's reader raises many kinds; name the file
             raise PrescriptionError(f"zmx: {path}: optiland cannot read it: {exc}") from None
         if not math.isinf(float(op.surfaces[0].thickness)):
-            raise PrescriptionError(f"zmx: {path}: the object is at a finite distance; only infinite conjugates are traced")
+            raise PrescriptionError(
+                f"zmx: {path}: the object is at a finite distance; only infinite conjugates are traced"
+            )
         return op
     from optiland.materials import AbbeMaterial
     from optiland.physical_apertures import RadialAperture
@@ -195,42 +202,89 @@ def _set_field(op: Any, theta_max_deg: float) -> None:
     op.fields.add(y=theta_max_deg)
 
 
-def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
-    from optiland.wavefront import OPD
+def configure(spec: PrescriptionSpec, op: Any) -> dict[str, float]:
+    """Set ``op`` up as :func:`derive` traces it: the wavelength, the entrance pupil for ``f_number`` (refused
+    beyond the stop's semi-diameter) and the image plane (the paraxial one, or the prescription's); returns
+    efl_mm, epd_mm, paraxial_bfd_mm and bfd_mm, where the sensor goes (best focus) for the wavefront."""
     from optiland.wavelength import WavelengthGroup
 
+    wl = spec.wavelength_nm * 1e-3
     op.wavelengths = WavelengthGroup()  # replaces a .zmx file's own wavelengths and fields
     op.wavelengths.add(value=wl, is_primary=True)
     op.set_aperture("EPD", 1.0)
     _set_field(op, 1.0)
     efl = _finite(op.paraxial.f2())
     if not math.isfinite(efl) or efl <= 0:
-        raise PrescriptionError(f"surfaces: the prescription has no positive focal length (paraxial EFL {efl:.4g} mm): it forms no real image of a distant object")
+        raise PrescriptionError(
+            f"surfaces: the prescription has no positive focal length (paraxial EFL {efl:.4g} mm): it forms no real "
+            "image of a distant object"
+        )
     epd = efl / spec.f_number
     stop = op.surfaces.stop_index
     y_marginal, _ = op.paraxial.marginal_ray()  # at EPD = 1: heights scale with the pupil
-    stop_surface = op.surfaces[stop]
-    aperture = getattr(stop_surface, "aperture", None)
-    stop_sd = getattr(aperture, "r_max", None)
+    stop_sd = getattr(getattr(op.surfaces[stop], "aperture", None), "r_max", None)
     if stop_sd is not None:
-        y_stop = abs(float(np.ravel(np.asarray(y_marginal))[stop]))
-        max_epd = 2 * float(stop_sd) / (2 * y_stop) if y_stop > 0 else math.inf  # y_stop is the height at EPD 1
+        y_stop = abs(float(np.ravel(np.asarray(y_marginal))[stop]))  # the marginal ray's height there at EPD 1
+        max_epd = float(stop_sd) / y_stop if y_stop > 0 else math.inf
         if epd > max_epd * (1 + 1e-6):
             raise PrescriptionError(
                 f"f_number: the stop (surface {stop - 1}, semi-diameter {float(stop_sd):g} mm) opens to "
                 f"f/{efl / max_epd:.3g}, not f/{spec.f_number:g}"
             )
     op.set_aperture("EPD", epd)
-    n_surfaces = op.surfaces.num_surfaces
+    last = op.surfaces.num_surfaces - 2  # the surface before the image
     if spec.image_plane != "prescription":
         op.updater.image_solve()
-    bfd = float(op.surfaces[n_surfaces - 2].thickness)
+    paraxial_bfd = float(op.surfaces[last].thickness)
+    bfd = paraxial_bfd
+    if spec.image_plane == "best_focus":
+        # move the sensor to null the on-axis Z4: Z4 = dz / (8 N^2) / (2 sqrt 3) / lambda is an image dz behind
+        # the sensor (camrig_optics.psf.focal_shift_waves), so the sensor moves back by dz
+        _set_field(op, 1.0)
+        axis_z4 = _fit_zone(spec, op, 0.0, 0.0)["zernike_waves"][4]
+        bfd = paraxial_bfd + axis_z4 * 2 * math.sqrt(3) * 8 * spec.f_number**2 * wl * 1e-3
+    return {"efl_mm": efl, "epd_mm": epd, "paraxial_bfd_mm": paraxial_bfd, "bfd_mm": bfd, "last_surface": last}
+
+
+def _fit_zone(spec: PrescriptionSpec, op: Any, field: float, hy: float) -> dict[str, Any]:
+    """Noll j = 1..11 least-squares fit of the traced OPD at normalised field ``hy``; j = 4..11 kept."""
+    from optiland.wavefront import OPD
+
+    wl = spec.wavelength_nm * 1e-3
+    opd = OPD(op, (0.0, hy), wl, num_rings=spec.pupil_rings, strategy="chief_ray")
+    data = opd.get_data(opd.fields[0], opd.wavelengths[0])
+    x = np.asarray(opd.distribution.x, dtype=float)
+    y = np.asarray(opd.distribution.y, dtype=float)
+    w = OPD_SIGN * np.asarray(data.opd, dtype=float)
+    ok = (np.asarray(data.intensity, dtype=float) > 0) & np.isfinite(w)
+    if ok.sum() < 3 * len(FIT_TERMS):
+        raise PrescriptionError(
+            f"field_points: at field {field:g} too few rays pass the lens to fit its wavefront ({int(ok.sum())})"
+        )
+    rho_p, phi_p = np.hypot(x[ok], y[ok]), np.arctan2(y[ok], x[ok])
+    basis = np.stack([zernike(j, rho_p, phi_p) for j in FIT_TERMS], axis=1)
+    coefficients, *_ = np.linalg.lstsq(basis, w[ok], rcond=None)
+    residual = float(np.sqrt(np.mean((basis @ coefficients - w[ok]) ** 2)))
+    waves = {j: float(c) for j, c in zip(FIT_TERMS, coefficients) if j in KEPT_TERMS}
+    return {
+        "field": float(field),
+        "zernike_waves": waves,
+        "fit_rms_waves": residual,
+        "vignetted_fraction": float(1 - ok.mean()),
+    }
+
+
+def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
+    axial = configure(spec, op)
+    efl, epd = axial["efl_mm"], axial["epd_mm"]
 
     # field: find the angle whose chief ray reaches the traced half diagonal
     half = _diagonal(spec) / 2
     theta_max = math.degrees(math.atan(half / efl)) * 1.25
     if theta_max >= 89:
-        raise PrescriptionError(f"sensor_diagonal_mm: a {2 * half:g} mm diagonal needs more than 89 degrees of field at f = {efl:.3g} mm")
+        raise PrescriptionError(
+            f"sensor_diagonal_mm: a {2 * half:g} mm diagonal needs more than 89 degrees of field at f = {efl:.3g} mm"
+        )
     _set_field(op, theta_max)
     hy = np.linspace(0.0, 1.0, 4 * FIELD_SAMPLES + 1)
     rays = op.trace_generic(np.zeros_like(hy), hy, np.zeros_like(hy), np.zeros_like(hy), wl)
@@ -261,6 +315,20 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
     model = r_u * (1 + k1 * r_u**2 + k2 * r_u**4) * half
     distortion_residual_um = float(np.max(np.abs(model - h_t[1:]))) * 1e3
 
+    # lateral colour: chief-ray heights at TCA_NM against the reference wavelength's, lensfun poly3 of its radius
+    tca = {}
+    for name, nm in TCA_NM.items():
+        band = op.trace_generic(np.zeros_like(hy_t), hy_t, np.zeros_like(hy_t), np.zeros_like(hy_t), nm * 1e-3)
+        h_band = np.abs(np.asarray(band.y, dtype=float))
+        if not np.isfinite(h_band).all():
+            raise PrescriptionError(
+                f"field: a chief ray at {nm:g} nm fails inside the field (total internal reflection or a missed surface)"
+            )
+        rho_t = h_t[1:] / half
+        design = np.stack([np.ones_like(rho_t), rho_t, rho_t**2], axis=1)  # r'/r = v + c r + b r^2
+        (tv, tc, tb), *_ = np.linalg.lstsq(design, h_band[1:] / h_t[1:], rcond=None)
+        tca[name] = [float(tv), float(tc), float(tb)]
+
     # relative illumination: vignetted fraction x cos(theta) f^2 sin(theta) / (h dh/dtheta)
     fraction = np.empty_like(t)
     for i, hyi in enumerate(hy_t):
@@ -279,41 +347,24 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
     vignetting_fit = 1 + design @ np.array([v1, v2, v3])
     vignetting_residual = float(np.max(np.abs(vignetting_fit - ri)))
 
-    # wavefront zones: Noll j = 1..11 least squares on the hexapolar pupil grid, j = 4..11 kept
-    zones = []
-    for f in spec.field_points:
-        hy_z = math.degrees(theta_at(f * half)) / theta_max
-        opd = OPD(op, (0.0, hy_z), wl, num_rings=spec.pupil_rings, strategy="chief_ray")
-        data = opd.get_data(opd.fields[0], opd.wavelengths[0])
-        x = np.asarray(opd.distribution.x, dtype=float)
-        y = np.asarray(opd.distribution.y, dtype=float)
-        w = OPD_SIGN * np.asarray(data.opd, dtype=float)
-        ok = (np.asarray(data.intensity, dtype=float) > 0) & np.isfinite(w)
-        if ok.sum() < 3 * len(FIT_TERMS):
-            raise PrescriptionError(f"field_points: at field {f:g} too few rays pass the lens to fit its wavefront ({int(ok.sum())})")
-        rho_p, phi_p = np.hypot(x[ok], y[ok]), np.arctan2(y[ok], x[ok])
-        basis = np.stack([zernike(j, rho_p, phi_p) for j in FIT_TERMS], axis=1)
-        coefficients, *_ = np.linalg.lstsq(basis, w[ok], rcond=None)
-        residual = float(np.sqrt(np.mean((basis @ coefficients - w[ok]) ** 2)))
-        waves = {j: float(c) for j, c in zip(FIT_TERMS, coefficients) if j in KEPT_TERMS}
-        zones.append({"field": float(f), "zernike_waves": waves, "fit_rms_waves": residual,
-                      "vignetted_fraction": float(1 - ok.mean())})  # fmt: skip
-    focus_shift_mm = 0.0
-    if spec.image_plane == "best_focus":
+    # distortion, lateral colour and illumination are against the paraxial image (the usual definition); the
+    # sensor now moves to best focus for the wavefront (the image scale it changes by ~0.1 % is not rendered)
+    op.set_thickness(axial["bfd_mm"], axial["last_surface"])
+    # wavefront zones at the sensor's position: Noll j = 1..11 least squares on the hexapolar pupil grid
+    zones = [_fit_zone(spec, op, f, math.degrees(theta_at(f * half)) / theta_max) for f in spec.field_points]
+    if spec.image_plane == "best_focus":  # the residual of the linear refocus (<< 0.01 waves) goes too
         axis_z4 = float(np.interp(0.0, [z["field"] for z in zones], [z["zernike_waves"][4] for z in zones]))
         for z in zones:
             z["zernike_waves"][4] -= axis_z4
-        # the sensor moves by dz with Z4 = dz / (8 N^2) / (2 sqrt 3) / lambda (camrig_optics.psf.focal_shift_waves)
-        focus_shift_mm = axis_z4 * 2 * math.sqrt(3) * 8 * spec.f_number**2 * wl * 1e-3
     for z in zones:  # terms below 1e-7 waves are round-off of symmetric ones (e.g. astigmatism on axis)
         z["zernike_waves"] = {str(j): w for j, w in z["zernike_waves"].items() if abs(w) >= 1e-7 or j == 4}
     return {
-        "efl_mm": efl, "bfd_mm": bfd + focus_shift_mm, "paraxial_bfd_mm": bfd, "f_number": spec.f_number,
+        "efl_mm": efl, "bfd_mm": axial["bfd_mm"], "paraxial_bfd_mm": axial["paraxial_bfd_mm"], "f_number": spec.f_number,
         "epd_mm": epd, "half_diagonal_mm": half, "half_field_deg": math.degrees(theta_top),
         "distortion": {"k1": float(k1), "k2": float(k2), "max_residual_um": distortion_residual_um},
         "vignetting": {"k1": float(v1), "k2": float(v2), "k3": float(v3), "max_residual": vignetting_residual,
                        "corner": float(ri[-1])},
-        "zones": zones, "focus_shift_mm": focus_shift_mm,
+        "tca": tca, "zones": zones, "focus_shift_mm": axial["bfd_mm"] - axial["paraxial_bfd_mm"],
     }  # fmt: skip
 
 
@@ -366,6 +417,9 @@ def ideal_spec(spec: PrescriptionSpec, derived: dict[str, Any]) -> IdealLensSpec
         ],
         distortion=DistortionSpec(model="poly5", k1=d["k1"], k2=d["k2"], norm_radius_mm=half),
         vignetting=VignettingSpec(k1=v["k1"], k2=v["k2"], k3=v["k3"], norm_radius_mm=half),
+        tca=TcaSpec(
+            model="poly3", red=tuple(derived["tca"]["red"]), blue=tuple(derived["tca"]["blue"]), norm_radius_mm=half
+        ),
         focus_distance_m=spec.focus_distance_m,
         subject_distance_m=spec.subject_distance_m,
         sensor_tilt_deg=spec.sensor_tilt_deg,

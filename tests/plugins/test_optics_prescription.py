@@ -29,7 +29,10 @@ def _cache(tmp_path, monkeypatch):
 
 
 def singlet(f_number: float = 8.0, back_mm: float = 45.0, **kw) -> PrescriptionSpec:
-    surfaces = [dict(radius_mm=R1, thickness_mm=D, index=N_D, abbe=V_D, stop=True), dict(radius_mm=R2, thickness_mm=back_mm)]
+    surfaces = [
+        dict(radius_mm=R1, thickness_mm=D, index=N_D, abbe=V_D, stop=True),
+        dict(radius_mm=R2, thickness_mm=back_mm),
+    ]
     return PrescriptionSpec(surfaces=surfaces, f_number=f_number, **{"image_circle_mm": 1.0, **kw})
 
 
@@ -146,7 +149,17 @@ GOOD = "{radius_mm: -50, thickness_mm: 45}"
     ],
 )  # fmt: skip
 def test_bad_prescriptions_are_refused_in_one_line_naming_the_field(tmp_path, capsys, first, extra, needle):
-    line = _check(tmp_path, capsys, "{type: optics.prescription, f_number: 4, image_circle_mm: 1, surfaces: [" + first + ", " + GOOD + "]" + extra + "}")
+    line = _check(
+        tmp_path,
+        capsys,
+        "{type: optics.prescription, f_number: 4, image_circle_mm: 1, surfaces: ["
+        + first
+        + ", "
+        + GOOD
+        + "]"
+        + extra
+        + "}",
+    )
     assert needle in line, line
 
 
@@ -228,3 +241,37 @@ def test_a_zemax_surface_type_optiland_lacks_is_named(tmp_path, capsys):
     path.write_text(SINGLET_ZMX.format(type="GRID_SAG"))
     line = _check(tmp_path, capsys, f"{{type: optics.prescription, f_number: 8, image_circle_mm: 1, zmx: '{path}'}}")
     assert f"zmx: {path}: optiland cannot read it: Unsupported Zemax surface type: grid_sag" in line, line
+
+
+def _double_gauss() -> PrescriptionSpec:
+    rig = camrig.read_rig("examples/rigs/double_gauss_50mm.yaml")
+    return PrescriptionSpec.model_validate(rig.rig.lens.model_dump(exclude={"type"}))
+
+
+def test_distortion_and_lateral_colour_match_optilands_own_analyses():
+    """At the example's 3.34 um pitch: the fitted poly5 against optiland's f-tan distortion analysis, and the
+    fitted distortion and lateral colour against real chief rays at 450 and 650 nm, within 0.05 px."""
+    from optiland.analysis import Distortion
+
+    from camrig_optics.distortion import distort, tca_scale
+
+    spec = _double_gauss()
+    d = rx.traced(spec)
+    lens = rx.PrescriptionLens(spec)
+    pitch_mm = 3.34e-3
+    op = rx.build_optic(spec)
+    rx.configure(spec, op)  # the paraxial image plane, where the distortion is fitted
+    rx._set_field(op, d["half_field_deg"])
+    analysis = Distortion(op, wavelengths=[spec.wavelength_nm * 1e-3], num_points=9)
+    theta = np.radians(np.linspace(1e-10, 1, 9) * d["half_field_deg"])
+    ideal = d["efl_mm"] * np.tan(theta)
+    theirs = ideal * (1 + np.asarray(analysis.data[0]) / 100)  # their percent against their near-axis plate scale
+    ours, _ = distort(lens.spec.distortion, ideal, np.zeros_like(ideal))
+    assert np.max(np.abs(ours - theirs)) / pitch_mm < 0.05, (ours - theirs) / pitch_mm
+    hy = np.linspace(0, 1, 9)
+    for band, nm in rx.TCA_NM.items():
+        rays = op.trace_generic(0 * hy, hy, 0 * hy, 0 * hy, nm * 1e-3)
+        green = op.trace_generic(0 * hy, hy, 0 * hy, 0 * hy, spec.wavelength_nm * 1e-3)
+        h_ref = np.asarray(green.y, dtype=float)
+        model = h_ref * tca_scale(lens.spec.tca, getattr(lens.spec.tca, band), h_ref / lens.spec.tca.norm_radius_mm)
+        assert np.max(np.abs(model - np.asarray(rays.y, dtype=float))) / pitch_mm < 0.05, band
