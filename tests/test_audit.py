@@ -55,11 +55,25 @@ def audit(tmp_path: Path, host: camrig.Host, claims: list[dict[str, Any]], rig: 
     return run_audit(load_claims(path, list(overrides)), host).findings
 
 
-def claim(quantity: str, op: str, value: float, unit: str, **conditions: Any) -> dict[str, Any]:
-    return {"quantity": quantity, "op": op, "value": value, "unit": unit, **({"conditions": conditions} if conditions else {})}
+def claim(
+    quantity: str, op: str, value: float, unit: str, **conditions: Any
+) -> dict[str, Any]:
+    return {
+        "quantity": quantity,
+        "op": op,
+        "value": value,
+        "unit": unit,
+        **({"conditions": conditions} if conditions else {}),
+    }
 
 
-def holds_after_fix(tmp_path: Path, host: camrig.Host, c: dict[str, Any], failed: camrig.Finding, rig: dict[str, Any] | None = None) -> None:
+def holds_after_fix(
+    tmp_path: Path,
+    host: camrig.Host,
+    c: dict[str, Any],
+    failed: camrig.Finding,
+    rig: dict[str, Any] | None = None,
+) -> None:
     assert failed.verdict is camrig.Verdict.FAILS and failed.fix, failed
     (again,) = audit(tmp_path, host, [c], rig, failed.fix)
     assert again.verdict is camrig.Verdict.HOLDS, (failed.fix, again)
@@ -68,9 +82,18 @@ def holds_after_fix(tmp_path: Path, host: camrig.Host, c: dict[str, Any], failed
 # -- resolution ---------------------------------------------------------------------------------------------
 
 
-def test_resolution_holds_and_fails_by_the_pixel_count(tmp_path: Path, host: camrig.Host) -> None:
+def test_resolution_holds_and_fails_by_the_pixel_count(
+    tmp_path: Path, host: camrig.Host
+) -> None:
     # 64 x 48 = 3072 px = 0.003072 MP
-    ok, bad = audit(tmp_path, host, [claim("resolution_mp", ">=", 0.003, "MP"), claim("resolution_mp", ">=", 0.0031, "MP")])
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("resolution_mp", ">=", 0.003, "MP"),
+            claim("resolution_mp", ">=", 0.0031, "MP"),
+        ],
+    )
     assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(0.003072)
     assert bad.verdict is camrig.Verdict.FAILS and bad.value == pytest.approx(0.003072)
     assert "64 x 48" in bad.bound
@@ -82,48 +105,85 @@ def test_resolution_holds_and_fails_by_the_pixel_count(tmp_path: Path, host: cam
 # -- dynamic range ------------------------------------------------------------------------------------------
 
 
-def _dr_by_hand(full_well: float, read: float, row: float, dark_e: float, bits: int, black: int, hcg: tuple[float, float] | None = None) -> float:
+def _dr_by_hand(
+    full_well: float,
+    read: float,
+    row: float,
+    dark_e: float,
+    bits: int,
+    black: int,
+    hcg: tuple[float, float] | None = None,
+) -> float:
     """EMVA 1288 DR = mu_e.sat / sigma_d written out: K puts the ADC top at full well - 5 sigma (the
     low-gain read's noise), sigma_d^2 = read^2 + row^2 + dark + 1/(12 K^2) at the gain that sets the noise."""
     span = 2**bits - 1 - black
     k = span / (full_well - 5 * read) if hcg is None else span / (full_well - 5 * 6.0)
     sat = span / k
     noise_gain, noise_read = (k, read) if hcg is None else (span / hcg[0], hcg[1])
-    return math.log2(sat / math.sqrt(noise_read**2 + row**2 + dark_e + 1 / (12 * noise_gain**2)))
+    return math.log2(
+        sat / math.sqrt(noise_read**2 + row**2 + dark_e + 1 / (12 * noise_gain**2))
+    )
 
 
 def test_dynamic_range_single_gain(tmp_path: Path, host: camrig.Host) -> None:
     # K = 16127 / 5992.5 = 2.6912 DN/e-, sigma_q = 0.1073 e-, sigma_d = 1.50383 e-: DR = log2(5992.5 / 1.50383) = 11.960 EV
     expected = _dr_by_hand(6000, 1.5, 0.0, 0.0, 14, 256)
     assert expected == pytest.approx(11.9604, abs=1e-3)
-    ok, bad = audit(tmp_path, host, [claim("dynamic_range_ev", ">=", 11.9, "EV"), claim("dynamic_range_ev", ">=", 12.0, "stops")])
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-9)
-    assert bad.verdict is camrig.Verdict.FAILS and bad.value == pytest.approx(expected, abs=1e-9)
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("dynamic_range_ev", ">=", 11.9, "EV"),
+            claim("dynamic_range_ev", ">=", 12.0, "stops"),
+        ],
+    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
+        expected, abs=1e-9
+    )
+    assert bad.verdict is camrig.Verdict.FAILS and bad.value == pytest.approx(
+        expected, abs=1e-9
+    )
     assert "log2(6000 / 1.5) = 11.97 EV" in bad.bound
-    assert bad.fix[0].startswith("rig.sensor.full_well_e=") and "full_well_e >=" in bad.needed[0]
+    assert (
+        bad.fix[0].startswith("rig.sensor.full_well_e=")
+        and "full_well_e >=" in bad.needed[0]
+    )
     assert "read_noise_e <=" in bad.needed[1]
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 12.0, "EV"), bad)
 
 
-def test_dynamic_range_past_the_adc_asks_for_bits(tmp_path: Path, host: camrig.Host) -> None:
+def test_dynamic_range_past_the_adc_asks_for_bits(
+    tmp_path: Path, host: camrig.Host
+) -> None:
     # at 14 bits, sigma_q / sat is fixed once the full well dominates: DR -> log2(16127 sqrt(12)) = 15.77 EV at most
     (bad,) = audit(tmp_path, host, [claim("dynamic_range_ev", ">=", 16, "EV")])
     assert bad.verdict is camrig.Verdict.FAILS
     assert "adc_bits >= 15" in bad.needed[0] and "rig.sensor.adc_bits=15" in bad.fix
-    assert "cap it" in bad.needed[1]  # read noise alone cannot: quantisation at 6000 e- caps it
+    assert (
+        "cap it" in bad.needed[1]
+    )  # read noise alone cannot: quantisation at 6000 e- caps it
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 16, "EV"), bad)
 
 
-def test_dynamic_range_measured_by_photon_transfer(tmp_path: Path, host: camrig.Host) -> None:
+def test_dynamic_range_measured_by_photon_transfer(
+    tmp_path: Path, host: camrig.Host
+) -> None:
     # measure.photon_transfer on a 256 x 256 crop: close to the model's 11.960 EV (its saturation is the
     # variance peak, a little below the ADC top), and the fix fed back holds when measured too
     expected = _dr_by_hand(6000, 1.5, 0.0, 0.0, 14, 256)
     c = claim("dynamic_range_ev", ">=", 12.0, "EV", method="measured")
-    rig = _rig(sensor={"width_px": 256, "height_px": 256, "pixel_pitch_um": 20.0})  # 5.1 mm: inside the image circle
+    rig = _rig(
+        sensor={"width_px": 256, "height_px": 256, "pixel_pitch_um": 20.0}
+    )  # 5.1 mm: inside the image circle
     (bad,) = audit(tmp_path, host, [c], rig)
-    assert bad.verdict is camrig.Verdict.FAILS and bad.method == "measure.photon_transfer"
+    assert (
+        bad.verdict is camrig.Verdict.FAILS and bad.method == "measure.photon_transfer"
+    )
     assert bad.value == pytest.approx(expected, abs=0.15)
-    assert any("measured by measure.photon_transfer" in a and "256 x 256 px crop" in a for a in bad.assumptions)
+    assert any(
+        "measured by measure.photon_transfer" in a and "256 x 256 px crop" in a
+        for a in bad.assumptions
+    )
     holds_after_fix(tmp_path, host, c, bad, rig)
 
 
@@ -131,12 +191,27 @@ def test_dynamic_range_dual_gain_preset(tmp_path: Path, host: camrig.Host) -> No
     # sensors.m43_100mp_hdr: low-gain saturation 40000 - 5 x 6 = 39970 e-; high-gain noise sqrt(0.7^2 + 0.2^2 +
     # dark + 1/(12 K_hcg^2)), K_hcg = 16127 / 4000; dark = 2 e-/s x 2^((35 - 25) / 6) x 1 ms
     rig = json.loads(json.dumps(SMALL_RIG))
-    rig["rig"]["sensor"] = {"type": "sensors.m43_100mp_hdr", "width_px": 64, "height_px": 48, "pixel_pitch_um": 200.0}
+    rig["rig"]["sensor"] = {
+        "type": "sensors.m43_100mp_hdr",
+        "width_px": 64,
+        "height_px": 48,
+        "pixel_pitch_um": 200.0,
+    }
     dark = 2.0 * 2 ** (10 / 6) * 0.001
     expected = _dr_by_hand(40000, 6.0, 0.2, dark, 14, 256, hcg=(4000.0, 0.7))
     assert expected == pytest.approx(15.729, abs=1e-3)
-    ok, bad = audit(tmp_path, host, [claim("dynamic_range_ev", ">=", 15.5, "EV"), claim("dynamic_range_ev", ">=", 16, "EV")], rig)
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-9)
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("dynamic_range_ev", ">=", 15.5, "EV"),
+            claim("dynamic_range_ev", ">=", 16, "EV"),
+        ],
+        rig,
+    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
+        expected, abs=1e-9
+    )
     assert bad.verdict is camrig.Verdict.FAILS and "log2(40000 / 0.7)" in bad.bound
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 16, "EV"), bad, rig)
 
@@ -146,24 +221,62 @@ def test_dynamic_range_dual_gain_preset(tmp_path: Path, host: camrig.Host) -> No
 
 def test_raw_frame_rate_link_bound(tmp_path: Path, host: camrig.Host) -> None:
     # 64 x 48 x 14 bit = 43008 bit; 0.1 Gbit/s -> 430.08 us -> 2325.1 Hz; readout 48 x 3 us -> 6944 Hz; 1/1 ms = 1000 Hz
-    rig = _rig(capture={"exposure_s": 0.0001})  # 1 / exposure = 10000 Hz: the link bounds it
-    ok, bad = audit(tmp_path, host, [claim("raw_frame_rate_hz", ">=", 2300, "Hz"), claim("raw_frame_rate_hz", ">=", 2400, "fps", resolution="full")], rig)
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(1e9 / 430080)
-    assert bad.verdict is camrig.Verdict.FAILS and bad.fix == ["rig.link.bandwidth_gbit_s=0.104"]  # 43008 x 2400 = 0.1032 Gbit/s
-    holds_after_fix(tmp_path, host, claim("raw_frame_rate_hz", ">=", 2400, "Hz"), bad, rig)
+    rig = _rig(
+        capture={"exposure_s": 0.0001}
+    )  # 1 / exposure = 10000 Hz: the link bounds it
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("raw_frame_rate_hz", ">=", 2300, "Hz"),
+            claim("raw_frame_rate_hz", ">=", 2400, "fps", resolution="full"),
+        ],
+        rig,
+    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
+        1e9 / 430080
+    )
+    assert bad.verdict is camrig.Verdict.FAILS and bad.fix == [
+        "rig.link.bandwidth_gbit_s=0.104"
+    ]  # 43008 x 2400 = 0.1032 Gbit/s
+    holds_after_fix(
+        tmp_path, host, claim("raw_frame_rate_hz", ">=", 2400, "Hz"), bad, rig
+    )
 
 
 def test_raw_frame_rate_readout_bound(tmp_path: Path, host: camrig.Host) -> None:
     # row time 30 us x 48 rows = 1.44 ms -> 694.4 Hz; link at 10 Gbit/s: 232558 Hz; exposure 0.1 ms: 10000 Hz
-    rig = _rig(sensor={"row_readout_ns": 30000.0}, link={"bandwidth_gbit_s": 10.0}, capture={"exposure_s": 0.0001})
-    ok, bad = audit(tmp_path, host, [claim("raw_frame_rate_hz", ">=", 690, "Hz"), claim("raw_frame_rate_hz", ">=", 1000, "Hz")], rig)
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(1e9 / 1.44e6)
-    assert bad.verdict is camrig.Verdict.FAILS and bad.fix == ["rig.sensor.row_readout_ns=20800"]  # 1 ms / 48 rows = 20833 ns, 3 digits down
-    holds_after_fix(tmp_path, host, claim("raw_frame_rate_hz", ">=", 1000, "Hz"), bad, rig)
+    rig = _rig(
+        sensor={"row_readout_ns": 30000.0},
+        link={"bandwidth_gbit_s": 10.0},
+        capture={"exposure_s": 0.0001},
+    )
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("raw_frame_rate_hz", ">=", 690, "Hz"),
+            claim("raw_frame_rate_hz", ">=", 1000, "Hz"),
+        ],
+        rig,
+    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
+        1e9 / 1.44e6
+    )
+    assert bad.verdict is camrig.Verdict.FAILS and bad.fix == [
+        "rig.sensor.row_readout_ns=20800"
+    ]  # 1 ms / 48 rows = 20833 ns, 3 digits down
+    holds_after_fix(
+        tmp_path, host, claim("raw_frame_rate_hz", ">=", 1000, "Hz"), bad, rig
+    )
 
 
-def test_raw_frame_rate_other_resolution_cannot_be_tested(tmp_path: Path, host: camrig.Host) -> None:
-    (f,) = audit(tmp_path, host, [claim("raw_frame_rate_hz", ">=", 30, "Hz", resolution="half")])
+def test_raw_frame_rate_other_resolution_cannot_be_tested(
+    tmp_path: Path, host: camrig.Host
+) -> None:
+    (f,) = audit(
+        tmp_path, host, [claim("raw_frame_rate_hz", ">=", 30, "Hz", resolution="half")]
+    )
     assert f.verdict is camrig.Verdict.UNTESTABLE and "only 'full'" in (f.reason or "")
 
 
@@ -172,7 +285,14 @@ def test_raw_frame_rate_other_resolution_cannot_be_tested(tmp_path: Path, host: 
 
 def test_preview_latency(tmp_path: Path, host: camrig.Host) -> None:
     # exposure 1 ms + readout 48 x 3 us = 0.144 ms + link 43008 bit / 0.1 Gbit/s = 0.43008 ms -> 1.57408 ms
-    ok, bad = audit(tmp_path, host, [claim("preview_latency_ms", "<=", 1.6, "ms"), claim("preview_latency_ms", "<=", 1.5, "ms")])
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("preview_latency_ms", "<=", 1.6, "ms"),
+            claim("preview_latency_ms", "<=", 1.5, "ms"),
+        ],
+    )
     assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(1.57408)
     assert bad.verdict is camrig.Verdict.FAILS and bad.value == pytest.approx(1.57408)
     # link budget 1.5 - 1 - 0.144 = 0.356 ms -> 43008 bit / 356 us = 0.1208 Gbit/s -> 0.121
@@ -181,8 +301,14 @@ def test_preview_latency(tmp_path: Path, host: camrig.Host) -> None:
 
 
 def test_preview_latency_exposure_condition(tmp_path: Path, host: camrig.Host) -> None:
-    (f,) = audit(tmp_path, host, [claim("preview_latency_ms", "<=", 1.0, "ms", exposure_s=0.0004)])
-    assert f.verdict is camrig.Verdict.HOLDS and f.value == pytest.approx(0.4 + 0.144 + 0.43008)
+    (f,) = audit(
+        tmp_path,
+        host,
+        [claim("preview_latency_ms", "<=", 1.0, "ms", exposure_s=0.0004)],
+    )
+    assert f.verdict is camrig.Verdict.HOLDS and f.value == pytest.approx(
+        0.4 + 0.144 + 0.43008
+    )
 
 
 # -- sharpness ----------------------------------------------------------------------------------------------
@@ -190,40 +316,81 @@ def test_preview_latency_exposure_condition(tmp_path: Path, host: camrig.Host) -
 
 def _mtf_by_hand(nu: float, n: float, pitch: float, lam: float = 0.55) -> float:
     s = nu * lam * n / pitch
-    return (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s)) * abs(math.sin(math.pi * nu) / (math.pi * nu))
+    return (
+        (2 / math.pi)
+        * (math.acos(s) - s * math.sqrt(1 - s * s))
+        * abs(math.sin(math.pi * nu) / (math.pi * nu))
+    )
 
 
 def test_diffraction_pixel_mtf_by_hand() -> None:
     from camrig_claims.kinds import diffraction_pixel_mtf
 
     # f/4, 2.2 um, 550 nm at 0.25 cy/px: s = 0.25; (2/pi)(acos 0.25 - 0.25 sqrt(0.9375)) = 0.685037; sinc(0.25) = 0.900316
-    assert diffraction_pixel_mtf(0.25, 4.0, 2.2, 0.55) == pytest.approx(0.685037 * 0.900316, abs=2e-6)
+    assert diffraction_pixel_mtf(0.25, 4.0, 2.2, 0.55) == pytest.approx(
+        0.685037 * 0.900316, abs=2e-6
+    )
 
 
 def test_mtf50_bound_holds_fails_and_fix(tmp_path: Path, host: camrig.Host) -> None:
-    rig = _rig(sensor={"pixel_pitch_um": 1.5})  # f/2.8 (SMALL_RIG's lens), 1.5 um pixels
+    rig = _rig(
+        sensor={"pixel_pitch_um": 1.5}
+    )  # f/2.8 (SMALL_RIG's lens), 1.5 um pixels
     bisect = [0.0, 1.0]
     for _ in range(60):
         mid = sum(bisect) / 2
         bisect[_mtf_by_hand(mid, 2.8, 1.5) < 0.5] = mid
     expected = bisect[0]
-    assert 0.3 < expected < 0.4  # diffraction at f/2.8 pulls the pixel aperture's 0.603 cy/px down
-    ok, bad = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", expected - 0.01, "cy/px"), claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px")], rig)
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-6)
-    assert bad.verdict is camrig.Verdict.FAILS and bad.fix[0].startswith("rig.lens.f_number=")
-    holds_after_fix(tmp_path, host, claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px"), bad, rig)
+    assert (
+        0.3 < expected < 0.4
+    )  # diffraction at f/2.8 pulls the pixel aperture's 0.603 cy/px down
+    ok, bad = audit(
+        tmp_path,
+        host,
+        [
+            claim("mtf50_cy_px", ">=", expected - 0.01, "cy/px"),
+            claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px"),
+        ],
+        rig,
+    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
+        expected, abs=1e-6
+    )
+    assert bad.verdict is camrig.Verdict.FAILS and bad.fix[0].startswith(
+        "rig.lens.f_number="
+    )
+    holds_after_fix(
+        tmp_path, host, claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px"), bad, rig
+    )
     # at a stated f-number the fix is the pixel pitch; beyond the pixel aperture's 0.603 nothing helps
-    (at, cap) = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px", f_number=2.8), claim("mtf50_cy_px", ">=", 0.7, "cy/px")], rig)
+    (at, cap) = audit(
+        tmp_path,
+        host,
+        [
+            claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px", f_number=2.8),
+            claim("mtf50_cy_px", ">=", 0.7, "cy/px"),
+        ],
+        rig,
+    )
     assert at.fix[0].startswith("rig.sensor.pixel_pitch_um=")
-    assert cap.verdict is camrig.Verdict.FAILS and "pixel aperture alone caps MTF50 at 0.603" in cap.needed[-1]
+    assert (
+        cap.verdict is camrig.Verdict.FAILS
+        and "pixel aperture alone caps MTF50 at 0.603" in cap.needed[-1]
+    )
 
 
-def test_mtf50_condition_the_lens_cannot_produce(tmp_path: Path, host: camrig.Host) -> None:
+def test_mtf50_condition_the_lens_cannot_produce(
+    tmp_path: Path, host: camrig.Host
+) -> None:
     rig = json.loads(json.dumps(SMALL_RIG))
     rig["rig"]["lens"] = {"type": "optics.m43_35mm_f1_4"}
     rig["rig"]["sensor"]["pixel_pitch_um"] = 1.5
-    (f,) = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", 0.3, "cy/px", f_number=1.2)], rig)
-    assert f.verdict is camrig.Verdict.UNTESTABLE and "opens to f/1.4 at most" in (f.reason or "")
+    (f,) = audit(
+        tmp_path, host, [claim("mtf50_cy_px", ">=", 0.3, "cy/px", f_number=1.2)], rig
+    )
+    assert f.verdict is camrig.Verdict.UNTESTABLE and "opens to f/1.4 at most" in (
+        f.reason or ""
+    )
 
 
 # -- bad input ----------------------------------------------------------------------------------------------
@@ -231,7 +398,10 @@ def test_mtf50_condition_the_lens_cannot_produce(tmp_path: Path, host: camrig.Ho
 
 def test_unknown_quantity_suggests(tmp_path: Path, host: camrig.Host) -> None:
     (f,) = audit(tmp_path, host, [claim("dynamic_range", ">=", 16, "EV")])
-    assert f.verdict is camrig.Verdict.UNTESTABLE and "did you mean 'dynamic_range_ev'" in (f.reason or "")
+    assert (
+        f.verdict is camrig.Verdict.UNTESTABLE
+        and "did you mean 'dynamic_range_ev'" in (f.reason or "")
+    )
 
 
 def test_unit_mismatch_says_which(tmp_path: Path, host: camrig.Host) -> None:
@@ -241,8 +411,18 @@ def test_unit_mismatch_says_which(tmp_path: Path, host: camrig.Host) -> None:
 
 
 def test_claim_no_plugin_can_test(tmp_path: Path, host: camrig.Host) -> None:
-    (snr, cond) = audit(tmp_path, host, [claim("snr_db", ">=", 30, "dB", lux=10), claim("resolution_mp", ">=", 1, "MP", lux=10)])
-    assert snr.verdict is camrig.Verdict.UNTESTABLE and "no loaded plugin provides claim kind 'snr_db'" in (snr.reason or "")
+    (snr, cond) = audit(
+        tmp_path,
+        host,
+        [
+            claim("snr_db", ">=", 30, "dB", lux=10),
+            claim("resolution_mp", ">=", 1, "MP", lux=10),
+        ],
+    )
+    assert (
+        snr.verdict is camrig.Verdict.UNTESTABLE
+        and "no loaded plugin provides claim kind 'snr_db'" in (snr.reason or "")
+    )
     assert cond.verdict is camrig.Verdict.UNTESTABLE and "'lux'" in (cond.reason or "")
 
 
@@ -261,52 +441,77 @@ def test_third_party_kind_that_raises_is_reported_not_crashing(tmp_path: Path) -
     def kinds() -> list[camrig.ClaimKind]:
         return [camrig.ClaimKind("acme.weird_mp", ("MP",), broken)]
 
-    host = camrig.Host(plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={})
+    host = camrig.Host(
+        plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={}
+    )
     assert host.claim_kinds["acme.weird_mp"][1] == "acme"
     (f,) = audit(tmp_path, host, [claim("weird_mp", ">=", 1, "MP")])
-    assert f.verdict is camrig.Verdict.UNTESTABLE and "raised ZeroDivisionError: oops" in (f.reason or "")
+    assert (
+        f.verdict is camrig.Verdict.UNTESTABLE
+        and "raised ZeroDivisionError: oops" in (f.reason or "")
+    )
 
 
 def test_claim_kind_names_follow_family_rules() -> None:
     def kinds() -> list[camrig.ClaimKind]:
         return [camrig.ClaimKind("claims.resolution_mp", ("MP",), "x:y")]
 
-    host = camrig.Host(plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={})
+    host = camrig.Host(
+        plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={}
+    )
     info = next(p for p in host.plugins if p.name == "acme")
-    assert info.status is camrig.PluginStatus.REFUSED and "belongs to plugin 'claims'" in info.detail
+    assert (
+        info.status is camrig.PluginStatus.REFUSED
+        and "belongs to plugin 'claims'" in info.detail
+    )
 
     def bad() -> list[camrig.ClaimKind]:
         return [camrig.ClaimKind("nodot", (), "x:y")]
 
-    host = camrig.Host(plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(bad))}, env={})
+    host = camrig.Host(
+        plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(bad))}, env={}
+    )
     info = next(p for p in host.plugins if p.name == "acme")
     assert info.status is camrig.PluginStatus.FAILED and "not qualified" in info.detail
 
 
 def test_bad_claims_files_are_config_errors(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
-    path.write_text("rig: {}\nclaims:\n  - {quantity: resolution_mp, op: '>', value: 1, unit: MP}\n")
+    path.write_text(
+        "rig: {}\nclaims:\n  - {quantity: resolution_mp, op: '>', value: 1, unit: MP}\n"
+    )
     with pytest.raises(camrig.ConfigError, match=r"c.yaml:3: claims.0.op"):
         load_claims(path)
-    path.write_text("claims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n")
+    path.write_text(
+        "claims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n"
+    )
     with pytest.raises(camrig.ConfigError, match="rig"):
         load_claims(path)
-    path.write_text("rig: missing.yaml\nclaims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n")
+    path.write_text(
+        "rig: missing.yaml\nclaims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n"
+    )
     with pytest.raises(camrig.ConfigError, match="missing.yaml"):
         load_claims(path)
     # hostile: the bounded loader refuses an alias bomb as it does for rig files
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi")
+    )
     path.write_text(bomb + "rig: {}\nclaims: []\n")
     with pytest.raises(camrig.ConfigError):
         load_claims(path)
 
 
-def test_rig_path_is_relative_to_the_claims_file(tmp_path: Path, host: camrig.Host) -> None:
+def test_rig_path_is_relative_to_the_claims_file(
+    tmp_path: Path, host: camrig.Host
+) -> None:
     (tmp_path / "rigs").mkdir()
     (tmp_path / "rigs" / "small.yaml").write_text(yaml.safe_dump(SMALL_RIG))
     (tmp_path / "claims").mkdir()
     path = tmp_path / "claims" / "c.toml"
-    path.write_text('rig = "../rigs/small.yaml"\n[[claims]]\nquantity = "resolution_mp"\nop = ">="\nvalue = 0.003\nunit = "MP"\n')
+    path.write_text(
+        'rig = "../rigs/small.yaml"\n[[claims]]\nquantity = "resolution_mp"\nop = ">="\nvalue = 0.003\nunit = "MP"\n'
+    )
     (f,) = run_audit(load_claims(path), host).findings
     assert f.verdict is camrig.Verdict.HOLDS
 
@@ -316,16 +521,32 @@ def test_rig_path_is_relative_to_the_claims_file(tmp_path: Path, host: camrig.Ho
 
 def test_cli_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump({"rig": SMALL_RIG, "claims": [claim("resolution_mp", ">=", 0.003, "MP"), claim("snr_db", ">=", 1, "dB")]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "rig": SMALL_RIG,
+                "claims": [
+                    claim("resolution_mp", ">=", 0.003, "MP"),
+                    claim("snr_db", ">=", 1, "dB"),
+                ],
+            }
+        )
+    )
     out = tmp_path / "out"
-    assert main(["audit", str(path), "--out", str(out)]) == 0  # cannot be tested does not fail...
+    assert (
+        main(["audit", str(path), "--out", str(out)]) == 0
+    )  # cannot be tested does not fail...
     report = json.loads((out / "audit.json").read_text())
     assert [f["verdict"] for f in report["findings"]] == ["holds", "cannot be tested"]
     assert (out / "audit.html").read_text().startswith("<!doctype html>")
     assert main(["audit", str(path), "--out", str(out)]) == 2  # exists, no --force
     assert "exists; pass --force" in capsys.readouterr().err
-    assert main(["audit", str(path), "--out", str(out), "--force", "--strict"]) == 1  # ...unless --strict
-    assert main(["audit", str(path), "--set", "rig.sensor.width_px=32"]) == 1  # 32 x 48 = 0.0015 MP fails
+    assert (
+        main(["audit", str(path), "--out", str(out), "--force", "--strict"]) == 1
+    )  # ...unless --strict
+    assert (
+        main(["audit", str(path), "--set", "rig.sensor.width_px=32"]) == 1
+    )  # 32 x 48 = 0.0015 MP fails
     err = capsys.readouterr().err
     assert "camrig: claim fails: resolution_mp >= 0.003 MP" in err
     path.write_text("rig: {}\nclaims: []\n")
@@ -338,12 +559,33 @@ def test_plugins_command_lists_claim_kinds(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "claims.dynamic_range_ev  [EV/stops]" in out and "camrig_claim_kinds" in out
     assert main(["plugins", "--json"]) == 0
-    (claims,) = [r for r in json.loads(capsys.readouterr().out)["plugins"] if r["name"] == "claims"]
-    assert {k["name"] for k in claims["claim_kinds"]} >= {"claims.resolution_mp", "claims.mtf50_cy_px"}
+    (claims,) = [
+        r
+        for r in json.loads(capsys.readouterr().out)["plugins"]
+        if r["name"] == "claims"
+    ]
+    assert {k["name"] for k in claims["claim_kinds"]} >= {
+        "claims.resolution_mp",
+        "claims.mtf50_cy_px",
+    }
 
 
 def test_seed_module_example(host: camrig.Host) -> None:
     """The seed's claims: 99.5 MP is not 100; diffraction at F1.4 allows MTF50 0.3 cy/px; 12 EV is not 16;
     RAW at 30 fps and the preview hold (no 100 MP capture: the DR is measured on a 256 x 256 crop)."""
-    report = run_audit(load_claims(Path(__file__).parents[1] / "examples" / "claims" / "four_thirds_module.yaml"), host)
-    assert [f.verdict.value for f in report.findings] == ["fails", "holds", "fails", "holds", "holds"]
+    report = run_audit(
+        load_claims(
+            Path(__file__).parents[1]
+            / "examples"
+            / "claims"
+            / "four_thirds_module.yaml"
+        ),
+        host,
+    )
+    assert [f.verdict.value for f in report.findings] == [
+        "fails",
+        "holds",
+        "fails",
+        "holds",
+        "holds",
+    ]

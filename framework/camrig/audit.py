@@ -51,17 +51,29 @@ from .host import Host
 from .output import write_atomically
 from .rig import assemble
 
-__all__ = ["AuditReport", "ClaimsFile", "load_claims", "resolve_kind", "run_audit", "write_report"]
+__all__ = [
+    "AuditReport",
+    "ClaimsFile",
+    "load_claims",
+    "resolve_kind",
+    "run_audit",
+    "write_report",
+]
 
 
 class _ClaimsModel(CheckedModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = Field(default=None, description="Name of the product the claims are about; default: the rig's name.")
+    name: str | None = Field(
+        default=None,
+        description="Name of the product the claims are about; default: the rig's name.",
+    )
     rig: str | dict[str, Any] = Field(
         description="A rig file (path relative to the claims file's folder) or an inline rig file mapping (rig, capture, plugins)."
     )
-    claims: list[Claim] = Field(min_length=1, description="The claims to hold against the rig.")
+    claims: list[Claim] = Field(
+        min_length=1, description="The claims to hold against the rig."
+    )
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,13 @@ class AuditReport(BaseModel):
     name: str = Field(description="The product audited.")
     claims_file: str = Field(description="The claims file read.")
     rig: str = Field(description="The rig file the claims were held against.")
-    fit_problems: list[str] = Field(default_factory=list, description="The rig's fit errors and warnings (an audit runs regardless).")
-    findings: list[Finding] = Field(description="One finding per claim, in the file's order.")
+    fit_problems: list[str] = Field(
+        default_factory=list,
+        description="The rig's fit errors and warnings (an audit runs regardless).",
+    )
+    findings: list[Finding] = Field(
+        description="One finding per claim, in the file's order."
+    )
 
     @property
     def failed(self) -> list[Finding]:
@@ -92,6 +109,10 @@ class AuditReport(BaseModel):
     def render(self) -> str:
         """The verdict table, as plain text."""
         lines = [f"audit of {self.name} ({self.claims_file}; rig {self.rig})"]
+        lines += [
+            f"rig fit problem (the audit runs regardless): {p}"
+            for p in self.fit_problems
+        ]
         for f in self.findings:
             value = "-" if f.value is None else f"{f.value:.4g} {f.unit}"
             lines.append(f"{f.verdict.value.upper():<16} {f.label or f.claim}: {value}")
@@ -145,19 +166,36 @@ def load_claims(path: str | Path, overrides: Sequence[str] = ()) -> ClaimsFile:
     data, lines = read_config(path)
     source = Source(str(path), lines)
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: a claims file must be a mapping with 'rig' and 'claims'")
+        raise ConfigError(
+            f"{path}: a claims file must be a mapping with 'rig' and 'claims'"
+        )
     try:
         model = _ClaimsModel.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source, model=_ClaimsModel)) from None
+        raise ConfigError(
+            format_validation_error(exc, source, model=_ClaimsModel)
+        ) from None
     if isinstance(model.rig, str):
         if not model.rig.strip() or "\0" in model.rig:
-            raise ConfigError(f"{source.where(('rig',))}: rig: expected a rig file path, got {model.rig!r}")
+            raise ConfigError(
+                f"{source.where(('rig',))}: rig: expected a rig file path, got {model.rig!r}"
+            )
         rig = load_rig_file(path.parent / model.rig, overrides)
     else:
-        inner = {key[1:]: line for key, line in lines.items() if key[:1] == ("rig",) and len(key) > 1}
-        rig = rig_file_from_dict(model.rig, overrides, source=Source(f"{path} (rig)", inner))
-    return ClaimsFile(name=model.name or rig.rig.name, rig=rig, claims=tuple(model.claims), source=source)
+        inner = {
+            key[1:]: line
+            for key, line in lines.items()
+            if key[:1] == ("rig",) and len(key) > 1
+        }
+        rig = rig_file_from_dict(
+            model.rig, overrides, source=Source(f"{path} (rig)", inner)
+        )
+    return ClaimsFile(
+        name=model.name or rig.rig.name,
+        rig=rig,
+        claims=tuple(model.claims),
+        source=source,
+    )
 
 
 def resolve_kind(host: Host, quantity: str) -> tuple[ClaimKind, str] | str:
@@ -173,7 +211,11 @@ def resolve_kind(host: Host, quantity: str) -> tuple[ClaimKind, str] | str:
         return f"quantity '{quantity}' is provided by several plugins ({', '.join(sorted(bare))}): write the qualified name"
     known = sorted({k.quantity for k, _ in kinds.values()} | set(kinds))
     close = difflib.get_close_matches(quantity, known, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f"; known: {', '.join(known) or 'none'}"
+    hint = (
+        f"; did you mean {', '.join(repr(c) for c in close)}?"
+        if close
+        else f"; known: {', '.join(known) or 'none'}"
+    )
     return f"no loaded plugin provides claim kind '{quantity}'{hint}"
 
 
@@ -184,7 +226,10 @@ def _assess(host: Host, rig: Any, claim: Claim) -> Finding:
     kind, plugin = found
     if claim.unit not in kind.units:
         return untestable(
-            claim, f"unit '{claim.unit}' does not match {kind.name}, which is in {' or '.join(repr(u) for u in kind.units)}", kind, plugin
+            claim,
+            f"unit '{claim.unit}' does not match {kind.name}, which is in {' or '.join(repr(u) for u in kind.units)}",
+            kind,
+            plugin,
         )
     problem = conditions_problem(kind, claim.conditions)
     if problem is not None:
@@ -194,18 +239,33 @@ def _assess(host: Host, rig: Any, claim: Claim) -> Finding:
     except Untestable as exc:
         return untestable(claim, str(exc), kind, plugin)
     except Exception as exc:  # noqa: BLE001 - a broken kind is reported on its claim, never ends the audit
-        return untestable(claim, f"{kind.name} (plugin '{plugin}') raised {type(exc).__name__}: {exc}", kind, plugin)
+        return untestable(
+            claim,
+            f"{kind.name} (plugin '{plugin}') raised {type(exc).__name__}: {exc}",
+            kind,
+            plugin,
+        )
     return finding(kind, plugin, claim, assessment)
 
 
-def run_audit(claims: ClaimsFile, host: Host | None = None, *, disable: Sequence[str] = (), allow: Sequence[str] | None = None) -> AuditReport:
+def run_audit(
+    claims: ClaimsFile,
+    host: Host | None = None,
+    *,
+    disable: Sequence[str] = (),
+    allow: Sequence[str] | None = None,
+) -> AuditReport:
     """Assemble the claims file's rig (fit errors do not stop it) and assess every claim."""
     host = host or host_for(claims.rig, disable=disable, allow=allow)
     with assemble(host, claims.rig, strict=False) as rig:
         findings = [_assess(host, rig, claim) for claim in claims.claims]
         problems = [" ".join(p.render().split()) for p in rig.report.problems]
     return AuditReport(
-        name=claims.name, claims_file=claims.source.name, rig=claims.rig.source.name, fit_problems=problems, findings=findings
+        name=claims.name,
+        claims_file=claims.source.name,
+        rig=claims.rig.source.name,
+        fit_problems=problems,
+        findings=findings,
     )
 
 
@@ -214,6 +274,14 @@ def write_report(report: AuditReport, out: Path, *, force: bool = True) -> list[
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report.model_dump(mode="json"), indent=2)
     return [
-        write_atomically(out / "audit.json", lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"), force=force),
-        write_atomically(out / "audit.html", lambda tmp: tmp.write_text(report.to_html(), encoding="utf-8"), force=force),
+        write_atomically(
+            out / "audit.json",
+            lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"),
+            force=force,
+        ),
+        write_atomically(
+            out / "audit.html",
+            lambda tmp: tmp.write_text(report.to_html(), encoding="utf-8"),
+            force=force,
+        ),
     ]

@@ -50,7 +50,9 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def _solve(ok: Callable[[float], bool], good: float, bad: float, steps: int = 60) -> float:
+def _solve(
+    ok: Callable[[float], bool], good: float, bad: float, steps: int = 60
+) -> float:
     """Bisect between ``bad`` (ok false) and ``good`` (ok true) for the boundary; returns a value where ok holds."""
     for _ in range(steps):
         mid = (good + bad) / 2
@@ -64,7 +66,9 @@ def _solve(ok: Callable[[float], bool], good: float, bad: float, steps: int = 60
 def _fields(spec: Any, *names: str, role: str) -> None:
     missing = [n for n in names if not hasattr(spec, n)]
     if missing:
-        raise camrig.Untestable(f"the {role} ({type(spec).__name__}) states no {', '.join(missing)}: this model needs them")
+        raise camrig.Untestable(
+            f"the {role} ({type(spec).__name__}) states no {', '.join(missing)}: this model needs them"
+        )
 
 
 def _rebuilt(part: Any, **update: Any) -> Any:
@@ -75,8 +79,12 @@ def _rebuilt(part: Any, **update: Any) -> Any:
 
 def _exposure_s(rig: camrig.Rig, claim: camrig.Claim) -> float:
     value = claim.conditions.get("exposure_s", rig.file.capture.exposure_s)
-    if isinstance(value, str) or not (isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)):
-        raise camrig.Untestable(f"condition exposure_s={value!r}: expected a number of seconds >= 0")
+    if isinstance(value, str) or not (
+        isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)
+    ):
+        raise camrig.Untestable(
+            f"condition exposure_s={value!r}: expected a number of seconds >= 0"
+        )
     return float(value)
 
 
@@ -106,21 +114,33 @@ def resolution_mp(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
         fix = [f"rig.sensor.width_px={nw}", f"rig.sensor.height_px={nh}"]
     elif claim.op == "<=" and mp > claim.value:
         scale = math.sqrt(claim.value * 1e6 / (w * h))
-        needed.append(f"width_px x height_px <= {math.floor(w * scale)} x {math.floor(h * scale)}")
-    assumptions = ["the active pixel grid of the sensor spec (width_px x height_px), as datasheets count 'effective pixels'"]
+        needed.append(
+            f"width_px x height_px <= {math.floor(w * scale)} x {math.floor(h * scale)}"
+        )
+    assumptions = [
+        "the active pixel grid of the sensor spec (width_px x height_px), as datasheets count 'effective pixels'"
+    ]
     shape = getattr(sensor, "output_shape", None)
     if callable(shape) and shape() != (h, w):
         oh, ow = shape()
-        assumptions.append(f"the capture readout outputs {ow} x {oh} = {ow * oh / 1e6:.2f} MP (binned); the claim counts pixels, not output")
+        assumptions.append(
+            f"the capture readout outputs {ow} x {oh} = {ow * oh / 1e6:.2f} MP (binned); the claim counts pixels, not output"
+        )
     return camrig.Assessment(
-        value=mp, bound=f"pixels = width x height = {w} x {h} = {mp:.2f} MP", needed=needed, fix=fix, assumptions=assumptions
+        value=mp,
+        bound=f"pixels = width x height = {w} x {h} = {mp:.2f} MP",
+        needed=needed,
+        fix=fix,
+        assumptions=assumptions,
     )
 
 
 # -- dynamic range ------------------------------------------------------------------------------------------
 
 
-def emva_dynamic_range(sensor: Any, exposure_s: float) -> tuple[float, float, float, str]:
+def emva_dynamic_range(
+    sensor: Any, exposure_s: float
+) -> tuple[float, float, float, str]:
     """(DR in EV, saturation in e-, temporal dark noise in e-, what sets them) of a sensor from its spec.
 
     EMVA 1288 Release 4.0 (Linear), the linear camera model: DR = mu_e.sat / sigma_d, in EV log2 of it, with
@@ -133,7 +153,9 @@ def emva_dynamic_range(sensor: Any, exposure_s: float) -> tuple[float, float, fl
     Dual conversion gain (``hdr``, merged): saturation of the low-gain read, noise of the high-gain read.
     """
     s = sensor.spec
-    _fields(s, "full_well_e", "read_noise_e", "adc_bits", "black_level_dn", role="sensor")
+    _fields(
+        s, "full_well_e", "read_noise_e", "adc_bits", "black_level_dn", role="sensor"
+    )
     white = 2**s.adc_bits - 1
     hdr = getattr(s, "hdr", None)
     gain = getattr(sensor, "gain", None) or getattr(s, "gain_dn_per_e", None)
@@ -144,14 +166,27 @@ def emva_dynamic_range(sensor: Any, exposure_s: float) -> tuple[float, float, fl
         doubling = getattr(s, "dark_doubling_c", None)
         rate = s.dark_current_e_s
         if doubling:
-            rate *= 2 ** ((getattr(s, "temperature_c", 25.0) - getattr(s, "dark_reference_c", 25.0)) / doubling)
+            rate *= 2 ** (
+                (
+                    getattr(s, "temperature_c", 25.0)
+                    - getattr(s, "dark_reference_c", 25.0)
+                )
+                / doubling
+            )
         dark_e = rate * exposure_s
     row = getattr(s, "row_noise_e", 0.0)
     if hdr is not None and hdr.output in ("merged", "hcg"):
         noise_gain, read = sensor.hcg_gain, hdr.hcg_read_noise_e
-        what = "dual gain: low-gain saturation over high-gain noise" if hdr.output == "merged" else "high-gain read alone"
+        what = (
+            "dual gain: low-gain saturation over high-gain noise"
+            if hdr.output == "merged"
+            else "high-gain read alone"
+        )
     else:
-        noise_gain, read = gain, (hdr.lcg_read_noise_e if hdr is not None else s.read_noise_e)
+        noise_gain, read = (
+            gain,
+            (hdr.lcg_read_noise_e if hdr is not None else s.read_noise_e),
+        )
         what = "single gain" if hdr is None else "low-gain read alone"
     if hdr is not None and hdr.output == "hcg":
         sat = min(s.full_well_e, hdr.hcg_full_scale_e)
@@ -174,7 +209,9 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     dr, sat, sigma_d, what = emva_dynamic_range(sensor, exposure)
     method = claim.conditions.get("method", "model")
     if method not in ("model", "measured"):
-        raise camrig.Untestable(f"condition method={method!r}: 'model' (from the spec) or 'measured' (measure.photon_transfer)")
+        raise camrig.Untestable(
+            f"condition method={method!r}: 'model' (from the spec) or 'measured' (measure.photon_transfer)"
+        )
     measured, side = _measured_dr(rig) if method == "measured" else (None, 0)
     s = sensor.spec
     hdr = getattr(s, "hdr", None)
@@ -182,7 +219,9 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
         hdr.lcg_read_noise_e if hdr is not None else s.read_noise_e)  # fmt: skip
     bound = math.log2(s.full_well_e / floor_read) if floor_read > 0 else math.inf
     value = dr if measured is None else measured
-    target = claim.value + max(0.0, dr - value)  # a measurement below the model: solve the model for the gap too
+    target = claim.value + max(
+        0.0, dr - value
+    )  # a measurement below the model: solve the model for the gap too
     needed: list[str] = []
     fix: list[str] = []
     if claim.op == ">=" and value < claim.value:
@@ -217,24 +256,39 @@ def _measured_dr(rig: camrig.Rig) -> tuple[float, int]:
     try:
         reg = rig.host.resolve("measure.photon_transfer")
     except camrig.CamrigError as exc:
-        raise camrig.Untestable(f"method=measured needs measure.photon_transfer: {exc}") from None
+        raise camrig.Untestable(
+            f"method=measured needs measure.photon_transfer: {exc}"
+        ) from None
     plane = rig.geometry.plane
-    side = min(CROP_PX, plane.width_px, plane.height_px) // 4 * 4  # whole CFA tiles, never wider than the sensor
+    side = (
+        min(CROP_PX, plane.width_px, plane.height_px) // 4 * 4
+    )  # whole CFA tiles, never wider than the sensor
     crop = camrig.load_rig(
         dict(rig.file.data),
-        overrides=[f"rig.sensor.width_px={side}", f"rig.sensor.height_px={side}", "rig.stages=[]", "rig.link=null"],
+        overrides=[
+            f"rig.sensor.width_px={side}",
+            f"rig.sensor.height_px={side}",
+            "rig.stages=[]",
+            "rig.link=null",
+        ],
         host=rig.host,
         strict=False,
     )
     with crop:
         if not crop.report.ok:
             errors = "; ".join(p.message for p in crop.report.errors)
-            raise camrig.Untestable(f"the {side} x {side} crop of the sensor to measure does not fit: {errors}")
+            raise camrig.Untestable(
+                f"the {side} x {side} crop of the sensor to measure does not fit: {errors}"
+            )
         measurement = reg.type.load_factory()(reg.type.spec())
-        return float(measurement.measure(crop, crop.capture(seed=0)).values["dynamic_range_ev"]), side
+        return float(
+            measurement.measure(crop, crop.capture(seed=0)).values["dynamic_range_ev"]
+        ), side
 
 
-def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], list[str]]:
+def _dr_needed(
+    sensor: Any, exposure: float, target: float
+) -> tuple[list[str], list[str]]:
     """The full well (and ADC bits) or the read noise that brings the modelled DR to ``target``."""
     s = sensor.spec
     hdr = getattr(s, "hdr", None)
@@ -250,14 +304,26 @@ def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], 
         if hdr is not None and bits > hdr.output_bits:
             break
         if dr_of(full_well_e=top, adc_bits=bits) >= target:
-            well = _solve(lambda fw, b=bits: dr_of(full_well_e=fw, adc_bits=b) >= target, top, s.full_well_e)
+            well = _solve(
+                lambda fw, b=bits: dr_of(full_well_e=fw, adc_bits=b) >= target,
+                top,
+                s.full_well_e,
+            )
             well = _round_up(well)
-            extra = "" if bits == s.adc_bits else f" and adc_bits >= {bits} (at {s.adc_bits} bits quantisation noise caps it)"
+            extra = (
+                ""
+                if bits == s.adc_bits
+                else f" and adc_bits >= {bits} (at {s.adc_bits} bits quantisation noise caps it)"
+            )
             out.append(f"full_well_e >= {well:g} e- at this read noise{extra}")
-            fix = [f"rig.sensor.full_well_e={_num(well)}"] + ([] if bits == s.adc_bits else [f"rig.sensor.adc_bits={bits}"])
+            fix = [f"rig.sensor.full_well_e={_num(well)}"] + (
+                [] if bits == s.adc_bits else [f"rig.sensor.adc_bits={bits}"]
+            )
             break
     else:
-        out.append(f"no full well reaches {target:.3g} EV at this read noise with an ADC of up to 32 bits")
+        out.append(
+            f"no full well reaches {target:.3g} EV at this read noise with an ADC of up to 32 bits"
+        )
     # 2. read noise at this full well
     if hdr is not None and hdr.output in ("merged", "hcg"):
         field, now = "hdr.hcg_read_noise_e", hdr.hcg_read_noise_e
@@ -279,7 +345,9 @@ def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], 
         if not fix and hdr is None:
             fix = [f"rig.sensor.read_noise_e={_num(read)}"]
     else:
-        out.append(f"no read noise reaches {target:.3g} EV at this full well: row, dark and quantisation noise cap it at {with_read(0.0):.2f} EV")
+        out.append(
+            f"no read noise reaches {target:.3g} EV at this full well: row, dark and quantisation noise cap it at {with_read(0.0):.2f} EV"
+        )
     return out, fix
 
 
@@ -306,7 +374,13 @@ def _bandwidth_for(link: Any, payload: int, frame_ns: float) -> float | None:
         top *= 16
     else:
         return None
-    bw = _solve(lambda b: _link_frame_ns(_rebuilt(link, bandwidth_gbit_s=b), payload) <= frame_ns, top, 0.0)
+    bw = _solve(
+        lambda b: (
+            _link_frame_ns(_rebuilt(link, bandwidth_gbit_s=b), payload) <= frame_ns
+        ),
+        top,
+        0.0,
+    )
     return _round_up(bw)
 
 
@@ -318,15 +392,24 @@ def raw_frame_rate_hz(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment
     outlast the frame period. What would make it hold: the row time or the link bandwidth needed."""
     resolution = claim.conditions.get("resolution", "full")
     if resolution != "full":
-        raise camrig.Untestable(f"condition resolution={resolution!r}: only 'full' (every pixel read) is modelled")
+        raise camrig.Untestable(
+            f"condition resolution={resolution!r}: only 'full' (every pixel read) is modelled"
+        )
     sensor = rig.part("sensor").accessory
     s = sensor.spec
-    if not (callable(getattr(sensor, "readout_ns", None)) and callable(getattr(sensor, "raw_bytes_per_frame", None))):
-        raise camrig.Untestable(f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown")
+    if not (
+        callable(getattr(sensor, "readout_ns", None))
+        and callable(getattr(sensor, "raw_bytes_per_frame", None))
+    ):
+        raise camrig.Untestable(
+            f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown"
+        )
     assumptions = []
     if getattr(s, "readout", "full") != "full":
         sensor = _rebuilt(sensor, readout="full")
-        assumptions.append(f"the sensor captures in readout {s.readout!r}; the claim is at full resolution, so 'full' is modelled")
+        assumptions.append(
+            f"the sensor captures in readout {s.readout!r}; the claim is at full resolution, so 'full' is modelled"
+        )
     exposure = _exposure_s(rig, claim)
     payload = sensor.raw_bytes_per_frame()
     readout_ns = sensor.readout_ns()
@@ -346,7 +429,9 @@ def raw_frame_rate_hz(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment
         frame_ns = 1e9 / claim.value
         if terms["readout"] < claim.value and hasattr(s, "row_readout_ns"):
             row = _round_down(s.row_readout_ns * frame_ns / readout_ns)
-            needed.append(f"row_readout_ns <= {row:g} ns (now {s.row_readout_ns:g}): readout within {frame_ns / 1e6:.2f} ms")
+            needed.append(
+                f"row_readout_ns <= {row:g} ns (now {s.row_readout_ns:g}): readout within {frame_ns / 1e6:.2f} ms"
+            )
             fix.append(f"rig.sensor.row_readout_ns={_num(row)}")
         if link is not None and terms["link"] < claim.value:
             bw = _bandwidth_for(link, payload, frame_ns)
@@ -363,10 +448,20 @@ def raw_frame_rate_hz(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment
     bits = 8 * payload
     parts = [f"1 / readout = 1 / {readout_ns / 1e6:.2f} ms = {terms['readout']:.1f} Hz"]
     if link is not None:
-        parts.append(f"bandwidth / bits = {link.spec.bandwidth_gbit_s:g} Gbit/s / {bits / 1e9:.3f} Gbit = {terms['link']:.1f} Hz")
+        parts.append(
+            f"bandwidth / bits = {link.spec.bandwidth_gbit_s:g} Gbit/s / {bits / 1e9:.3f} Gbit = {terms['link']:.1f} Hz"
+        )
     parts.append(f"1 / exposure = {terms['exposure']:.1f} Hz")
-    assumptions.append(f"{payload:,} bytes per frame ({getattr(sensor, 'output_bits', '?')}-bit samples, uncompressed)")
-    return camrig.Assessment(value=fps, bound=f"fps <= min({', '.join(parts)})", needed=needed, fix=fix, assumptions=assumptions)
+    assumptions.append(
+        f"{payload:,} bytes per frame ({getattr(sensor, 'output_bits', '?')}-bit samples, uncompressed)"
+    )
+    return camrig.Assessment(
+        value=fps,
+        bound=f"fps <= min({', '.join(parts)})",
+        needed=needed,
+        fix=fix,
+        assumptions=assumptions,
+    )
 
 
 # -- preview latency ----------------------------------------------------------------------------------------
@@ -382,18 +477,26 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
     full = rig.part("sensor").accessory
     preview = full.preview() if callable(getattr(full, "preview", None)) else full
     if not callable(getattr(preview, "readout_ns", None)):
-        raise camrig.Untestable(f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown")
+        raise camrig.Untestable(
+            f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown"
+        )
     payload = preview.raw_bytes_per_frame()
     readout_ms = preview.readout_ns() / 1e6
     link_part = rig.parts.get("link")
-    assumptions = ["host processing on the phone is not included (measured by camrig preview): a lower bound"]
+    assumptions = [
+        "host processing on the phone is not included (measured by camrig preview): a lower bound"
+    ]
     if link_part is None:
         link, link_ms = None, 0.0
         assumptions.append("the rig has no link: no transfer time")
     else:
         link = link_part.accessory
         expected = getattr(link, "expected_transfer_ns", None)
-        link_ns = expected(payload) if callable(expected) else link.spec.latency_ns + 8 * payload / link.spec.bandwidth_gbit_s
+        link_ns = (
+            expected(payload)
+            if callable(expected)
+            else link.spec.latency_ns + 8 * payload / link.spec.bandwidth_gbit_s
+        )
         link_ms = link_ns / 1e6
     exposure_ms = exposure * 1e3
     total = exposure_ms + readout_ms + link_ms
@@ -402,9 +505,13 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
     if claim.op == "<=" and total > claim.value:
         budget = claim.value
         if exposure_ms + readout_ms < budget and link is not None:
-            bw = _bandwidth_for_latency(link, payload, (budget - exposure_ms - readout_ms) * 1e6)
+            bw = _bandwidth_for_latency(
+                link, payload, (budget - exposure_ms - readout_ms) * 1e6
+            )
             if bw is not None:
-                needed.append(f"link bandwidth_gbit_s >= {bw:g} (now {link.spec.bandwidth_gbit_s:g})")
+                needed.append(
+                    f"link bandwidth_gbit_s >= {bw:g} (now {link.spec.bandwidth_gbit_s:g})"
+                )
                 fixes.append([f"rig.link.bandwidth_gbit_s={_num(bw)}"])
         spare = budget - exposure_ms - link_ms
         spec = preview.spec
@@ -415,10 +522,18 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
         if readout_ms + link_ms < budget:
             most = _round_down((budget - readout_ms - link_ms) / 1e3)
             needed.append(f"exposure_s <= {most:g} (now {exposure:g})")
-            fixes.append([] if "exposure_s" in claim.conditions else [f"capture.exposure_s={_num(most)}"])
+            fixes.append(
+                []
+                if "exposure_s" in claim.conditions
+                else [f"capture.exposure_s={_num(most)}"]
+            )
         if not needed:
-            needed.append(f"readout and link alone take {readout_ms + link_ms:.2f} ms: faster readout and link both")
-    assumptions.append(f"preview frame {payload:,} bytes; exposure {exposure_ms:g} ms (the capture's, or the claim's exposure_s)")
+            needed.append(
+                f"readout and link alone take {readout_ms + link_ms:.2f} ms: faster readout and link both"
+            )
+    assumptions.append(
+        f"preview frame {payload:,} bytes; exposure {exposure_ms:g} ms (the capture's, or the claim's exposure_s)"
+    )
     return camrig.Assessment(
         value=total,
         bound=f"latency >= exposure + readout + link = {exposure_ms:.2f} + {readout_ms:.2f} + {link_ms:.3f} ms = {total:.2f} ms",
@@ -434,7 +549,11 @@ def _bandwidth_for_latency(link: Any, payload: int, budget_ns: float) -> float |
     expected = getattr(link, "expected_transfer_ns", None)
 
     def total(l: Any) -> float:
-        return l.expected_transfer_ns(payload) if callable(expected) else l.spec.latency_ns + 8 * payload / l.spec.bandwidth_gbit_s
+        return (
+            l.expected_transfer_ns(payload)
+            if callable(expected)
+            else l.spec.latency_ns + 8 * payload / l.spec.bandwidth_gbit_s
+        )
 
     top = link.spec.bandwidth_gbit_s * 2
     for _ in range(8):
@@ -443,13 +562,23 @@ def _bandwidth_for_latency(link: Any, payload: int, budget_ns: float) -> float |
         top *= 16
     else:
         return None
-    return _round_up(_solve(lambda b: total(_rebuilt(link, bandwidth_gbit_s=b)) <= budget_ns, top, 0.0))
+    return _round_up(
+        _solve(
+            lambda b: total(_rebuilt(link, bandwidth_gbit_s=b)) <= budget_ns, top, 0.0
+        )
+    )
 
 
 # -- sharpness ----------------------------------------------------------------------------------------------
 
 
-def diffraction_pixel_mtf(nu_cy_px: float, f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0) -> float:
+def diffraction_pixel_mtf(
+    nu_cy_px: float,
+    f_number: float,
+    pitch_um: float,
+    wavelength_um: float,
+    fill_factor: float = 1.0,
+) -> float:
     """MTF of an aberration-free lens and the pixel aperture at ``nu_cy_px`` cycles/pixel: the product of
 
     * diffraction of a circular pupil in incoherent light, MTF = (2/pi)(acos s - s sqrt(1 - s^2)) with s = nu /
@@ -458,17 +587,28 @@ def diffraction_pixel_mtf(nu_cy_px: float, f_number: float, pitch_um: float, wav
     * a square pixel aperture of width a = p sqrt(fill factor): |sinc(nu a / p)|, sinc(x) = sin(pi x)/(pi x).
     """
     s = nu_cy_px * wavelength_um * f_number / pitch_um
-    diffraction = 0.0 if s >= 1 else (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s))
+    diffraction = (
+        0.0 if s >= 1 else (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s))
+    )
     x = math.pi * nu_cy_px * math.sqrt(fill_factor)
     aperture = 1.0 if x == 0 else abs(math.sin(x) / x)
     return diffraction * aperture
 
 
-def mtf50_bound(f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0) -> float:
+def mtf50_bound(
+    f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0
+) -> float:
     """The frequency (cycles/pixel) where :func:`diffraction_pixel_mtf` first falls to 0.5 (both factors fall
     monotonically up to the first zero of the sinc at 1 / sqrt(fill factor) cycles/pixel)."""
     top = 1 / math.sqrt(fill_factor)
-    return _solve(lambda nu: diffraction_pixel_mtf(nu, f_number, pitch_um, wavelength_um, fill_factor) >= 0.5, 0.0, top)
+    return _solve(
+        lambda nu: (
+            diffraction_pixel_mtf(nu, f_number, pitch_um, wavelength_um, fill_factor)
+            >= 0.5
+        ),
+        0.0,
+        top,
+    )
 
 
 def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
@@ -479,16 +619,24 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     lens, sensor = rig.part("lens").accessory, rig.part("sensor").accessory
     ls, s = lens.spec, sensor.spec
     if not hasattr(ls, "f_number"):
-        raise camrig.Untestable(f"the lens '{rig.part('lens').name}' states no f_number")
+        raise camrig.Untestable(
+            f"the lens '{rig.part('lens').name}' states no f_number"
+        )
     widest = getattr(ls, "aberrations_f_number", None)
     n = claim.conditions.get("f_number", ls.f_number)
     if isinstance(n, str) or not (isinstance(n, (int, float)) and n >= 0.5):
         raise camrig.Untestable(f"condition f_number={n!r}: expected a number >= 0.5")
     if widest is not None and n < widest * (1 - 1e-9):
-        raise camrig.Untestable(f"condition f_number={n:g}: the lens opens to f/{widest:g} at most")
+        raise camrig.Untestable(
+            f"condition f_number={n:g}: the lens opens to f/{widest:g} at most"
+        )
     wavelength_nm = claim.conditions.get("wavelength_nm", 550.0)
-    if isinstance(wavelength_nm, str) or not (isinstance(wavelength_nm, (int, float)) and 200 <= wavelength_nm <= 2000):
-        raise camrig.Untestable(f"condition wavelength_nm={wavelength_nm!r}: expected 200..2000 nm")
+    if isinstance(wavelength_nm, str) or not (
+        isinstance(wavelength_nm, (int, float)) and 200 <= wavelength_nm <= 2000
+    ):
+        raise camrig.Untestable(
+            f"condition wavelength_nm={wavelength_nm!r}: expected 200..2000 nm"
+        )
     lam = wavelength_nm / 1e3
     fill = getattr(s, "fill_factor", 1.0)
     pitch = s.pixel_pitch_um
@@ -496,19 +644,35 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     needed: list[str] = []
     fix: list[str] = []
     if claim.op == ">=" and bound < claim.value:
-        if mtf50_bound(0.5, pitch, lam, fill) >= claim.value and (widest is None or mtf50_bound(widest, pitch, lam, fill) >= claim.value):
-            most = _solve(lambda x: mtf50_bound(x, pitch, lam, fill) >= claim.value, widest or 0.5, n)
+        if mtf50_bound(0.5, pitch, lam, fill) >= claim.value and (
+            widest is None or mtf50_bound(widest, pitch, lam, fill) >= claim.value
+        ):
+            most = _solve(
+                lambda x: mtf50_bound(x, pitch, lam, fill) >= claim.value,
+                widest or 0.5,
+                n,
+            )
             most = _round_down(most, 2)
-            needed.append(f"f_number <= {most:g} (now f/{n:g}): diffraction then allows MTF50 {claim.value:g} cy/px")
+            needed.append(
+                f"f_number <= {most:g} (now f/{n:g}): diffraction then allows MTF50 {claim.value:g} cy/px"
+            )
             if "f_number" not in claim.conditions:
                 fix.append(f"rig.lens.f_number={_num(most)}")
         if mtf50_bound(n, 1e4, lam, fill) >= claim.value:
-            least = _round_up(_solve(lambda p: mtf50_bound(n, p, lam, fill) >= claim.value, 1e4, pitch))
-            needed.append(f"pixel_pitch_um >= {least:g} (now {pitch:g}) at f/{n:g}: the same lens resolves more per pixel")
+            least = _round_up(
+                _solve(
+                    lambda p: mtf50_bound(n, p, lam, fill) >= claim.value, 1e4, pitch
+                )
+            )
+            needed.append(
+                f"pixel_pitch_um >= {least:g} (now {pitch:g}) at f/{n:g}: the same lens resolves more per pixel"
+            )
             if not fix:
                 fix.append(f"rig.sensor.pixel_pitch_um={_num(least)}")
         else:
-            needed.append(f"the pixel aperture alone caps MTF50 at {mtf50_bound(n, 1e4, lam, fill):.3f} cy/px (fill factor {fill:g})")
+            needed.append(
+                f"the pixel aperture alone caps MTF50 at {mtf50_bound(n, 1e4, lam, fill):.3f} cy/px (fill factor {fill:g})"
+            )
     return camrig.Assessment(
         value=bound,
         bound=f"MTF <= diffraction(f/{n:g}, {wavelength_nm:g} nm) x pixel aperture({pitch:g} um, fill {fill:g}): MTF50 <= {bound:.3f} cy/px",
