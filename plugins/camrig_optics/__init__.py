@@ -143,10 +143,16 @@ class SurfaceSpec(BaseModel):
         description="Glass after this surface by catalogue name as optiland knows it (e.g. 'N-BK7', 'N-SF5'); none "
         "with no index: air.",
     )
-    index: float | None = Field(default=None, ge=1, description="Refractive index n_d after this surface (with abbe; instead of material).")
-    abbe: float | None = Field(default=None, gt=0, description="Abbe number V_d of the medium after this surface (with index).")
+    index: float | None = Field(
+        default=None, ge=1, description="Refractive index n_d after this surface (with abbe; instead of material)."
+    )
+    abbe: float | None = Field(
+        default=None, gt=0, description="Abbe number V_d of the medium after this surface (with index)."
+    )
     semi_diameter_mm: float | None = Field(
-        default=None, gt=0, description="Clear semi-aperture, mm: rays beyond it are stopped (vignetting); none: unclipped."
+        default=None,
+        gt=0,
+        description="Clear semi-aperture, mm: rays beyond it are stopped (vignetting); none: unclipped.",
     )
     conic: float = Field(default=0.0, description="Conic constant (0 sphere, -1 paraboloid).")
     stop: bool = Field(default=False, description="This surface is the aperture stop (exactly one surface is).")
@@ -168,23 +174,32 @@ class PrescriptionSpec(camrig.LensSpec):
     surfaces: list[SurfaceSpec] | None = Field(
         default=None, min_length=1, description="The surfaces, object side first (the object at infinity); or zmx."
     )
-    zmx: str | None = Field(default=None, description="Path of a Zemax .zmx file holding the surfaces (instead of surfaces).")
+    zmx: str | None = Field(
+        default=None, description="Path of a Zemax .zmx file holding the surfaces (instead of surfaces)."
+    )
     f_number: float = Field(
-        ge=0.5, description="Working f-number N = effective focal length / entrance pupil diameter; not faster than "
-        "the stop's semi-diameter allows."
+        ge=0.5,
+        description="Working f-number N = effective focal length / entrance pupil diameter; not faster than "
+        "the stop's semi-diameter allows.",
     )
     sensor_diagonal_mm: float | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="Diagonal of the sensor the lens is traced for, mm: the wavefront zones sit at field_points times "
         "its half (optics.ideal's zones are relative to the sensor corner); none: image_circle_mm.",
     )
-    image_circle_mm: float = Field(gt=0, description="Diameter of the image circle the lens covers, mm (the fit checks read it).")
+    image_circle_mm: float = Field(
+        gt=0, description="Diameter of the image circle the lens covers, mm (the fit checks read it)."
+    )
     field_points: tuple[float, ...] = Field(
-        default=(0.0, 0.5, 0.7, 1.0), min_length=1,
+        default=(0.0, 0.5, 0.7, 1.0),
+        min_length=1,
         description="Relative field radii (0 axis, 1 the sensor corner) where the wavefront is traced and fitted.",
     )
     wavelength_nm: float = Field(
-        default=587.56, ge=350, le=1100,
+        default=587.56,
+        ge=350,
+        le=1100,
         description="Wavelength the wavefront is traced at, nm (the same zones serve every band; default the d line).",
     )
     image_plane: Literal["best_focus", "paraxial", "prescription"] = Field(
@@ -192,19 +207,31 @@ class PrescriptionSpec(camrig.LensSpec):
         description="Where the sensor sits: 'paraxial' at the paraxial focus, 'best_focus' there moved to null the "
         "on-axis Zernike defocus (what contrast autofocus finds), 'prescription' at the last surface's thickness.",
     )
-    pupil_rings: int = Field(default=12, ge=4, le=40, description="Rings of the hexapolar pupil sampling of the wavefront fit.")
+    pupil_rings: int = Field(
+        default=12, ge=4, le=40, description="Rings of the hexapolar pupil sampling of the wavefront fit."
+    )
     transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
     mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
-    flange_distance_mm: float = Field(default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm.")
+    flange_distance_mm: float = Field(
+        default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm."
+    )
     vignetting_rolloff_mm: float = Field(
         default=2.0, gt=0, description="Radial distance beyond the image circle over which light falls to zero, mm."
     )
     psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
-    scene_supersampling: int = Field(default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal).")
-    focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus).")
+    scene_supersampling: int = Field(
+        default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal)."
+    )
+    focus_distance_m: float = Field(
+        default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus)."
+    )
     subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the subject, m.")
-    sensor_tilt_deg: float = Field(default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees.")
-    sensor_tilt_azimuth_deg: float = Field(default=0.0, description="Direction the sensor leans away from the lens, degrees from +x.")
+    sensor_tilt_deg: float = Field(
+        default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees."
+    )
+    sensor_tilt_azimuth_deg: float = Field(
+        default=0.0, description="Direction the sensor leans away from the lens, degrees from +x."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> PrescriptionSpec:
@@ -246,7 +273,10 @@ PHONE_MAIN = camrig.spec_preset(
     image_circle_mm=12.4,
     mount="fixed",
     flange_distance_mm=4.0,
-    zones=[AberrationZone(field=0.0, zernike_waves={11: 0.05}), AberrationZone(field=1.0, zernike_waves={11: 0.05, 5: 0.1, 8: 0.06})],
+    zones=[
+        AberrationZone(field=0.0, zernike_waves={11: 0.05}),
+        AberrationZone(field=1.0, zernike_waves={11: 0.05, 5: 0.1, 8: 0.06}),
+    ],
 )
 EF_50MM_F1_8 = camrig.spec_preset(
     IdealLensSpec,
@@ -263,7 +293,10 @@ EF_50MM_F1_8 = camrig.spec_preset(
 )
 
 LENSES: dict[str, tuple[type[IdealLensSpec], str]] = {
-    "optics.ideal": (IdealLensSpec, "rectilinear lens: camera equation, cos^4, diffraction, Zernike aberrations, defocus"),
+    "optics.ideal": (
+        IdealLensSpec,
+        "rectilinear lens: camera equation, cos^4, diffraction, Zernike aberrations, defocus",
+    ),
     "optics.m43_35mm_f1_4": (M43_35MM_F1_4, "the module's 35mm F1.4 (MFT)"),
     "optics.phone_main": (PHONE_MAIN, "phone main camera, 6.8 mm F1.8 (fixed)"),
     "optics.ef_50mm_f1_8": (EF_50MM_F1_8, "full-frame 50mm f/1.8 (Canon EF)"),
@@ -279,6 +312,7 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         ),
         camrig.AccessoryType("optics.lensfun", camrig.Kind.LENS, LensfunSpec, "camrig_optics.lensfun:LensfunLens",
                              "a real lens from the lensfun database (distortion, lateral colour, mount)"),
-        camrig.AccessoryType("optics.prescription", camrig.Kind.LENS, PrescriptionSpec, "camrig_optics.prescription:PrescriptionLens",
-                             "a lens from its prescription (surfaces or .zmx), ray traced by optiland (camrig[prescription])"),
+        camrig.AccessoryType("optics.prescription", camrig.Kind.LENS, PrescriptionSpec,
+                             "camrig_optics.prescription:PrescriptionLens",
+                             "a lens from its prescription (surfaces or .zmx), ray traced by optiland"),
     ]  # fmt: skip

@@ -61,7 +61,7 @@ OPD_SIGN = -1.0
 """camrig wavefront = OPD_SIGN x optiland OPD (optiland: reference minus ray; see the module docstring)."""
 FIELD_SAMPLES = 25
 """Field angles, axis to the traced corner, for the distortion and relative-illumination fits."""
-VIGNETTING_RAYS = 24
+VIGNETTING_RAYS = 64
 """Rays per pupil diameter of the uniform grid that measures the vignetted fraction."""
 TCA_NM = {"blue": 450.0, "red": 650.0}
 """Wavelengths whose chief rays give lateral colour; camrig applies them to bands <= 500 and >= 600 nm."""
@@ -322,7 +322,8 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
         h_band = np.abs(np.asarray(band.y, dtype=float))
         if not np.isfinite(h_band).all():
             raise PrescriptionError(
-                f"field: a chief ray at {nm:g} nm fails inside the field (total internal reflection or a missed surface)"
+                f"field: a chief ray at {nm:g} nm fails inside the field (total internal reflection or a missed "
+                "surface)"
             )
         rho_t = h_t[1:] / half
         design = np.stack([np.ones_like(rho_t), rho_t, rho_t**2], axis=1)  # r'/r = v + c r + b r^2
@@ -359,11 +360,14 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
     for z in zones:  # terms below 1e-7 waves are round-off of symmetric ones (e.g. astigmatism on axis)
         z["zernike_waves"] = {str(j): w for j, w in z["zernike_waves"].items() if abs(w) >= 1e-7 or j == 4}
     return {
-        "efl_mm": efl, "bfd_mm": axial["bfd_mm"], "paraxial_bfd_mm": axial["paraxial_bfd_mm"], "f_number": spec.f_number,
+        "efl_mm": efl, "bfd_mm": axial["bfd_mm"], "paraxial_bfd_mm": axial["paraxial_bfd_mm"],
+        "f_number": spec.f_number,
         "epd_mm": epd, "half_diagonal_mm": half, "half_field_deg": math.degrees(theta_top),
         "distortion": {"k1": float(k1), "k2": float(k2), "max_residual_um": distortion_residual_um},
         "vignetting": {"k1": float(v1), "k2": float(v2), "k3": float(v3), "max_residual": vignetting_residual,
                        "corner": float(ri[-1])},
+        "field_samples": {"field_deg": np.degrees(t).tolist(), "radius_mm": h_t.tolist(),
+                          "relative_illumination": ri.tolist(), "passed_fraction": (fraction / fraction[0]).tolist()},
         "tca": tca, "zones": zones, "focus_shift_mm": axial["bfd_mm"] - axial["paraxial_bfd_mm"],
     }  # fmt: skip
 
