@@ -9,10 +9,9 @@ import copy
 import tempfile
 from pathlib import Path
 
-from run import Result, interleaved
-
 import camrig
 from camrig.experiments import LocalProcesses, experiment_from_dict, run_experiment
+from run import Result, interleaved
 
 RIG = {
     "rig": {

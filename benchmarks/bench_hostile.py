@@ -12,9 +12,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from run import Result, interleaved
-
 import camrig
+from run import Result, interleaved
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples/rigs/four_thirds_module.yaml"
@@ -33,13 +32,21 @@ def _files(folder: Path) -> tuple[dict[str, Path], dict[str, Path]]:
         "billion laughs": ("laughs.yaml", _laughs()),
         "3000-deep YAML": ("deep.yaml", "rig: " + "[" * 3000 + "]" * 3000 + "\n"),
         "3000-deep TOML": ("deep.toml", "rig = " + "[" * 3000 + "]" * 3000 + "\n"),
-        "duplicate key": ("dup.yaml", example.replace("  name: Four Thirds module\n", "  name: Four Thirds module\n  lens: {type: optics.ideal}\n")),
+        "duplicate key": (
+            "dup.yaml",
+            example.replace(
+                "  name: Four Thirds module\n", "  name: Four Thirds module\n  lens: {type: optics.ideal}\n"
+            ),
+        ),
         "infinite exposure": ("inf.yaml", example.replace("exposure_s: 0.005", "exposure_s: .inf")),
     }
     spec_texts = {
         "width_px: true": ("bool.yaml", example.replace(SENSOR, SENSOR + "    width_px: true\n")),
         "NaN temperature": ("nan.yaml", example.replace(SENSOR, SENSOR + "    dark_reference_c: .nan\n")),
-        "1e5 x 1e5 sensor": ("huge.yaml", example.replace(SENSOR, SENSOR + "    width_px: 100000\n    height_px: 100000\n")),
+        "1e5 x 1e5 sensor": (
+            "huge.yaml",
+            example.replace(SENSOR, SENSOR + "    width_px: 100000\n    height_px: 100000\n"),
+        ),
     }
     files = {}
     for label, (name, text) in texts.items():
@@ -73,8 +80,17 @@ def run(quick: bool) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         files, spec_files = _files(Path(tmp))
         for label, path in files.items():
-            hostile, baseline = interleaved(_refused(lambda p=path: camrig.read_rig(p)), lambda: camrig.read_rig(EXAMPLE), repeats)
-            results.append(Result(f"reject {label}", hostile / baseline, "<= 2", f"{hostile * 1e3:.2f} ms vs read_rig(example) {baseline * 1e3:.2f} ms"))
+            hostile, baseline = interleaved(
+                _refused(lambda p=path: camrig.read_rig(p)), lambda: camrig.read_rig(EXAMPLE), repeats
+            )
+            results.append(
+                Result(
+                    f"reject {label}",
+                    hostile / baseline,
+                    "<= 2",
+                    f"{hostile * 1e3:.2f} ms vs read_rig(example) {baseline * 1e3:.2f} ms",
+                )
+            )
         host = camrig.Host()
         for label, path in spec_files.items():
             hostile, baseline = interleaved(
@@ -82,5 +98,12 @@ def run(quick: bool) -> list[Result]:
                 lambda: camrig.assemble(host, camrig.read_rig(EXAMPLE)),
                 repeats,
             )
-            results.append(Result(f"reject {label}", hostile / baseline, "<= 2", f"{hostile * 1e3:.2f} ms vs assembling the example {baseline * 1e3:.2f} ms"))
+            results.append(
+                Result(
+                    f"reject {label}",
+                    hostile / baseline,
+                    "<= 2",
+                    f"{hostile * 1e3:.2f} ms vs assembling the example {baseline * 1e3:.2f} ms",
+                )
+            )
     return results

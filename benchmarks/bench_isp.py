@@ -15,10 +15,10 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
-from run import Result, interleaved
 
 import camrig
 from camrig import router
+from run import Result, interleaved
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINE = [
@@ -52,13 +52,18 @@ def raw_frame(rig: camrig.Rig) -> camrig.Frame:
 
 
 def run(quick: bool) -> list[Result]:
-    from camrig_isp.demosaic import malvar2004_demosaic
     from colour_demosaicing import demosaicing_CFA_Bayer_Malvar2004
+
+    from camrig_isp.demosaic import malvar2004_demosaic
 
     results = []
     rows, cols = (1500, 2000) if quick else (3000, 4000)
     mosaic = np.random.default_rng(1).random((rows, cols), dtype=np.float32)
-    ours, theirs = interleaved(lambda: malvar2004_demosaic(mosaic, "RGGB"), lambda: demosaicing_CFA_Bayer_Malvar2004(mosaic, "RGGB"), 2 if quick else 3)
+    ours, theirs = interleaved(
+        lambda: malvar2004_demosaic(mosaic, "RGGB"),
+        lambda: demosaicing_CFA_Bayer_Malvar2004(mosaic, "RGGB"),
+        2 if quick else 3,
+    )
     results.append(Result(f"Malvar 2004 demosaic, {rows * cols / 1e6:.0f} MP: colour-demosaicing time / ours", theirs / ours, ">= 5",
                           f"ours {ours:.2f} s, colour-demosaicing {theirs:.2f} s"))  # fmt: skip
 
@@ -68,7 +73,9 @@ def run(quick: bool) -> list[Result]:
         raw = raw_frame(rig)
         ctx = router.context(rig)
         rgb = np.ones((rows, cols, 3), dtype=np.float32)
-        pipeline_s, copy_s = interleaved(lambda: router.develop(rig, raw, ctx), lambda: rgb.copy(), 1 if rows > 5000 else 3)
+        pipeline_s, copy_s = interleaved(
+            lambda: router.develop(rig, raw, ctx), lambda: rgb.copy(), 1 if rows > 5000 else 3
+        )
         mp = rows * cols / 1e6
         results.append(Result(f"default host pipeline, {mp:.0f} MP / one copy of the RGB float32 image", pipeline_s / copy_s, "<= 100",
                               f"pipeline {pipeline_s:.2f} s, copy {copy_s * 1e3:.0f} ms"))  # fmt: skip

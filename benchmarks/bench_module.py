@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from run import Result
 
 import camrig
 from camrig.router import context, develop
+from run import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 RIG = ROOT / "examples" / "rigs" / "four_thirds_module.yaml"
@@ -77,9 +77,13 @@ def whole_capture(folder: Path) -> tuple[float, float]:
 def preview(*options: str) -> tuple[float, float, float, float]:
     """(fps from the first shown frame, shown / sensed, time to the first frame s, p99 latency ms) as
     ``camrig preview`` reports them."""
-    done = subprocess.run([*CAMRIG, "preview", str(RIG), "--frames", "150", *options], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [*CAMRIG, "preview", str(RIG), "--frames", "150", *options], capture_output=True, text=True, check=True
+    )
     text = done.stdout + done.stderr
-    shown, sensed, fps, first = re.search(r"(\d+) of (\d+) frames shown: ([\d.]+) fps from the first, which came after ([\d.]+) s", text).groups()  # type: ignore[union-attr]
+    shown, sensed, fps, first = re.search(
+        r"(\d+) of (\d+) frames shown: ([\d.]+) fps from the first, which came after ([\d.]+) s", text
+    ).groups()  # type: ignore[union-attr]
     p99 = re.search(r"p99 ([\d.]+) ms", text).group(1)  # type: ignore[union-attr]
     return float(fps), int(shown) / int(sensed), float(first), float(p99)
 
@@ -102,7 +106,11 @@ def steps(quick: bool, b: float) -> list[Result]:
     lens_s, irradiance = timed(lambda: lens.process(radiance, ctx, "lens"))
     del radiance
     mp = irradiance.data.shape[0] * irradiance.data.shape[1] / 1e6  # type: ignore[union-attr]
-    results.append(Result(f"lens (3 bands, 3 field zones) / B, {mp:.0f} MP", lens_s / b, "<= 1", f"lens {lens_s:.2f} s, B {b:.2f} s"))
+    results.append(
+        Result(
+            f"lens (3 bands, 3 field zones) / B, {mp:.0f} MP", lens_s / b, "<= 1", f"lens {lens_s:.2f} s, B {b:.2f} s"
+        )
+    )
     sensor_s, raw = timed(lambda: sensor.process(irradiance, ctx, "sensor"))
     mean = sensor.mean_electrons(irradiance.data, ctx.exposure_s)  # type: ignore[union-attr]
     del irradiance
@@ -136,16 +144,27 @@ def run(quick: bool) -> list[Result]:
     with tempfile.TemporaryDirectory() as folder:
         wall, peak = whole_capture(Path(folder))
     results += [
-        Result("quick-start capture, 100 MP, process start to exit / B", wall / b, "<= 2", f"{wall:.1f} s, B {b:.2f} s"),
+        Result(
+            "quick-start capture, 100 MP, process start to exit / B", wall / b, "<= 2", f"{wall:.1f} s, B {b:.2f} s"
+        ),
         Result("quick-start capture peak RSS (from outside) / 2.5 GB", peak / 2.5e9, "<= 1", f"{peak / 1e9:.2f} GB"),
     ]
     fps, share, first, p99 = preview()
     ceiling = preview("--unpaced")[0]
     results += [
-        Result("module preview (live, 1440 x 1080): frame rate / 30 fps", fps / 30, ">= 1",
-               f"{fps:.1f} fps (paced by the sensor's 30 fps: at most 1), p99 latency {p99:.0f} ms"),
+        Result(
+            "module preview (live, 1440 x 1080): frame rate / 30 fps",
+            fps / 30,
+            ">= 1",
+            f"{fps:.1f} fps (paced by the sensor's 30 fps: at most 1), p99 latency {p99:.0f} ms",
+        ),
         Result("module preview unpaced (the simulator's ceiling) / 30 fps", ceiling / 30, ">= 1", f"{ceiling:.1f} fps"),
         Result("module preview: frames shown / frames sensed", share, ">= 0.95", f"{share * 150:.0f} of 150"),
-        Result("module preview: time to the first frame / 2 s", first / 2, "<= 1", f"{first:.2f} s as `camrig preview` reports it"),
+        Result(
+            "module preview: time to the first frame / 2 s",
+            first / 2,
+            "<= 1",
+            f"{first:.2f} s as `camrig preview` reports it",
+        ),
     ]
     return results

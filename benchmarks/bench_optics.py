@@ -7,12 +7,12 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
-from camrig_optics import IdealLensSpec
-from camrig_optics.ideal import IdealLens
-from run import Result, interleaved
 from scipy import signal
 
 import camrig
+from camrig_optics import IdealLensSpec
+from camrig_optics.ideal import IdealLens
+from run import Result, interleaved
 
 BANDS = (450.0, 550.0, 650.0)
 
@@ -42,7 +42,9 @@ def run(quick: bool) -> list[Result]:
         {"field": 1.0, "zernike_waves": {5: 0.2, 8: 0.2}}]))  # fmt: skip
     for label, lens, target in (("one PSF per band", single, "<= 1.3"), ("3 field zones", zones, "<= 3")):
         ctx, frame, kernels = setup(lens, rows, cols)
-        lens_s, base_s = interleaved(lambda: lens.process(frame, ctx, "lens"), lambda: baseline(frame, kernels), repeats)
+        lens_s, base_s = interleaved(
+            lambda: lens.process(frame, ctx, "lens"), lambda: baseline(frame, kernels), repeats
+        )
         results.append(Result(f"lens stage, {label}, {rows * cols / 1e6:.0f} MP x 3 bands / scipy fftconvolve",
                               lens_s / base_s, target, f"lens {lens_s:.2f} s, fftconvolve {base_s:.2f} s"))  # fmt: skip
     rows, cols = (1500, 2000) if quick else (8640, 11520)  # the module's 100 MP (3 MP with --quick)

@@ -13,9 +13,8 @@ from __future__ import annotations
 import gc
 import time
 
-from run import Result
-
 import camrig
+from run import Result
 
 RIG = {
     "rig": {
@@ -24,7 +23,12 @@ RIG = {
         "sensor": {"type": "sensors.cmos", "width_px": 1920, "height_px": 1080, "pixel_pitch_um": 9.0},
         "attachment": {"type": "mounts.magnetic"},
         "link": {"type": "links.optical"},
-        "stages": [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.white_balance"}, {"type": "isp.gamma"}],
+        "stages": [
+            {"type": "isp.black_level"},
+            {"type": "isp.demosaic"},
+            {"type": "isp.white_balance"},
+            {"type": "isp.gamma"},
+        ],
     },
     "capture": {"scene": {"type": "scenes.chart", "width_deg": 24}, "exposure_s": 0.004},
 }
@@ -77,7 +81,14 @@ def run(quick: bool) -> list[Result]:
             note = (f"{1 / period:.1f} fps, {shown} of {sensed} frames shown after the first {WARM_UP}, p99 latency "
                     f"{p99 * 1e3:.0f} ms ({startup:.1f} s to the first frame); median of {repeats}")  # fmt: skip
             if realtime:
-                results.append(Result(f"live stream (sensor paced at 30 fps): frames shown / frames sensed, 2 MP, module in a {mode}", shown / sensed, ">= 0.95", note))
+                results.append(
+                    Result(
+                        f"live stream (sensor paced at 30 fps): frames shown / frames sensed, 2 MP, module in a {mode}",
+                        shown / sensed,
+                        ">= 0.95",
+                        note,
+                    )
+                )
                 continue
             results += [
                 Result(f"unpaced stream frame period / full-capture loop period, 2 MP, module in a {mode}", period / capture_period, "<= 1",

@@ -11,9 +11,9 @@ import tracemalloc
 from types import SimpleNamespace
 
 import numpy as np
-from run import Result, interleaved
 
 import camrig
+from run import Result, interleaved
 
 
 def bench_plugin(raw: np.ndarray, copy_stages: bool) -> SimpleNamespace:
@@ -121,8 +121,12 @@ def run(quick: bool) -> list[Result]:
         rig = build_rig(raw, copy_stages=True)
         routed_s, direct_s = interleaved(rig.capture, lambda: direct(rig), repeats)
         results.append(
-            Result(f"6-stage chain, {rows * cols / 1e6:.0f} MP {label}: routed / direct", routed_s / direct_s, "<= 1.02",
-                   f"routed {routed_s * 1e3:.1f} ms, direct {direct_s * 1e3:.1f} ms")  # fmt: skip
+            Result(
+                f"6-stage chain, {rows * cols / 1e6:.0f} MP {label}: routed / direct",
+                routed_s / direct_s,
+                "<= 1.02",
+                f"routed {routed_s * 1e3:.1f} ms, direct {direct_s * 1e3:.1f} ms",
+            )  # fmt: skip
         )
     for label, raw in frames.items():
         rig = build_rig(raw, copy_stages=False)
@@ -132,7 +136,11 @@ def run(quick: bool) -> list[Result]:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         results.append(
-            Result(f"host copies, {label}: traced peak / frame bytes", peak / raw.nbytes, "<= 0.01",
-                   f"peak {peak / 1e3:.0f} kB for a {raw.nbytes / 1e6:.0f} MB frame")  # fmt: skip
+            Result(
+                f"host copies, {label}: traced peak / frame bytes",
+                peak / raw.nbytes,
+                "<= 0.01",
+                f"peak {peak / 1e3:.0f} kB for a {raw.nbytes / 1e6:.0f} MB frame",
+            )  # fmt: skip
         )
     return results

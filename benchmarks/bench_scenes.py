@@ -16,9 +16,9 @@ import os
 import time
 
 import numpy as np
-from run import Result, interleaved
 
 import camrig
+from run import Result, interleaved
 
 
 def square_view(rows: int, cols: int, step: float = 1e-4) -> tuple[camrig.AngularGrid, camrig.FocalPlane]:

@@ -7,6 +7,7 @@ import time
 import tracemalloc
 
 import numpy as np
+
 from camrig_sensors import M43_100MP
 from camrig_sensors.cmos import CmosSensor
 from run import Result, interleaved

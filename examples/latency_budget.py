@@ -16,7 +16,11 @@ from pathlib import Path
 import camrig
 
 RIG = Path(__file__).parent / "rigs" / "four_thirds_module.yaml"
-LINKS = {"laser (links.optical)": "links.optical", "USB 3 (links.usb3)": "links.usb3", "Wi-Fi 6 (links.wifi6)": "links.wifi6"}
+LINKS = {
+    "laser (links.optical)": "links.optical",
+    "USB 3 (links.usb3)": "links.usb3",
+    "Wi-Fi 6 (links.wifi6)": "links.wifi6",
+}
 
 
 def budget(link: str) -> list[tuple[str, float, float, float, float, float]]:
@@ -37,7 +41,9 @@ def main() -> None:
     for label, link in LINKS.items():
         for mode, mb, exposure, readout, link_ms, total in budget(link):
             fps = 1e3 / link_ms if link_ms > 0 else math.inf
-            print(f"| {label} | {mode} | {mb:.1f} | {exposure:.1f} ms | {readout:.1f} ms | {link_ms:.1f} ms | {total:.1f} ms | {fps:.1f} |")
+            print(
+                f"| {label} | {mode} | {mb:.1f} | {exposure:.1f} ms | {readout:.1f} ms | {link_ms:.1f} ms | {total:.1f} ms | {fps:.1f} |"
+            )
 
 
 if __name__ == "__main__":

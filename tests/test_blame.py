@@ -51,7 +51,9 @@ class BlamePlugin:
     @camrig.hookimpl
     def camrig_accessory_types() -> list[camrig.AccessoryType]:
         return [
-            camrig.AccessoryType("blame.writer", camrig.Kind.WRITER, BrokenWriterSpec, BrokenWriter, suffixes=(".broken",)),
+            camrig.AccessoryType(
+                "blame.writer", camrig.Kind.WRITER, BrokenWriterSpec, BrokenWriter, suffixes=(".broken",)
+            ),
             camrig.AccessoryType("blame.stage", camrig.Kind.STAGE, BrokenStageSpec, BrokenStage),
         ]
 
@@ -96,7 +98,9 @@ def test_capturing_a_rig_that_does_not_fit_is_a_camrig_error(rig_dict):
     assert not rig.report.ok
     with pytest.raises(camrig.RigDoesNotFit) as err:
         rig.capture()
-    assert str(err.value).startswith("capturing needs a rig that passed its fit checks (camrig.assemble)\nrig does not fit")
+    assert str(err.value).startswith(
+        "capturing needs a rig that passed its fit checks (camrig.assemble)\nrig does not fit"
+    )
     assert err.value.report is rig.report
 
 
@@ -105,7 +109,9 @@ def test_blame_lets_the_errors_it_is_told_to_through():
     with pytest.raises(camrig.ConfigError):
         with blame(part, "view()"):
             raise camrig.ConfigError("camrig's own: it says where it comes from")
-    with pytest.raises(camrig.StageError, match=r"^lens 'optics.ideal' \(plugin 'optics'\): process\(\) raised ConfigError"):
+    with pytest.raises(
+        camrig.StageError, match=r"^lens 'optics.ideal' \(plugin 'optics'\): process\(\) raised ConfigError"
+    ):
         with blame(part, "process()", passing=()):
             raise camrig.ConfigError("raised by the part itself")
     assert str(part_error(part, "returned None")) == "lens 'optics.ideal' (plugin 'optics'): returned None"

@@ -95,7 +95,10 @@ def test_capture_to_a_missing_folder_or_unwritable_format(capsys, tmp_path):
     ("argv", "message"),
     [
         (["check", "missing.yaml"], "missing.yaml: no such file"),
-        (["check", SMALL, "--set", "rig.lens.f_number=0.1"], "rig.lens.f_number: Input should be greater than or equal to 0.5"),
+        (
+            ["check", SMALL, "--set", "rig.lens.f_number=0.1"],
+            "rig.lens.f_number: Input should be greater than or equal to 0.5",
+        ),
         (["check", SMALL, "--set", "rig.lens.type=optics.idael"], "did you mean 'optics.ideal'"),
         (["check"], "the following arguments are required: rig"),
     ],

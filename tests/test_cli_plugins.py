@@ -10,7 +10,11 @@ import pytest
 from camrig.cli import main
 
 BROKEN = {
-    "aaa": ("fakeplugins.hostile:TakesBuiltinName", "refused", "'isp.gamma' is in family 'isp', which belongs to plugin 'isp'"),
+    "aaa": (
+        "fakeplugins.hostile:TakesBuiltinName",
+        "refused",
+        "'isp.gamma' is in family 'isp', which belongs to plugin 'isp'",
+    ),
     "broken": ("fakeplugins.raises_on_import", "failed", "RuntimeError: this plugin is broken on purpose"),
     "future": ("fakeplugins.hostile:FutureApi", "refused", "targets camrig plugin API '>=2,<3'"),
     "malformed": ("fakeplugins.hostile:MalformedApi", "failed", "'one point oh' is not a version specifier"),
@@ -87,7 +91,9 @@ def test_one_plugin_in_full(capsys, tmp_path, monkeypatch):
     assert code == 0
     assert "plugin gs 0.3: loaded" in out and "gs.tone  stage" in out and "plugin API: >=1,<2" in out
     code, out, err = run(capsys, "plugins", "wrap")
-    assert code == 1 and "plugin wrap 0.3: failed" in out and "reason: hook(s) ['camrig_frame_done'] are wrappers" in out
+    assert (
+        code == 1 and "plugin wrap 0.3: failed" in out and "reason: hook(s) ['camrig_frame_done'] are wrappers" in out
+    )
     assert err == ""
     code, out, _ = run(capsys, "plugins", "gs", "--json")
     (gs,) = json.loads(out)["plugins"]

@@ -26,11 +26,15 @@ def test_yaml_and_toml_examples_load_to_the_same_structure():
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path):
-    path = write(tmp_path, "bad.yaml", """\
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        """\
         rig:
           lens: {type: optics.ideal
           sensor: x
-        """)
+        """,
+    )
     with pytest.raises(camrig.ConfigError, match=r"bad\.yaml:3: malformed YAML"):
         load_rig_file(path)
 
@@ -49,7 +53,10 @@ def test_unknown_format_and_missing_file(tmp_path):
 
 
 def test_spec_range_error_names_path_line_and_value(tmp_path, host):
-    path = write(tmp_path, "rig.yaml", """\
+    path = write(
+        tmp_path,
+        "rig.yaml",
+        """\
         rig:
           lens:
             type: optics.ideal
@@ -58,16 +65,18 @@ def test_spec_range_error_names_path_line_and_value(tmp_path, host):
           sensor: {type: sensors.cmos, width_px: 64, height_px: 48}
         capture:
           scene: {type: scenes.chart}
-        """)
+        """,
+    )
     with pytest.raises(camrig.ConfigError) as err:
         camrig.assemble(host, load_rig_file(path))
-    assert str(err.value) == (
-        f"{path}:5: rig.lens.f_number: Input should be greater than or equal to 0.5 (got 0.3)"
-    )
+    assert str(err.value) == (f"{path}:5: rig.lens.f_number: Input should be greater than or equal to 0.5 (got 0.3)")
 
 
 def test_wrong_type_or_unit_and_unknown_field_are_all_reported_at_once(tmp_path, host):
-    path = write(tmp_path, "rig.yaml", """\
+    path = write(
+        tmp_path,
+        "rig.yaml",
+        """\
         rig:
           lens: {type: optics.ideal, focal_length_mm: 35mm, f_number: 2}
           sensor:
@@ -75,7 +84,8 @@ def test_wrong_type_or_unit_and_unknown_field_are_all_reported_at_once(tmp_path,
             pixel_pitch: 1.5
         capture:
           scene: {type: scenes.chart}
-        """)
+        """,
+    )
     with pytest.raises(camrig.ConfigError) as err:
         camrig.assemble(host, load_rig_file(path))
     lines = str(err.value).splitlines()
@@ -118,7 +128,10 @@ def test_bad_overrides_say_why(rig_dict, assignment, message):
 
 
 def test_yaml_line_map_covers_nested_lists(tmp_path):
-    path = write(tmp_path, "r.yaml", """\
+    path = write(
+        tmp_path,
+        "r.yaml",
+        """\
         rig:
           lens: {type: optics.ideal}
           sensor: {type: sensors.cmos}
@@ -127,7 +140,8 @@ def test_yaml_line_map_covers_nested_lists(tmp_path):
             - type: isp.demosaic
         capture:
           scene: {type: scenes.chart}
-        """)
+        """,
+    )
     source = load_rig_file(path).source
     assert source.where(("rig", "stages", 1, "type")) == f"{path}:6"
     assert source.where(("rig", "stages", 1, "method")) == f"{path}:6"
@@ -136,7 +150,12 @@ def test_yaml_line_map_covers_nested_lists(tmp_path):
 
 def test_unknown_spec_field_names_the_closest_ones_nested_too(rig_dict):
     rig_dict["rig"]["lens"]["f_numbr"] = 2.0
-    rig_dict["rig"]["sensor"]["hdr"] = {"lcg_read_noise": 2.0, "hcg_read_noise_e": 1, "lcg_read_noise_e": 3, "hcg_full_scale_e": 4000}
+    rig_dict["rig"]["sensor"]["hdr"] = {
+        "lcg_read_noise": 2.0,
+        "hcg_read_noise_e": 1,
+        "lcg_read_noise_e": 3,
+        "hcg_full_scale_e": 4000,
+    }
     with pytest.raises(camrig.ConfigError) as err:
         camrig.assemble(camrig.Host(env={}), camrig.read_rig(rig_dict))
     msg = str(err.value)

@@ -71,8 +71,10 @@ def meta(**fields):
 
 
 def test_contract_rules_by_kind():
-    raw = camrig.Frame(np.zeros((4, 6), np.uint16), meta(format="raw", units="DN", cfa="RGGB", bit_depth=12,
-                                                         black_level=64, white_level=4095, exposure_s=0.01))
+    raw = camrig.Frame(
+        np.zeros((4, 6), np.uint16),
+        meta(format="raw", units="DN", cfa="RGGB", bit_depth=12, black_level=64, white_level=4095, exposure_s=0.01),
+    )
     assert frame_problems(camrig.Kind.SENSOR, raw) == []
     assert frame_problems(camrig.Kind.LINK, raw) == []
     too_white = raw.derive(white_level=5000.0)
@@ -81,13 +83,18 @@ def test_contract_rules_by_kind():
     assert "unsigned" in frame_problems(camrig.Kind.SENSOR, signed)[0]
     rgb = camrig.Frame(np.zeros((4, 6), np.float32), meta(format="rgb_linear", units="1"))
     assert "(rows, cols, 3)" in frame_problems(camrig.Kind.STAGE, rgb)[0]
-    lens = camrig.Frame(np.zeros((4, 6, 3), np.float32), meta(format="irradiance", units="W/m^2", bands_nm=(450, 550, 650)))
-    assert frame_problems(camrig.Kind.LENS, lens) == ["a lens sets the pixel pitch of the focal plane (FrameMeta.pitch, um)"]
+    lens = camrig.Frame(
+        np.zeros((4, 6, 3), np.float32), meta(format="irradiance", units="W/m^2", bands_nm=(450, 550, 650))
+    )
+    assert frame_problems(camrig.Kind.LENS, lens) == [
+        "a lens sets the pixel pitch of the focal plane (FrameMeta.pitch, um)"
+    ]
     assert "a scene returns radiance" in frame_problems(camrig.Kind.SCENE, lens)[0]
     caps = camrig.Caps(format="raw", dtype="uint16", shape=(4, 6))
     found = caps_problems(camrig.Kind.SENSOR, caps)
     assert len(found) == 2 and "cfa=" in found[0] and "bit_depth=" in found[1]
     assert caps_problems(camrig.Kind.LINK, caps) == []
-    assert "bit_depth 20 does not fit in uint16" in caps_problems(
-        camrig.Kind.SENSOR, caps.model_copy(update={"cfa": "mono", "bit_depth": 20})
-    )[0]
+    assert (
+        "bit_depth 20 does not fit in uint16"
+        in caps_problems(camrig.Kind.SENSOR, caps.model_copy(update={"cfa": "mono", "bit_depth": 20}))[0]
+    )

@@ -53,9 +53,7 @@ def test_plugin_that_raises_on_import_is_reported_and_others_load(caplog):
 
 
 def test_plugin_without_api_statement_or_for_another_api_is_refused_by_name():
-    host = camrig.Host(
-        env={}, entry_points=[ep("noapi", "fakeplugins.no_api"), ep("future", "fakeplugins.future_api")]
-    )
+    host = camrig.Host(env={}, entry_points=[ep("noapi", "fakeplugins.no_api"), ep("future", "fakeplugins.future_api")])
     assert "camrig_api" in status(host, "noapi").detail
     detail = status(host, "future").detail
     assert ">=2,<3" in detail and camrig.PLUGIN_API_VERSION in detail

@@ -19,14 +19,16 @@ import camrig
 from camrig.experiments import DaskCluster, Experiment, LocalProcesses, experiment_from_dict, run_experiment
 from camrig.experiments.experiment import run_seed
 from camrig.experiments.runner import read_runs
-
 from conftest import SMALL_RIG
 
 EXPERIMENT: dict[str, Any] = {
     "experiment": {
         "name": "test sweep",
         "rig": copy.deepcopy(SMALL_RIG),
-        "set": {"rig.stages": [{"type": "isp.black_level"}], "capture.scene": {"type": "scenes.chart", "layout": "edge"}},
+        "set": {
+            "rig.stages": [{"type": "isp.black_level"}],
+            "capture.scene": {"type": "scenes.chart", "layout": "edge"},
+        },
         "sweep": {"grid": {"rig.lens.f_number": [2.8, 5.6]}, "zip": {"capture.exposure_s": [1e-6, 2e-6]}},
         "repeats": 2,
         "seed": 7,
@@ -50,7 +52,9 @@ def table(out: Path) -> list[dict[str, str]]:
 
 
 def test_the_sweep_expands_grid_zip_and_list_with_derived_seeds():
-    e = experiment(sweep={"grid": {"a.b": [1, 2]}, "zip": {"c": [3, 4], "d": [5, 6]}, "list": [{"e": 0}, {"e": 1}]}, repeats=2)
+    e = experiment(
+        sweep={"grid": {"a.b": [1, 2]}, "zip": {"c": [3, 4], "d": [5, 6]}, "list": [{"e": 0}, {"e": 1}]}, repeats=2
+    )
     points = [r.params for r in e.runs if r.repeat == 0]
     assert len(points) == 2 * 2 * 2 and len(e.runs) == 16
     assert points[0] == {"a.b": 1, "c": 3, "d": 5, "e": 0} and points[-1] == {"a.b": 2, "c": 4, "d": 6, "e": 1}
@@ -70,7 +74,9 @@ def test_a_local_run_writes_one_row_per_run_with_every_parameter_and_value(tmp_p
     import pyarrow.parquet as pq
 
     parquet = pq.read_table(tmp_path / "results.parquet").to_pylist()
-    assert [p["run"] for p in parquet] == [r["run"] for r in rows] and parquet[3]["modelled_ms"] == records[3]["values"]["modelled_ms"]
+    assert [p["run"] for p in parquet] == [r["run"] for r in rows] and parquet[3]["modelled_ms"] == records[3][
+        "values"
+    ]["modelled_ms"]
     resolved = json.loads((tmp_path / "experiment.json").read_text())
     assert resolved["base_rig"]["rig"]["stages"] == [{"type": "isp.black_level"}]
     assert "numpy" in json.loads((tmp_path / "environment.json").read_text())["packages"]
@@ -83,7 +89,9 @@ def test_a_local_run_writes_one_row_per_run_with_every_parameter_and_value(tmp_p
 
 def test_a_sweep_path_that_is_not_in_the_rig_suggests_close_ones(tmp_path):
     e = experiment(sweep={"grid": {"rig.lens.f_numbr": [2.8]}})
-    with pytest.raises(camrig.ConfigError, match=r"sweep path 'rig.lens.f_numbr' is not in the rig; did you mean rig.lens.f_number"):
+    with pytest.raises(
+        camrig.ConfigError, match=r"sweep path 'rig.lens.f_numbr' is not in the rig; did you mean rig.lens.f_number"
+    ):
         run_experiment(e, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
     assert list(tmp_path.iterdir()) == []  # nothing written
     e = experiment(sweep={"grid": {"rig.lens.transmission": [0.8]}})  # a spec field at its default: fine
@@ -107,7 +115,9 @@ def test_an_interrupted_experiment_resumes_and_skips_what_finished(tmp_path):
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "runs").iterdir()}
     run_experiment(e, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
     assert table(tmp_path) == before  # the same values: seeds are per run
-    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "runs").iterdir() if p.name in stamps} == stamps  # untouched
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (tmp_path / "runs").iterdir() if p.name in stamps
+    } == stamps  # untouched
     other = experiment(seed=8)
     with pytest.raises(camrig.ConfigError, match="different experiment"):
         run_experiment(other, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
@@ -197,7 +207,10 @@ def test_a_measurement_that_raises_or_returns_the_wrong_thing_fails_its_run_nami
     e = experiment(measurements=[{"type": "measure.colour_error"}], repeats=1)  # the rig's result is not linear sRGB
     records = run_experiment(e, tmp_path, host=camrig.Host(env={}), executor=LocalProcesses(1))
     assert all(r["status"] == "error" for r in records)
-    assert "measurement 'measure.colour_error' raised ValueError: measure.colour_error needs linear sRGB" in records[0]["error"]
+    assert (
+        "measurement 'measure.colour_error' raised ValueError: measure.colour_error needs linear sRGB"
+        in records[0]["error"]
+    )
 
 
 def test_camrig_run_reads_toml_and_swaps_whole_parts(tmp_path, capsys):

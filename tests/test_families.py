@@ -9,8 +9,17 @@ from camrig import PluginStatus
 from conftest import ep
 
 OURS = ["scenes", "optics", "mounts", "sensors", "links", "isp", "writers", "measure"]
-ISP_STAGES = {"isp.black_level", "isp.lens_shading", "isp.demosaic", "isp.white_balance", "isp.colour_correction",
-              "isp.denoise", "isp.sharpen", "isp.gamma", "isp.scale"}
+ISP_STAGES = {
+    "isp.black_level",
+    "isp.lens_shading",
+    "isp.demosaic",
+    "isp.white_balance",
+    "isp.colour_correction",
+    "isp.denoise",
+    "isp.sharpen",
+    "isp.gamma",
+    "isp.scale",
+}
 
 
 def hostile(name: str, attr: str):
@@ -32,7 +41,10 @@ def names(host: camrig.Host) -> set[str]:
 
 def test_a_plugin_that_sorts_first_cannot_take_a_builtin_name(caplog):
     host = host_with(hostile("aaa", "TakesBuiltinName"))
-    assert "camrig plugin 'aaa' refused: accessory 'isp.gamma' is in family 'isp', which belongs to plugin 'isp'" in caplog.text
+    assert (
+        "camrig plugin 'aaa' refused: accessory 'isp.gamma' is in family 'isp', which belongs to plugin 'isp'"
+        in caplog.text
+    )
     (aaa,) = info(host, "aaa")
     assert aaa.status is PluginStatus.REFUSED
     assert aaa.detail == "accessory 'isp.gamma' is in family 'isp', which belongs to plugin 'isp'"

@@ -62,7 +62,9 @@ def test_adapter_chain_must_close(host, rig_dict):
 
 def test_negative_adapter_length_is_a_spec_error(host, rig_dict):
     rig_dict["rig"]["adapters"] = [{"type": "mounts.adapter", "front": "MFT", "rear": "MFT", "length_mm": -1}]
-    with pytest.raises(camrig.ConfigError, match="rig.adapters.0.length_mm: Input should be greater than or equal to 0"):
+    with pytest.raises(
+        camrig.ConfigError, match="rig.adapters.0.length_mm: Input should be greater than or equal to 0"
+    ):
         check(host, rig_dict)
 
 
@@ -84,14 +86,21 @@ def test_coverage_far_too_small_is_an_error(host, rig_dict):
 
 def test_attachment_must_match_module(host, rig_dict):
     found = by_rule(check(host, rig_dict, "rig.attachment.front=magsafe"))
-    assert found["mount.attachment"].message == "the module attaches by 'camrig-magnetic' but the phone mount takes 'magsafe'"
+    assert (
+        found["mount.attachment"].message
+        == "the module attaches by 'camrig-magnetic' but the phone mount takes 'magsafe'"
+    )
 
 
 def test_formats_are_negotiated_between_neighbours_before_frames_flow(host, rig_dict):
     rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.gamma"}, {"type": "isp.demosaic"}]
     found = by_rule(check(host, rig_dict))
     p = found["formats"]
-    assert p.parts == ("sensor (sensors.cmos)", "stages[0] (isp.black_level)", "stages[1] (isp.gamma)")  # with the mosaic's maker
+    assert p.parts == (
+        "sensor (sensors.cmos)",
+        "stages[0] (isp.black_level)",
+        "stages[1] (isp.gamma)",
+    )  # with the mosaic's maker
     assert "stages[1] cannot take raw float32 48x64 RGGB 14-bit: gamma takes linear RGB (rows x cols x 3)" == p.message
 
 

@@ -42,7 +42,9 @@ PEAK_PROBE = textwrap.dedent(
 )
 
 
-def camrig_cli(*argv: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, str, str, int]:
+def camrig_cli(
+    *argv: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, str, str, int]:
     """Run the camrig command line in a fresh process: exit code, stdout, stderr and its peak resident bytes."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CAMRIG_")}
     environ.update(env or {})
@@ -85,14 +87,37 @@ CONFIGS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "deep yaml block": ("deep2.yaml", "".join(f"{'  ' * i}k:\n" for i in range(200)), ("deep2.yaml:", "nested deeper")),
     "deep toml": ("deep.toml", "rig = " + "[" * 3000 + "]" * 3000 + "\n", ("deep.toml", "nested deeper")),
     "deep dotted toml": ("dotted.toml", "a" + ".a" * 3000 + " = 1\n", ("dotted.toml", "nested deeper")),
-    "duplicate key": ("dup.yaml", _example_with("  name: Four Thirds module\n", "  name: Four Thirds module\n  lens: {type: optics.ideal}\n"),
-                      ("dup.yaml:8", "'lens' given twice", "line 4")),  # fmt: skip
+    "duplicate key": (
+        "dup.yaml",
+        _example_with("  name: Four Thirds module\n", "  name: Four Thirds module\n  lens: {type: optics.ideal}\n"),
+        ("dup.yaml:8", "'lens' given twice", "line 4"),
+    ),  # fmt: skip
     "recursive alias": ("rec.yaml", "rig: &a [*a]\n", ("rec.yaml:1", "alias")),
-    "bool for int": ("bool.yaml", _example_with(SENSOR, SENSOR + "    width_px: true\n"), ("bool.yaml:", "rig.sensor.width_px", "boolean")),
-    "infinite exposure": ("inf.yaml", _example_with("exposure_s: 0.005", "exposure_s: .inf"), ("inf.yaml:", "capture.exposure_s", "finite")),
-    "nan temperature": ("nan.yaml", _example_with(SENSOR, SENSOR + "    dark_reference_c: .nan\n"), ("nan.yaml:", "rig.sensor.dark_reference_c", "finite")),
-    "1e5 x 1e5 sensor": ("huge.yaml", _example_with(SENSOR, SENSOR + "    width_px: 100000\n    height_px: 100000\n"), ("huge.yaml:", "rig.sensor.width_px")),
-    "1e9 x 1e9 sensor": ("giga.yaml", _example_with(SENSOR, SENSOR + "    width_px: 1000000000\n    height_px: 1000000000\n"), ("giga.yaml:", "rig.sensor.width_px")),
+    "bool for int": (
+        "bool.yaml",
+        _example_with(SENSOR, SENSOR + "    width_px: true\n"),
+        ("bool.yaml:", "rig.sensor.width_px", "boolean"),
+    ),
+    "infinite exposure": (
+        "inf.yaml",
+        _example_with("exposure_s: 0.005", "exposure_s: .inf"),
+        ("inf.yaml:", "capture.exposure_s", "finite"),
+    ),
+    "nan temperature": (
+        "nan.yaml",
+        _example_with(SENSOR, SENSOR + "    dark_reference_c: .nan\n"),
+        ("nan.yaml:", "rig.sensor.dark_reference_c", "finite"),
+    ),
+    "1e5 x 1e5 sensor": (
+        "huge.yaml",
+        _example_with(SENSOR, SENSOR + "    width_px: 100000\n    height_px: 100000\n"),
+        ("huge.yaml:", "rig.sensor.width_px"),
+    ),
+    "1e9 x 1e9 sensor": (
+        "giga.yaml",
+        _example_with(SENSOR, SENSOR + "    width_px: 1000000000\n    height_px: 1000000000\n"),
+        ("giga.yaml:", "rig.sensor.width_px"),
+    ),
     "multi-line YAML error": ("bad.yaml", "rig:\n  lens: [a, b\n  sensor: x\n", ("bad.yaml:", "malformed YAML")),
 }
 
@@ -106,7 +131,9 @@ def test_hostile_config_is_refused_in_one_line_cheaply(tmp_path, case):
 
 
 def test_an_infinity_is_taken_where_the_field_means_it(tmp_path):
-    (tmp_path / "focus.yaml").write_text(_example_with("    type: optics.m43_35mm_f1_4 ", "    type: optics.m43_35mm_f1_4\n    focus_distance_m: .inf "))
+    (tmp_path / "focus.yaml").write_text(
+        _example_with("    type: optics.m43_35mm_f1_4 ", "    type: optics.m43_35mm_f1_4\n    focus_distance_m: .inf ")
+    )
     rig = camrig.read_rig(tmp_path / "focus.yaml")
     assert rig.rig.lens.spec_fields["focus_distance_m"] == float("inf")
 
@@ -202,7 +229,9 @@ def test_a_scheduler_that_never_answers_is_a_clear_error_within_the_deadline(tmp
 
 
 def test_a_closed_stdout_is_no_traceback():
-    proc = subprocess.run(f"'{sys.executable}' -m camrig schema optics.ideal | head -c 1", shell=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        f"'{sys.executable}' -m camrig schema optics.ideal | head -c 1", shell=True, capture_output=True, text=True
+    )
     assert proc.stdout == "{" and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
 
@@ -248,7 +277,9 @@ KILLER = textwrap.dedent(
 
 
 def _killed(point: str, folder: Path, *extra: str) -> None:
-    proc = subprocess.run([sys.executable, "-c", KILLER, point, str(folder), *extra], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(folder), *extra], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 

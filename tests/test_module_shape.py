@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-
 PACKAGE = Path(__file__).resolve().parents[1] / "framework" / "camrig"
 
 
@@ -234,7 +233,10 @@ def test_the_probe_sees_a_cycle_while_it_runs(tmp_path):
         [sys.executable, "-c", probe, "camrig_probe_pkg"], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert done.returncode == 3, done.stdout + done.stderr
-    assert "camrig_probe_pkg.b imports camrig_probe_pkg.a while camrig_probe_pkg.a is still being initialised" in done.stdout
+    assert (
+        "camrig_probe_pkg.b imports camrig_probe_pkg.a while camrig_probe_pkg.a is still being initialised"
+        in done.stdout
+    )
 
 
 def _private_uses(path: Path, name: str, package: bool, known: dict[str, tuple[Path, bool]]) -> list[str]:

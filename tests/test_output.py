@@ -110,7 +110,9 @@ def test_rig_write_picks_the_writer_by_suffix_and_checks_it_first(host, rig_dict
     shot = rig.capture()
     rig.write(shot.raw, tmp_path / "raw.npy")
     assert np.array_equal(np.load(tmp_path / "raw.npy"), shot.raw.data)
-    with pytest.raises(camrig.ConfigError, match=r"no writer for '.jpg' files; writers handle .dng, .gif, .npy, .png, .tif, .tiff"):
+    with pytest.raises(
+        camrig.ConfigError, match=r"no writer for '.jpg' files; writers handle .dng, .gif, .npy, .png, .tif, .tiff"
+    ):
         rig.writer(tmp_path / "x.jpg")
     linear = shot.result.derive(format=camrig.Format.RGB_LINEAR)
     with pytest.raises(camrig.OutputError, match="writer 'writers.png' cannot write rgb_linear"):

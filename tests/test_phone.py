@@ -138,7 +138,10 @@ class HotPlug(RuleBasedStateMachine):
         except camrig.StageError as exc:  # a frame the link dropped: reported, never corrupt
             assert "FrameDropped" in str(exc)
             return
-        assert np.isfinite(shot.result.data).all() and shot.raw.data.shape == (48, self.phone.rig.geometry.plane.width_px)
+        assert np.isfinite(shot.result.data).all() and shot.raw.data.shape == (
+            48,
+            self.phone.rig.geometry.plane.width_px,
+        )
 
     @rule(frames=st.integers(1, 6), detach_after=st.one_of(st.none(), st.integers(0, 3)))
     def stream(self, frames, detach_after):
@@ -232,7 +235,9 @@ def test_a_module_process_streams_the_same_frames_and_leaves_nothing_behind():
         for realtime in (True, False):
             phone = camrig.Phone(camrig.Host(env={}), module=mode)
             phone.attach(rig())
-            by_mode[mode, realtime] = {f.index: f.frame.data for f in phone.stream(8, seed=3, realtime=realtime) if f.frame is not None}
+            by_mode[mode, realtime] = {
+                f.index: f.frame.data for f in phone.stream(8, seed=3, realtime=realtime) if f.frame is not None
+            }
             phone.detach()
     common = set(by_mode["thread", True]) & set(by_mode["process", True])
     assert common and all(np.array_equal(by_mode["thread", True][i], by_mode["process", True][i]) for i in common)

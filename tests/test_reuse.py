@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camrig_isp.stages import ColourCorrection, Gamma, WhiteBalance
 
 import camrig
 from camrig.router import acquire, context, develop, reusable
+from camrig_isp.stages import ColourCorrection, Gamma, WhiteBalance
 
 STAGES = [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.white_balance"},
           {"type": "isp.colour_correction"}, {"type": "isp.gamma"}]  # fmt: skip
@@ -71,16 +71,26 @@ def test_a_frame_anyone_else_holds_is_not_reusable():
     assert reusable(frame) is None  # the frame is held twice
     del other
     assert np.shares_memory(reusable(frame), frame.data)
-    assert reusable(camrig.Frame(np.zeros((4, 4), np.float32)[:, :2], camrig.FrameMeta(format="raw", units="1"))) is None
+    assert (
+        reusable(camrig.Frame(np.zeros((4, 4), np.float32)[:, :2], camrig.FrameMeta(format="raw", units="1"))) is None
+    )
 
 
 def test_the_irradiance_leaves_its_memory_to_the_demosaic_and_the_image_is_the_same(rig_dict, monkeypatch):
     from camrig.accessory import Leftover
 
-    rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.demosaic", "method": "malvar2004"}, {"type": "isp.gamma"}]
+    rig_dict["rig"]["stages"] = [
+        {"type": "isp.black_level"},
+        {"type": "isp.demosaic", "method": "malvar2004"},
+        {"type": "isp.gamma"},
+    ]
     taken: list[bool] = []
     original = Leftover.take
-    monkeypatch.setattr(Leftover, "take", lambda self, shape, dtype: taken.append(self.array is not None) or original(self, shape, dtype))
+    monkeypatch.setattr(
+        Leftover,
+        "take",
+        lambda self, shape, dtype: taken.append(self.array is not None) or original(self, shape, dtype),
+    )
     quiet = camrig.assemble(camrig.Host(env={}), camrig.read_rig(rig_dict))
     shot = quiet.capture(seed=2)
     assert taken == [True]  # the demosaic's RGB array is the memory the irradiance left behind

@@ -89,7 +89,15 @@ def test_misbehaving_accessory_is_named(host, rig_dict, mode, message):
 def test_listeners_hear_every_step(host, rig_dict):
     rig_with(host, rig_dict).capture()
     assert faulty.EVENTS[0] == ("assembled", "test rig")
-    assert [e[1] for e in faulty.EVENTS[1:]] == ["scene", "lens", "sensor", "link", "stages[0]", "stages[1]", "stages[2]"]
+    assert [e[1] for e in faulty.EVENTS[1:]] == [
+        "scene",
+        "lens",
+        "sensor",
+        "link",
+        "stages[0]",
+        "stages[1]",
+        "stages[2]",
+    ]
 
 
 def test_capture_from_python_returns_raw_and_processed_with_a_seed(rig_dict):

@@ -23,7 +23,18 @@ def site(tmp_path_factory) -> Path:
     """camrig-acme installed with pip into a folder of its own (the test environment stays untouched)."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(PLUGIN)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(PLUGIN),
+        ],
         check=True,
         capture_output=True,
     )
@@ -96,7 +107,9 @@ e = lens.process(frame, camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=
 print(json.dumps([float(e[14, 19, 1]), float(e[0, 0, 1])]))
 """
     env = {**os.environ, "PYTHONPATH": str(site)}
-    centre, corner = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout)
+    centre, corner = json.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    )
     on_axis = math.pi * 2.0 * 0.9 / (4 * 2.8**2)
     r_centre = math.hypot(0.5 * 0.5, 0.5 * 0.5)  # pixel (14, 19) is half a pitch off the axis each way
     r_corner = math.hypot(19.5 * 0.5, 14.5 * 0.5)
@@ -108,7 +121,10 @@ def test_its_own_tests_run_camrigs_test_kit(site):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        capture_output=True, text=True, env=env, cwd=PLUGIN,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PLUGIN,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout

@@ -94,7 +94,9 @@ def main() -> None:
         return
     rgb = window()
     channels = {"R": rgb[..., 0].copy(), "G": rgb[..., 1].copy(), "B": rgb[..., 2].copy()}
-    OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}, channels).write(str(HERE / "window.exr"))
+    OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}, channels).write(
+        str(HERE / "window.exr")
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import logging
 import math
 
 import numpy as np
+
 from camrig_sensors import M43_100MP, M43_100MP_HDR
 from camrig_sensors.cmos import CmosSensor
 from camrig_sensors.emva import flat_field_frames, mono_test_pixel, photon_sweep
@@ -40,7 +41,12 @@ def emva_dr_ev(spec, top_photons) -> tuple[float, float, float]:
     dark = flat_field_frames(spec, 0.0, EXPOSURE_S, seeds=range(100, 104))
     bright = flat_field_frames(spec, top_photons / 2, EXPOSURE_S, seeds=range(200, 204))
     spatial = {0.0: emva.routines.get_int_imgs(dark), top_photons / 2: emva.routines.get_int_imgs(bright)}
-    data = {"temporal": {EXPOSURE_S: temporal}, "spatial": {EXPOSURE_S: spatial}, "width": spec.width_px, "height": spec.height_px}
+    data = {
+        "temporal": {EXPOSURE_S: temporal},
+        "spatial": {EXPOSURE_S: spatial},
+        "width": spec.width_px,
+        "height": spec.height_px,
+    }
     r = emva.Results1288(emva.Data1288(data, loglevel=logging.WARNING).data, loglevel=logging.WARNING)
     return math.log2(r.DR), r.u_e_sat, r.sigma_d
 

@@ -98,7 +98,12 @@ def _raise(record: dict[str, str]) -> NoReturn:
 
 
 def remote_frames(
-    recipe: dict[str, Any], rig_data: dict[str, Any], frames: int, seed: int, attached: Callable[[], bool], rate_hz: float | None = None
+    recipe: dict[str, Any],
+    rig_data: dict[str, Any],
+    frames: int,
+    seed: int,
+    attached: Callable[[], bool],
+    rate_hz: float | None = None,
 ) -> Iterator[tuple[int, Frame | None, str | None]]:
     """(index, raw frame or None, drop reason) from a module process, until it is done or ``attached()``
     turns false; the process has exited before this returns. ``rate_hz``: the module's frame rate; None: as
@@ -108,7 +113,9 @@ def remote_frames(
     )
     assert process.stdin is not None and process.stdout is not None
     try:
-        pickle.dump({"recipe": recipe, "rig": rig_data, "frames": frames, "seed": seed, "rate_hz": rate_hz}, process.stdin)
+        pickle.dump(
+            {"recipe": recipe, "rig": rig_data, "frames": frames, "seed": seed, "rate_hz": rate_hz}, process.stdin
+        )
         process.stdin.flush()
         if rate_hz is not None:
             process.stdin.close()  # paced: the module keeps its own schedule

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import ConfigDict, Field, ValidationError, create_model
 from pydantic_core import PydanticUndefined
 
 from .checked import CheckedModel
@@ -102,11 +102,12 @@ class MountSpec(Spec):
 
     front: str = Field(description="Mount accepted on the front (lens side), e.g. 'EF'.")
     rear: str = Field(description="Mount presented at the rear (body side), e.g. 'MFT'.")
-    length_mm: float = Field(
-        ge=0, description="Optical path the part adds between its front and rear mount faces, mm."
-    )
+    length_mm: float = Field(ge=0, description="Optical path the part adds between its front and rear mount faces, mm.")
     focal_multiplier: float = Field(
-        default=1.0, gt=0, le=4, description="Relay optics: factor on the lens's focal length and f-number (a 0.71x focal reducer: 0.71; glass-free: 1)."
+        default=1.0,
+        gt=0,
+        le=4,
+        description="Relay optics: factor on the lens's focal length and f-number (a 0.71x focal reducer: 0.71; glass-free: 1).",
     )
 
 

@@ -82,9 +82,13 @@ def read_config_text(path: Path, limits: Limits) -> str:
         if stat.S_ISDIR(info.st_mode):
             raise ConfigError(f"{path}: is a folder, not a config file")
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); config files must be regular files")
+            raise ConfigError(
+                f"{path}: not a regular file (a device, pipe or socket); config files must be regular files"
+            )
         if info.st_size > limits.max_bytes:
-            raise ConfigError(f"{path}: {info.st_size} bytes is more than a config file may hold ({limits.max_bytes}; {ENV_MAX_BYTES})")
+            raise ConfigError(
+                f"{path}: {info.st_size} bytes is more than a config file may hold ({limits.max_bytes}; {ENV_MAX_BYTES})"
+            )
         chunks: list[bytes] = []
         left = limits.max_bytes + 1  # the file may grow after fstat: read no more than the cap and one byte
         while left > 0:
@@ -100,7 +104,9 @@ def read_config_text(path: Path, limits: Limits) -> str:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limits.max_bytes:
-        raise ConfigError(f"{path}: more than {limits.max_bytes} bytes, more than a config file may hold ({ENV_MAX_BYTES})")
+        raise ConfigError(
+            f"{path}: more than {limits.max_bytes} bytes, more than a config file may hold ({ENV_MAX_BYTES})"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -175,7 +181,9 @@ class _BoundedLoader(Composer, _Events, SafeConstructor, Resolver):  # type: ign
                 continue
             first = seen.setdefault((key.tag, key.value), key)
             if first is not key:
-                raise self._refuse(key.start_mark.line, f"key '{key.value}' given twice (first at line {first.start_mark.line + 1})")
+                raise self._refuse(
+                    key.start_mark.line, f"key '{key.value}' given twice (first at line {first.start_mark.line + 1})"
+                )
         return node
 
 
@@ -225,7 +233,9 @@ def check_shape(data: Any, name: str, limits: Limits, *, depth: int = 0) -> None
             raise ConfigError(f"{name}: holds more than {limits.max_nodes} values ({ENV_MAX_NODES})")
         if level > limits.max_depth:
             where = ".".join(path[:8]) + ("...." if len(path) > 8 else "")
-            raise ConfigError(f"{name}: {where or 'the top level'}: nested deeper than {limits.max_depth} levels ({ENV_MAX_DEPTH})")
+            raise ConfigError(
+                f"{name}: {where or 'the top level'}: nested deeper than {limits.max_depth} levels ({ENV_MAX_DEPTH})"
+            )
         if isinstance(value, Mapping):
             stack.extend((v, level + 1, (*path, str(k))) for k, v in value.items())
         elif isinstance(value, (list, tuple)):

@@ -31,7 +31,9 @@ def _admits_bool(annotation: Any) -> bool:
         return any(isinstance(a, bool) for a in typing.get_args(annotation))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True  # a nested model checks its own fields
-    return any(_admits_bool(a) for a in typing.get_args(annotation) if not isinstance(a, (str, int, float, types.EllipsisType)))
+    return any(
+        _admits_bool(a) for a in typing.get_args(annotation) if not isinstance(a, (str, int, float, types.EllipsisType))
+    )
 
 
 def _has_bool(value: Any) -> bool:

@@ -108,24 +108,51 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_count_arg(0), default=0, help="seed of the first frame (frame i uses seed + i)")
     s.add_argument("--out", type=_path_arg, help="save the shown frames as an animation (e.g. preview.gif)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    s.add_argument("--module", choices=("process", "thread"), default="process",
-                   help="run the module's half in its own process (default; as the real module has its own processor) or a thread")
-    s.add_argument("--unpaced", action="store_true",
-                   help="run the module as fast as this machine simulates it, not at the sensor's frame rate (the simulator's ceiling)")
+    s.add_argument(
+        "--module",
+        choices=("process", "thread"),
+        default="process",
+        help="run the module's half in its own process (default; as the real module has its own processor) or a thread",
+    )
+    s.add_argument(
+        "--unpaced",
+        action="store_true",
+        help="run the module as fast as this machine simulates it, not at the sensor's frame rate (the simulator's ceiling)",
+    )
 
     s = sub.add_parser("run", help="run an experiment: sweep, measure, write the table, plots and report")
     s.add_argument("experiment", type=Path, help="experiment file (.yaml, .yml or .toml)")
-    s.add_argument("--out", type=_path_arg, help="run folder (default: results/<experiment file name>); resumes what is there")
+    s.add_argument(
+        "--out", type=_path_arg, help="run folder (default: results/<experiment file name>); resumes what is there"
+    )
     s.add_argument("--workers", type=_count_arg(1), help="worker processes on this machine (default: one per core)")
-    s.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler (e.g. tcp://host:8786)")
-    s.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of the experiment file")
+    s.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler (e.g. tcp://host:8786)"
+    )
+    s.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field of the experiment file",
+    )
 
     s = sub.add_parser("audit", help="hold a claims file against physics: verdict table; exit 1 if a claim fails")
-    s.add_argument("claims", type=Path, help="claims file (.yaml, .yml or .toml): a rig and the claims (docs/claims.md)")
+    s.add_argument(
+        "claims", type=Path, help="claims file (.yaml, .yml or .toml): a rig and the claims (docs/claims.md)"
+    )
     s.add_argument("--out", type=_path_arg, help="folder for audit.json and audit.html (made if missing)")
     s.add_argument("--force", action="store_true", help="overwrite audit.json and audit.html in --out")
     s.add_argument("--strict", action="store_true", help="exit 1 also when a claim cannot be tested")
-    s.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of the rig (rig.sensor.full_well_e=...)")
+    s.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field of the rig (rig.sensor.full_well_e=...)",
+    )
     return p
 
 
@@ -291,7 +318,11 @@ def _cmd_preview(args: argparse.Namespace) -> int:
                 kept.append(item.frame)
         done = len(latencies) + sum(dropped.values())
         if live:
-            print(f"\rframe {done}/{args.frames}: {len(latencies)} shown, {sum(dropped.values())} dropped", end="", file=sys.stderr)
+            print(
+                f"\rframe {done}/{args.frames}: {len(latencies)} shown, {sum(dropped.values())} dropped",
+                end="",
+                file=sys.stderr,
+            )
     elapsed = time.perf_counter() - start
     if live:
         print(file=sys.stderr)
@@ -305,7 +336,9 @@ def _cmd_preview(args: argparse.Namespace) -> int:
         f"{len(latencies)} of {args.frames} frames shown: {fps:.1f} fps"
         + (f" from the first, which came after {first_shown - start:.2f} s ({elapsed:.2f} s in all)" if steady else "")
     )
-    print(f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms")
+    print(
+        f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms"
+    )
     if dropped:
         print("dropped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items())))
     if args.out is not None:
@@ -381,7 +414,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.failed or (args.strict and untested) else EXIT_OK
 
 
-COMMANDS = {"audit": _cmd_audit, "run": _cmd_run, "plugins": _cmd_plugins, "schema": _cmd_schema, "check": _cmd_check, "capture": _cmd_capture, "preview": _cmd_preview}
+COMMANDS = {
+    "audit": _cmd_audit,
+    "run": _cmd_run,
+    "plugins": _cmd_plugins,
+    "schema": _cmd_schema,
+    "check": _cmd_check,
+    "capture": _cmd_capture,
+    "preview": _cmd_preview,
+}
 
 
 def _one_line(text: str) -> str:

@@ -34,8 +34,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .checked import CheckedModel
 from .bounded import Limits, check_shape, load_toml, load_yaml, read_config_text
+from .checked import CheckedModel
 from .errors import ConfigError
 
 __all__ = [
@@ -294,9 +294,7 @@ def set_path(data: dict[str, Any], key: str, value: Any, what: str = "--set") ->
     return out
 
 
-def rig_file_from_dict(
-    data: Mapping[str, Any], overrides: Sequence[str] = (), source: Source | None = None
-) -> RigFile:
+def rig_file_from_dict(data: Mapping[str, Any], overrides: Sequence[str] = (), source: Source | None = None) -> RigFile:
     """Validate a rig file given as a mapping (the Python-API twin of :func:`load_rig_file`)."""
     source = source or Source("<dict>")
     if not isinstance(data, Mapping):

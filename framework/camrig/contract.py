@@ -52,7 +52,9 @@ def _spectral(kind: Kind, fmt: Format, dtype: np.dtype, shape: tuple[int, ...], 
     if dtype.kind != "f":
         found.append(f"a {kind.value} returns float {fmt.value}, not {dtype}")
     if len(shape) != 3 or not bands or shape[2] != len(bands):
-        found.append(f"a {kind.value} returns (rows, cols, bands) with one bands_nm entry per band, not shape {shape} with bands {bands}")
+        found.append(
+            f"a {kind.value} returns (rows, cols, bands) with one bands_nm entry per band, not shape {shape} with bands {bands}"
+        )
     return found
 
 
@@ -73,7 +75,9 @@ def caps_problems(kind: Kind, caps: Caps) -> list[str]:
         if len(caps.shape) != 2:
             found.append(f"a raw frame is one plane (rows, cols), not shape {caps.shape}")
         if kind is Kind.SENSOR and caps.cfa is None:
-            found.append(f"a sensor's caps state its colour filter array: cfa='RGGB' (or another pattern), '{MONO}' for none")
+            found.append(
+                f"a sensor's caps state its colour filter array: cfa='RGGB' (or another pattern), '{MONO}' for none"
+            )
         if kind is Kind.SENSOR and caps.bit_depth is None:
             found.append("a sensor's caps state the bits per sample: bit_depth=12 (say)")
         if caps.bit_depth is not None and dtype.kind in "ui" and caps.bit_depth > dtype.itemsize * 8:

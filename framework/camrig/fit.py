@@ -91,6 +91,4 @@ class FitReport:
         return f"{head}: {counts}\n" + "\n".join(p.render() for p in self.problems)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"ok": self.ok, "problems": [p.model_dump(mode="json") for p in self.problems]}, indent=2
-        )
+        return json.dumps({"ok": self.ok, "problems": [p.model_dump(mode="json") for p in self.problems]}, indent=2)

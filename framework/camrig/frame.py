@@ -130,18 +130,21 @@ class FrameMeta(BaseModel):
     # What the parts know about light and colour, for the stages and writers downstream (a typed contract,
     # so a third-party sensor's colour reaches our ISP and DNG writer; see docs/isp.md).
     white_radiance: tuple[float, ...] | None = Field(
-        default=None, description="Band radiance of a perfect white diffuser under the scene's light, W/(m^2 sr) per band (scenes)."
+        default=None,
+        description="Band radiance of a perfect white diffuser under the scene's light, W/(m^2 sr) per band (scenes).",
     )
     illuminant: str | None = Field(default=None, description="Name of the scene's light, e.g. 'D65' (scenes).")
     relative_illumination: RadialProfile | None = Field(
-        default=None, description="The lens's relative illumination (cos^4 fall-off, vignetting) against image-plane radius (lenses)."
+        default=None,
+        description="The lens's relative illumination (cos^4 fall-off, vignetting) against image-plane radius (lenses).",
     )
     camera_from_xyz: Matrix3 | None = Field(
         default=None,
         description="Colour matrix: CIE XYZ (D65 white, Y = 1) to camera RGB under D65, the DNG ColorMatrix1 (sensors).",
     )
     as_shot_neutral: tuple[float, float, float] | None = Field(
-        default=None, description="Camera RGB of a perfect white under the scene's light, largest 1: the DNG AsShotNeutral (sensors)."
+        default=None,
+        description="Camera RGB of a perfect white under the scene's light, largest 1: the DNG AsShotNeutral (sensors).",
     )
     noise_profile: tuple[float, float] | None = Field(
         default=None,
@@ -156,7 +159,8 @@ class FrameMeta(BaseModel):
         default=None, description="R, G, B gains a white balance stage applied."
     )
     srgb_from_camera: Matrix3 | None = Field(
-        default=None, description="The matrix a colour correction stage applied (white-balanced camera RGB to linear sRGB)."
+        default=None,
+        description="The matrix a colour correction stage applied (white-balanced camera RGB to linear sRGB).",
     )
     extra: dict[str, Any] = Field(
         default_factory=dict, description="Free-form metadata an accessory wants to pass downstream."
@@ -194,7 +198,9 @@ class Frame:
             {name: _readonly_view(np.asarray(plane)) for name, plane in (planes or {}).items()}
         )
 
-    def derive(self, data: np.ndarray | None = None, *, planes: Mapping[str, np.ndarray] | None = None, **meta: Any) -> Frame:
+    def derive(
+        self, data: np.ndarray | None = None, *, planes: Mapping[str, np.ndarray] | None = None, **meta: Any
+    ) -> Frame:
         """A new frame with ``data`` (default: this frame's, shared), ``planes`` (default: this frame's) and
         metadata fields replaced."""
         return Frame(

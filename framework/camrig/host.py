@@ -37,7 +37,7 @@ from packaging.version import Version
 from pydantic import ValidationError
 
 from . import _rules, hookspecs
-from .accessory import KIND_BASES, Accessory, AccessoryType, Kind
+from .accessory import KIND_BASES, AccessoryType, Kind
 from .claims import ClaimKind
 from .config import PartConfig, Source, format_validation_error
 from .errors import ConfigError, PluginError, UnknownAccessoryError
@@ -214,7 +214,9 @@ class Host:
             allowed = (allowed or set()) | set(_env_list(env, ENV_ALLOW))
         self._allowed = allowed
         if BUILTIN in self._disabled:  # the host's own fit rules are not a plugin a user can switch off
-            raise PluginError(f"'{BUILTIN}' is the host itself ({self._disabled[BUILTIN]}): its fit rules cannot be disabled")
+            raise PluginError(
+                f"'{BUILTIN}' is the host itself ({self._disabled[BUILTIN]}): its fit rules cannot be disabled"
+            )
         for name in self._disabled:
             self._pm.set_blocked(name)
 
@@ -224,7 +226,11 @@ class Host:
             self._load_entry_point(ep)
         self._recipe: dict[str, Any] | None = None
         if entry_points is None and not plugins:  # rebuildable elsewhere from the installed plugins alone
-            self._recipe = {"disable": sorted(self._disabled), "allow": None if allowed is None else sorted(allowed), "threads": threads}
+            self._recipe = {
+                "disable": sorted(self._disabled),
+                "allow": None if allowed is None else sorted(allowed),
+                "threads": threads,
+            }
         for name, plugin in (plugins or {}).items():
             if name in self._plugins:
                 self._fail(name, "unknown", f"another plugin is already named '{name}'")
@@ -238,7 +244,9 @@ class Host:
 
     def _report_unknown_names(self) -> list[str]:
         known = sorted({BUILTIN, *self._plugins})
-        listed = [(n, "disable list") for n in self._disabled] + [(n, "allow list") for n in sorted(self._allowed or ())]
+        listed = [(n, "disable list") for n in self._disabled] + [
+            (n, "allow list") for n in sorted(self._allowed or ())
+        ]
         unknown = []
         for name, where in listed:
             if name in known:
@@ -265,7 +273,9 @@ class Host:
             reason = "not in the allow list"
         if reason is not None:
             families = (name,) if FAMILY.match(name) else ()  # its default family; any it declares are unknown
-            self._plugins[name] = PluginInfo(name, version, PluginStatus.DISABLED, reason, families=families, builtin=builtin)
+            self._plugins[name] = PluginInfo(
+                name, version, PluginStatus.DISABLED, reason, families=families, builtin=builtin
+            )
             return True
         return False
 
@@ -286,7 +296,10 @@ class Host:
         builtin = self._is_builtin(ep)
         if ep.name in self._plugins:
             self._fail(
-                ep.name, version, f"entry point '{ep.value}': another plugin is already named '{ep.name}'", PluginStatus.REFUSED
+                ep.name,
+                version,
+                f"entry point '{ep.value}': another plugin is already named '{ep.name}'",
+                PluginStatus.REFUSED,
             )
             return
         if self._skip(ep.name, version, builtin):
@@ -366,7 +379,11 @@ class Host:
             owner = self._families.get(family)
             if owner is None or (owner == name and (builtin or name not in self._builtin_eps)):
                 continue
-            whose = f"the built-in plugin '{owner}'" if owner in self._builtin_eps or owner == BUILTIN else f"plugin '{owner}'"
+            whose = (
+                f"the built-in plugin '{owner}'"
+                if owner in self._builtin_eps or owner == BUILTIN
+                else f"plugin '{owner}'"
+            )
             raise _Rejected(f"cannot take family '{family}': it belongs to {whose}", PluginStatus.REFUSED)
         return tuple(dict.fromkeys(families))
 
@@ -378,7 +395,10 @@ class Host:
         if unknown:
             raise _Rejected(f"implements unknown hook(s) {unknown}; see camrig.hookspecs")
         wrappers = [
-            hc.name for hc in callers for impl in hc.get_hookimpls() if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+            hc.name
+            for hc in callers
+            for impl in hc.get_hookimpls()
+            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
         ]
         if wrappers:
             raise _Rejected(
@@ -437,7 +457,9 @@ class Host:
             if found or not owned("claim kind", k.name):
                 continue
             if k.name in self._claim_kinds:
-                refused.append(f"claim kind '{k.name}' is already registered by plugin '{self._claim_kinds[k.name][1]}'")
+                refused.append(
+                    f"claim kind '{k.name}' is already registered by plugin '{self._claim_kinds[k.name][1]}'"
+                )
             elif k.name in kinds_seen:
                 problems.append(f"claim kind '{k.name}' is registered twice by this plugin")
             kinds_seen.add(k.name)
@@ -540,7 +562,9 @@ class Host:
         if owner is None and family in self._families and self._families[family] not in self._plugins:
             msg += f" Family '{family}' belongs to the built-in plugin '{self._families[family]}', which was not found."
         elif owner is not None:
-            msg += f" Plugin '{owner.name}' would provide family '{family}' but is {owner.status.value}: {owner.detail}."
+            msg += (
+                f" Plugin '{owner.name}' would provide family '{family}' but is {owner.status.value}: {owner.detail}."
+            )
         else:
             unknown = [p for p in off if p.status is PluginStatus.DISABLED or p.api is None]  # families not all known
             if unknown:
@@ -586,7 +610,9 @@ class Host:
         found = [r for r in self.accessory_types if r.type.kind is Kind.WRITER and suffix in r.type.suffixes]
         if not found:
             known = sorted({s for r in self.accessory_types if r.type.kind is Kind.WRITER for s in r.type.suffixes})
-            raise ConfigError(f"no writer for '{suffix or '(no suffix)'}' files; writers handle {', '.join(known) or 'nothing'}")
+            raise ConfigError(
+                f"no writer for '{suffix or '(no suffix)'}' files; writers handle {', '.join(known) or 'nothing'}"
+            )
         return found[0]
 
     def listens(self, hook: str) -> bool:

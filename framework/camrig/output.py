@@ -265,7 +265,9 @@ def check_output_file(path: Path, *, force: bool, sidecar: bool) -> Path:
     if not force:
         for existing in (path, path.with_name(path.name + SIDECAR_SUFFIX)) if sidecar else (path,):
             if existing.is_dir():
-                raise UsageError(f"{existing}: is a folder where the output's {'sidecar' if existing != path else 'file'} goes")
+                raise UsageError(
+                    f"{existing}: is a folder where the output's {'sidecar' if existing != path else 'file'} goes"
+                )
             if existing.exists():
                 raise UsageError(f"{existing}: exists; pass --force to overwrite")
     return path

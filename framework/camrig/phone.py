@@ -182,7 +182,9 @@ class Phone:
         recipe = rig.host.recipe() if self._module == "process" else None
         if self._module == "process":
             if recipe is None:
-                raise CamrigError("module='process' needs a host built from installed plugins (no in-process plugin objects)")
+                raise CamrigError(
+                    "module='process' needs a host built from installed plugins (no in-process plugin objects)"
+                )
             recipe["threads"] = module_threads
 
         def remote() -> Iterator[tuple[int, Any, Any]]:
@@ -190,7 +192,11 @@ class Phone:
 
             assert recipe is not None
             for index, raw, reason in remote_frames(recipe, dict(rig.file.data), frames, seed, attached, rate_hz):
-                yield (index, raw, context(preview, seed=seed + index, threads=host_threads)) if raw is not None else (index, None, reason)
+                yield (
+                    (index, raw, context(preview, seed=seed + index, threads=host_threads))
+                    if raw is not None
+                    else (index, None, reason)
+                )
 
         def produce() -> None:
             try:
@@ -220,7 +226,10 @@ class Phone:
         try:
             while True:
                 with ready:
-                    ready.wait_for(lambda: "pending" in mailbox or "done" in mailbox or "superseded" in mailbox or not attached(), timeout=1.0)
+                    ready.wait_for(
+                        lambda: "pending" in mailbox or "done" in mailbox or "superseded" in mailbox or not attached(),
+                        timeout=1.0,
+                    )
                     superseded = mailbox.pop("superseded", [])
                     item = mailbox.pop("pending", None)
                     done = mailbox.get("done", False)

@@ -135,7 +135,11 @@ class Rig:
             "rig": json.loads(json.dumps(self.file.data, default=str)),
             "capture": self._capture_settings(frame),
             "frame": {"caps": frame.caps().model_dump(mode="json"), "meta": frame.meta.model_dump(mode="json")},
-            "writer": {"type": writer.name, "plugin": writer.plugin, "spec": writer.accessory.spec.model_dump(mode="json")},
+            "writer": {
+                "type": writer.name,
+                "plugin": writer.plugin,
+                "spec": writer.accessory.spec.model_dump(mode="json"),
+            },
         }
 
     def _capture_settings(self, frame: Frame) -> dict[str, Any]:
@@ -169,7 +173,9 @@ class Rig:
         rig.report = self.report
         return rig
 
-    def write_animation(self, frames: list[Frame], path: str | Path, frame_rate_hz: float, *, force: bool = False) -> Path:
+    def write_animation(
+        self, frames: list[Frame], path: str | Path, frame_rate_hz: float, *, force: bool = False
+    ) -> Path:
         """Write ``frames`` as one animated file (e.g. '.gif') atomically, with the provenance of the last."""
         if not frames:
             raise OutputError(f"{path}: no frames to write")
@@ -183,7 +189,14 @@ class Rig:
         return self._write_with_provenance(path, frames[0].caps(), frames[-1], "write_animation()", write, force=force)
 
     def _write_with_provenance(
-        self, path: str | Path, caps: Caps, frame: Frame, doing: str, write: Callable[[Part, Path], None], *, force: bool
+        self,
+        path: str | Path,
+        caps: Caps,
+        frame: Frame,
+        doing: str,
+        write: Callable[[Part, Path], None],
+        *,
+        force: bool,
     ) -> Path:
         """The one way a rig writes a file: the writer for ``path``'s suffix (checked against ``caps``) runs
         ``write(writer, tmp)``, blamed for what it raises as ``doing``, and the file lands atomically with the
@@ -256,15 +269,28 @@ def _negotiate(rig: Rig) -> list[Problem]:
             involved += [previous, part]
             parts = tuple(dict.fromkeys(p.label for p in involved if p is not None))
             got = upstream.describe() if upstream else "nothing"
-            return [Problem(severity=Severity.ERROR, rule="formats", parts=parts, message=f"{part.role} cannot take {got}: {exc}")]
+            return [
+                Problem(
+                    severity=Severity.ERROR,
+                    rule="formats",
+                    parts=parts,
+                    message=f"{part.role} cannot take {got}: {exc}",
+                )
+            ]
         if not isinstance(caps, Caps):
             raise part_error(part, f"negotiate() returned {caps!r}, not camrig.Caps")
         broken = caps_problems(part.accessory.kind, caps)
         if broken:
             message = f"{part.role} declares {caps.describe()}, which breaks the frame contract of a {part.accessory.kind.value}: "
-            return [Problem(severity=Severity.ERROR, rule="formats", parts=(part.label,), message=message + "; ".join(broken))]
+            return [
+                Problem(
+                    severity=Severity.ERROR, rule="formats", parts=(part.label,), message=message + "; ".join(broken)
+                )
+            ]
         rig.caps[part.role] = caps
-        if caps.format is Format.RAW and (upstream is None or (caps.cfa, caps.bit_depth) != (upstream.cfa, upstream.bit_depth)):
+        if caps.format is Format.RAW and (
+            upstream is None or (caps.cfa, caps.bit_depth) != (upstream.cfa, upstream.bit_depth)
+        ):
             mosaic_from = part
         upstream, previous = caps, part
     return []

@@ -84,7 +84,9 @@ def checked_output(part: Part, out: object, declared: Caps, threads: int = 1) ->
     return out
 
 
-def context(rig: Rig, *, seed: int | None = None, exposure_s: float | None = None, threads: int | None = None) -> CaptureContext:
+def context(
+    rig: Rig, *, seed: int | None = None, exposure_s: float | None = None, threads: int | None = None
+) -> CaptureContext:
     """The capture context: the rig file's capture settings with ``seed`` / ``exposure_s`` overrides, and
     the host's thread budget unless ``threads`` says otherwise."""
     if not rig.report.ok:
@@ -108,7 +110,11 @@ def reusable(frame: Frame | None, *, whole: bool = True) -> np.ndarray | None:
         return None
     data = frame.data
     owner = data.base
-    if not isinstance(owner, np.ndarray) or owner.base is not None or not (owner.flags.owndata and owner.flags.writeable):
+    if (
+        not isinstance(owner, np.ndarray)
+        or owner.base is not None
+        or not (owner.flags.owndata and owner.flags.writeable)
+    ):
         return None
     if whole and not (data.flags.c_contiguous and owner.flags.c_contiguous and data.ctypes.data == owner.ctypes.data):
         return None  # the data must be the start of the array's memory, in its own layout
@@ -133,7 +139,9 @@ class _Handed:
         return frame
 
 
-def _run(rig: Rig, parts: list[Part], frame: Frame | _Handed | None, ctx: CaptureContext) -> tuple[Frame | None, list[StepTiming]]:
+def _run(
+    rig: Rig, parts: list[Part], frame: Frame | _Handed | None, ctx: CaptureContext
+) -> tuple[Frame | None, list[StepTiming]]:
     """Run ``parts`` in order, each output checked against its declared caps. An intermediate frame that only
     the chain holds is handed to the next part for reuse (:attr:`CaptureContext.reusable`); one the next part
     did not reuse is kept, once it is gone, for a later fresh array (:meth:`CaptureContext.empty`)."""

@@ -300,7 +300,13 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 
 class _FlowRules(_Rules):
     def __init__(
-        self, host: Host, reg: Registered, spec: Mapping[str, Any] | None, result: Conformance, noisy: bool | None, rig: Rig | None
+        self,
+        host: Host,
+        reg: Registered,
+        spec: Mapping[str, Any] | None,
+        result: Conformance,
+        noisy: bool | None,
+        rig: Rig | None,
     ) -> None:
         self.host, self.reg, self.spec, self.result, self.rig = host, reg, spec, result, rig
         self.kind = reg.type.kind
@@ -398,7 +404,8 @@ class _FlowRules(_Rules):
         assert self.rig is not None
         shot = self.rig.capture(seed=3)
         radiance = Frame(
-            np.ones((4, 6, 3), np.float32), FrameMeta(format=Format.RADIANCE, units="W/(m^2 sr)", bands_nm=(450.0, 550.0, 650.0))
+            np.ones((4, 6, 3), np.float32),
+            FrameMeta(format=Format.RADIANCE, units="W/(m^2 sr)", bands_nm=(450.0, 550.0, 650.0)),
         )
         return [shot.raw, shot.result, radiance]
 
@@ -416,7 +423,9 @@ class _FlowRules(_Rules):
             try:
                 reason = writer.accepts(frame.caps())
             except Exception as exc:  # noqa: BLE001
-                return f"accepts({frame.caps().describe()}) raised {type(exc).__name__}: {exc}, instead of giving a reason"
+                return (
+                    f"accepts({frame.caps().describe()}) raised {type(exc).__name__}: {exc}, instead of giving a reason"
+                )
             if reason is not None and not (isinstance(reason, str) and reason.strip()):
                 return f"accepts({frame.caps().describe()}) returned {reason!r}: neither None nor the reason it cannot write it"
         return None
@@ -462,7 +471,9 @@ def camrig_host_factory() -> Callable[..., Host]:
     """Build isolated hosts: ``camrig_host_factory({"acme": camrig_acme}, installed=False)`` holds only your
     plugin; ``installed=True`` (default) adds every installed one; ``disable=[...]`` leaves some out."""
 
-    def make(plugins: Mapping[str, object] | None = None, *, installed: bool = True, disable: tuple[str, ...] = ()) -> Host:
+    def make(
+        plugins: Mapping[str, object] | None = None, *, installed: bool = True, disable: tuple[str, ...] = ()
+    ) -> Host:
         return Host(env={}, entry_points=None if installed else [], plugins=plugins, disable=disable)
 
     return make
@@ -482,4 +493,3 @@ def camrig_small_rig(camrig_host: Host) -> Iterator[Callable[..., Rig]]:
     yield make
     for rig in rigs:
         rig.close()
-

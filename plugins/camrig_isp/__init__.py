@@ -26,7 +26,10 @@ class LensShadingSpec(camrig.StageSpec):
     comes out flat; the lens reports its fall-off in the frame's metadata."""
 
     strength: float = Field(
-        default=1.0, ge=0, le=1, description="Fraction of the fall-off to correct, in EV (1: all; phones often use less to keep corner noise down)."
+        default=1.0,
+        ge=0,
+        le=1,
+        description="Fraction of the fall-off to correct, in EV (1: all; phones often use less to keep corner noise down).",
     )
 
 
@@ -96,7 +99,9 @@ class SharpenSpec(camrig.StageSpec):
     """Unsharp mask: x + amount (x - G_sigma * x)."""
 
     amount: float = Field(default=0.5, ge=0, le=5, description="Gain of the high-pass detail added back.")
-    sigma_px: float = Field(default=1.0, gt=0, le=20, description="Gaussian sigma of the blur the detail is taken against, pixels.")
+    sigma_px: float = Field(
+        default=1.0, gt=0, le=20, description="Gaussian sigma of the blur the detail is taken against, pixels."
+    )
 
 
 class ScaleSpec(camrig.StageSpec):

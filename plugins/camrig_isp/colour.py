@@ -18,9 +18,7 @@ from numba import njit
 
 from camrig import in_blocks
 
-SRGB_FROM_XYZ = np.array(
-    [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
-)
+SRGB_FROM_XYZ = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]])
 """Linear sRGB from CIE XYZ (D65 white), IEC 61966-2-1:1999, clause 5.2."""
 D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
 """CIE XYZ of the D65 white point with Y = 1 (CIE 015:2018)."""
@@ -33,7 +31,9 @@ def srgb_from_camera(camera_from_xyz: np.ndarray) -> np.ndarray:
     if c.shape != (3, 3) or not np.all(np.isfinite(c)):
         raise ValueError(f"camera_from_xyz must be a finite 3x3 matrix, got shape {c.shape}")
     if np.linalg.cond(c) > 1e10:
-        raise ValueError(f"camera_from_xyz is singular (condition number {np.linalg.cond(c):.3g}): no colour correction exists")
+        raise ValueError(
+            f"camera_from_xyz is singular (condition number {np.linalg.cond(c):.3g}): no colour correction exists"
+        )
     n65 = c @ D65_WHITE_XYZ
     if np.any(n65 <= 0):
         raise ValueError(f"camera_from_xyz gives a D65 white with a non-positive channel ({n65})")
@@ -53,7 +53,17 @@ def srgb_from_camera_as_shot(xyz_d65_from_camera: np.ndarray, as_shot_neutral: n
 
 @njit(nogil=True, cache=True)
 def _apply_matrix_into(flat: np.ndarray, m: np.ndarray, out: np.ndarray) -> None:
-    m00, m01, m02, m10, m11, m12, m20, m21, m22 = m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2], m[2, 0], m[2, 1], m[2, 2]
+    m00, m01, m02, m10, m11, m12, m20, m21, m22 = (
+        m[0, 0],
+        m[0, 1],
+        m[0, 2],
+        m[1, 0],
+        m[1, 1],
+        m[1, 2],
+        m[2, 0],
+        m[2, 1],
+        m[2, 2],
+    )
     for i in range(flat.shape[0]):
         r, g, b = flat[i, 0], flat[i, 1], flat[i, 2]
         out[i, 0] = m00 * r + m01 * g + m02 * b

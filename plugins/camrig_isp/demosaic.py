@@ -47,7 +47,7 @@ def bilinear_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.ndar
     out = np.empty((h, w, 3), dtype=np.float32)
     planes = {}
     for c in "RGB":
-        for (sy, sx) in sites[c]:
+        for sy, sx in sites[c]:
             planes[(sy, sx)] = np.pad(mosaic[sy::2, sx::2].astype(np.float32, copy=False), 1, mode="edge")
     h2, w2 = h // 2, w // 2
 
@@ -90,8 +90,6 @@ def bilinear_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.ndar
                     target += at(col_site, c2, 0)
                     target *= 0.25
     return out
-
-
 
 
 # Malvar, He and Cutler (2004), "High-quality linear interpolation for demosaicing of Bayer-patterned color
@@ -157,7 +155,9 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1, out: np.
 
     def work(a: int, b: int) -> None:
         for top in range(a, b, PAD_ROWS):  # each piece mirrored by 2 samples on its own: no padded copy of the frame
-            _malvar_into(_mirrored_rows(mosaic, top, min(b, top + PAD_ROWS), 2), kinds, out[top : min(b, top + PAD_ROWS)])
+            _malvar_into(
+                _mirrored_rows(mosaic, top, min(b, top + PAD_ROWS), 2), kinds, out[top : min(b, top + PAD_ROWS)]
+            )
 
     in_blocks(len(out), threads, work, align=2)
     return out
@@ -237,8 +237,12 @@ def menon2007_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1) -> np.nda
     b = np.where(g_site & b_rows, g + horizontal(b, half) - horizontal(g, half), b)
     b = np.where(g_site & r_rows, g + vertical(b, half) - vertical(g, half), b)
     # Red at blue sites and blue at red sites: along the direction chosen for green.
-    r_at_b = np.where(horizontal_wins, b + horizontal(r, half) - horizontal(b, half), b + vertical(r, half) - vertical(b, half))
-    b_at_r = np.where(horizontal_wins, r + horizontal(b, half) - horizontal(r, half), r + vertical(b, half) - vertical(r, half))
+    r_at_b = np.where(
+        horizontal_wins, b + horizontal(r, half) - horizontal(b, half), b + vertical(r, half) - vertical(b, half)
+    )
+    b_at_r = np.where(
+        horizontal_wins, r + horizontal(b, half) - horizontal(r, half), r + vertical(b, half) - vertical(r, half)
+    )
     r = np.where(b_site, r_at_b, r)
     b = np.where(r_site, b_at_r, b)
     return np.stack([r, g, b], axis=-1).astype(np.float32, copy=False)

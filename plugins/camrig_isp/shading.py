@@ -19,7 +19,9 @@ SUBDIVISIONS = 256
 
 
 @njit(nogil=True, cache=True)
-def _shade_rows(raw: np.ndarray, y2: np.ndarray, x2: np.ndarray, step: float, table: np.ndarray, out: np.ndarray) -> None:
+def _shade_rows(
+    raw: np.ndarray, y2: np.ndarray, x2: np.ndarray, step: float, table: np.ndarray, out: np.ndarray
+) -> None:
     top = table.size - 1
     inv = 1.0 / step
     for r in range(raw.shape[0]):
@@ -43,7 +45,9 @@ def uniform_spacing(radius: np.ndarray) -> float | None:
     return step if step > 0 and np.all(np.abs(steps - step) <= 1e-9 * step) else None
 
 
-def gain_map(shape: tuple[int, int], pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float) -> np.ndarray:
+def gain_map(
+    shape: tuple[int, int], pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float
+) -> np.ndarray:
     """The gain :func:`shade` applies at each pixel of a ``shape`` frame (float32, read-only): for a stream,
     whose every frame has the same geometry, it is computed once and each frame is one multiplication."""
     gain = shade(np.ones(shape, np.float32), pitch_mm, radius_mm, log_factor, strength)

@@ -25,9 +25,9 @@ from . import (
     WhiteBalanceSpec,
 )
 from .colour import apply_matrix, channel_means, srgb_from_camera, srgb_from_camera_as_shot
+from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic, malvar2004_demosaic
 from .levels import normalise
 from .shading import gain_map, shade, uniform_spacing
-from .demosaic import BAYER, DEMOSAIC, bilinear_demosaic, malvar2004_demosaic
 from .spatial import area_downscale, denoise, sharpen
 from .tone import filmic_encode_lut, srgb_encode, srgb_encode_lut
 
@@ -44,7 +44,12 @@ def _reuse(ctx: camrig.CaptureContext, frame: camrig.Frame) -> np.ndarray | None
 
 
 def _rgb_linear(upstream: camrig.Caps | None, what: str) -> camrig.Caps:
-    if upstream is None or upstream.format is not camrig.Format.RGB_LINEAR or len(upstream.shape) != 3 or upstream.shape[2] != 3:
+    if (
+        upstream is None
+        or upstream.format is not camrig.Format.RGB_LINEAR
+        or len(upstream.shape) != 3
+        or upstream.shape[2] != 3
+    ):
         raise camrig.CapsError(f"{what} takes linear RGB (rows x cols x 3)")
     return upstream
 
@@ -74,7 +79,11 @@ class BlackLevel(camrig.Stage[BlackLevelSpec]):
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
         load_kernels()
-        if upstream is None or upstream.format is not camrig.Format.RAW or upstream.dtype not in ("uint8", "uint16", "uint32"):
+        if (
+            upstream is None
+            or upstream.format is not camrig.Format.RAW
+            or upstream.dtype not in ("uint8", "uint16", "uint32")
+        ):
             raise camrig.CapsError("black level takes an integer raw frame")
         return upstream.model_copy(update={"dtype": "float32"})
 
@@ -125,7 +134,9 @@ class LensShading(camrig.Stage[LensShadingSpec]):
         pitch_mm = frame.meta.pitch * 1e-3
         if uniform_spacing(radius) is not None:  # a lens's table: one compiled pass
             if rows * cols > self.GAIN_MAP_PIXELS:
-                return frame.derive(shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads, _reuse(ctx, frame)))
+                return frame.derive(
+                    shade(frame.data, pitch_mm, radius, log_factor, self.spec.strength, ctx.threads, _reuse(ctx, frame))
+                )
             key = (rows, cols, pitch_mm, profile)
             kept_key, gain = self._gain
             if gain is None or kept_key != key:  # a stream's frames share their geometry and lens: the map is kept
@@ -175,7 +186,9 @@ class WhiteBalance(camrig.Stage[WhiteBalanceSpec]):
         if self.spec.method == "as_shot":
             neutral = frame.meta.as_shot_neutral
             if neutral is None:
-                raise ValueError("white balance 'as_shot' needs the sensor's as-shot neutral (FrameMeta.as_shot_neutral)")
+                raise ValueError(
+                    "white balance 'as_shot' needs the sensor's as-shot neutral (FrameMeta.as_shot_neutral)"
+                )
             n = np.asarray(neutral, dtype=np.float64)
             if n.shape != (3,) or np.any(n <= 0):
                 raise ValueError(f"as-shot neutral must be three positive values, got {neutral}")
@@ -200,23 +213,32 @@ class ColourCorrection(camrig.Stage[ColourCorrectionSpec]):
         if self.spec.matrix is not None:
             m = np.asarray(self.spec.matrix, dtype=np.float64)
             if not np.all(np.isfinite(m)) or abs(np.linalg.det(m)) < 1e-9:
-                raise camrig.CapsError(f"colour matrix {self.spec.matrix} is singular: colours it merges cannot be told apart")
+                raise camrig.CapsError(
+                    f"colour matrix {self.spec.matrix} is singular: colours it merges cannot be told apart"
+                )
         return _rgb_linear(upstream, "colour correction")
 
     def matrix(self, frame: camrig.Frame) -> np.ndarray:
         if self.spec.matrix is not None:
             return np.asarray(self.spec.matrix, dtype=np.float64)
         if frame.meta.xyz_d65_from_camera is not None and frame.meta.as_shot_neutral is not None:
-            return srgb_from_camera_as_shot(np.asarray(frame.meta.xyz_d65_from_camera), np.asarray(frame.meta.as_shot_neutral))
+            return srgb_from_camera_as_shot(
+                np.asarray(frame.meta.xyz_d65_from_camera), np.asarray(frame.meta.as_shot_neutral)
+            )
         c = frame.meta.camera_from_xyz
         if c is None:
-            raise ValueError("colour correction needs the sensor's colour matrix (FrameMeta.camera_from_xyz) or a fixed matrix")
+            raise ValueError(
+                "colour correction needs the sensor's colour matrix (FrameMeta.camera_from_xyz) or a fixed matrix"
+            )
         return srgb_from_camera(np.asarray(c))
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:
         assert frame is not None
         m = self.matrix(frame)
-        return frame.derive(apply_matrix(frame.data, m, ctx.threads, _reuse(ctx, frame)), srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m))
+        return frame.derive(
+            apply_matrix(frame.data, m, ctx.threads, _reuse(ctx, frame)),
+            srgb_from_camera=tuple(tuple(float(v) for v in row) for row in m),
+        )
 
 
 class Denoise(camrig.Stage[DenoiseSpec]):
@@ -254,7 +276,11 @@ class Gamma(camrig.Stage[GammaSpec]):
 
 class Scale(camrig.Stage[ScaleSpec]):
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
-        if upstream is None or upstream.format not in (camrig.Format.RGB_LINEAR, camrig.Format.RGB_DISPLAY) or len(upstream.shape) != 3:
+        if (
+            upstream is None
+            or upstream.format not in (camrig.Format.RGB_LINEAR, camrig.Format.RGB_DISPLAY)
+            or len(upstream.shape) != 3
+        ):
             raise camrig.CapsError("scale takes RGB (rows x cols x 3)")
         f = self.spec.factor
         rows, cols = upstream.shape[0] // f, upstream.shape[1] // f

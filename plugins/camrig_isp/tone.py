@@ -49,7 +49,9 @@ def _lookup_into(flat: np.ndarray, scale: float, table: np.ndarray, out: np.ndar
             out[i] = table[int(np.rint(x))]
 
 
-def _lookup(linear: np.ndarray, scale: float, table: np.ndarray, threads: int = 1, out: np.ndarray | None = None) -> np.ndarray:
+def _lookup(
+    linear: np.ndarray, scale: float, table: np.ndarray, threads: int = 1, out: np.ndarray | None = None
+) -> np.ndarray:
     """table[rint(clip(scale * linear, 0, len(table) - 1))] (NaN reads the first entry), in one compiled pass
     (split over ``threads``)."""
     flat = np.ascontiguousarray(linear, dtype=np.float32).ravel()
@@ -58,14 +60,18 @@ def _lookup(linear: np.ndarray, scale: float, table: np.ndarray, threads: int = 
     return out.reshape(linear.shape)
 
 
-def srgb_encode_lut(linear: np.ndarray, gain: float = 1.0, threads: int = 1, out: np.ndarray | None = None) -> np.ndarray:
+def srgb_encode_lut(
+    linear: np.ndarray, gain: float = 1.0, threads: int = 1, out: np.ndarray | None = None
+) -> np.ndarray:
     """:func:`srgb_encode` of ``gain * linear`` through a 65536-entry table (input quantised to 16 bits;
     largest error 2e-4 of full scale, in the darkest steps where the curve is steepest): one pass instead of a
     power per sample."""
     return _lookup(linear, gain * (2**LUT_BITS - 1), _SRGB_LUT, threads, out)
 
 
-def filmic_encode_lut(linear: np.ndarray, gain: float, white_point: float, threads: int = 1, out: np.ndarray | None = None) -> np.ndarray:
+def filmic_encode_lut(
+    linear: np.ndarray, gain: float, white_point: float, threads: int = 1, out: np.ndarray | None = None
+) -> np.ndarray:
     """sRGB encoding of :func:`filmic` of ``gain * linear``, through one 65536-entry table over [0, W]."""
     table = srgb_encode(filmic(np.linspace(0.0, white_point, 2**LUT_BITS), white_point))
     return _lookup(linear, gain * (2**LUT_BITS - 1) / white_point, table, threads, out)

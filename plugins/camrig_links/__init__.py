@@ -31,13 +31,21 @@ class PacketLinkSpec(camrig.LinkSpec):
     bandwidth_gbit_s: float = Field(default=50.0, gt=0, description="Usable payload bandwidth, Gbit/s.")
     latency_ns: float = Field(default=5.0, ge=0, description="One-way propagation latency, ns.")
     bit_error_rate: float = Field(default=1e-12, ge=0, lt=0.5, description="Probability that a bit on the wire flips.")
-    packet_bytes: int = Field(default=4096, ge=64, le=1 << 20, description="Payload bytes per packet (plus 4 bytes of CRC-32).")
-    max_retries: int = Field(default=3, ge=0, le=100, description="Retransmissions of one packet before the frame is dropped.")
-    turnaround_ns: float = Field(default=100.0, ge=0, description="Time to detect a bad packet and request it again (plus one round trip), ns.")
+    packet_bytes: int = Field(
+        default=4096, ge=64, le=1 << 20, description="Payload bytes per packet (plus 4 bytes of CRC-32)."
+    )
+    max_retries: int = Field(
+        default=3, ge=0, le=100, description="Retransmissions of one packet before the frame is dropped."
+    )
+    turnaround_ns: float = Field(
+        default=100.0, ge=0, description="Time to detect a bad packet and request it again (plus one round trip), ns."
+    )
     packing: Literal["auto", "raw8", "raw10", "raw12", "raw14", "raw16"] = Field(
         default="auto", description="Bits per sample on the wire; 'auto' uses the frame's ADC bit depth (even, 8..16)."
     )
-    compression: Literal["none", "zlib"] = Field(default="none", description="Lossless compression of the packed stream.")
+    compression: Literal["none", "zlib"] = Field(
+        default="none", description="Lossless compression of the packed stream."
+    )
 
 
 USB3 = camrig.spec_preset(
@@ -57,7 +65,11 @@ WIFI6 = camrig.spec_preset(
 
 LINKS: dict[str, tuple[type[camrig.LinkSpec], str, str]] = {
     "links.ideal": (IdealLinkSpec, "camrig_links.ideal:IdealLink", "error-free link: latency + bytes / bandwidth"),
-    "links.optical": (PacketLinkSpec, "camrig_links.packet:PacketLink", "optical (laser) packet link: BER, CRC-32, retransmission"),
+    "links.optical": (
+        PacketLinkSpec,
+        "camrig_links.packet:PacketLink",
+        "optical (laser) packet link: BER, CRC-32, retransmission",
+    ),
     "links.usb3": (USB3, "camrig_links.packet:PacketLink", "USB 3.2 Gen 1 for comparison"),
     "links.wifi6": (WIFI6, "camrig_links.packet:PacketLink", "Wi-Fi 6 for comparison"),
 }
@@ -65,7 +77,10 @@ LINKS: dict[str, tuple[type[camrig.LinkSpec], str, str]] = {
 
 @camrig.hookimpl
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
-    return [camrig.AccessoryType(name, camrig.Kind.LINK, spec, factory, summary) for name, (spec, factory, summary) in LINKS.items()]
+    return [
+        camrig.AccessoryType(name, camrig.Kind.LINK, spec, factory, summary)
+        for name, (spec, factory, summary) in LINKS.items()
+    ]
 
 
 def bits_on_wire(spec: PacketLinkSpec, adc_bits: int) -> int:

@@ -34,7 +34,9 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
         if upstream is None or upstream.format is not camrig.Format.RAW:
             raise camrig.CapsError("a link carries raw frames")
         if upstream.dtype not in ("uint8", "uint16"):
-            raise camrig.CapsError(f"the packet link packs 8-16 bit samples, not {upstream.dtype} (HDR raw: use links.ideal)")
+            raise camrig.CapsError(
+                f"the packet link packs 8-16 bit samples, not {upstream.dtype} (HDR raw: use links.ideal)"
+            )
         return upstream
 
     def wire_bytes(self, frame: camrig.Frame) -> bytes:
@@ -60,7 +62,11 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
         retransmissions = 0
         pending = np.arange(count)  # packets still to deliver intact
         for attempt in range(s.max_retries + 1):
-            flips = rng.binomial(wire_bits, s.bit_error_rate, size=pending.size) if s.bit_error_rate else np.zeros(pending.size, int)
+            flips = (
+                rng.binomial(wire_bits, s.bit_error_rate, size=pending.size)
+                if s.bit_error_rate
+                else np.zeros(pending.size, int)
+            )
             corrupted = []
             for index, n in zip(pending[flips > 0], flips[flips > 0]):
                 start = int(index) * size
@@ -78,7 +84,9 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
             if not pending.size:
                 return (None if arrived is None else bytes(arrived)), retransmissions
             if attempt == s.max_retries:
-                raise FrameDropped(f"packet {int(pending[0])} still corrupt after {s.max_retries} retries (BER {s.bit_error_rate:g})")
+                raise FrameDropped(
+                    f"packet {int(pending[0])} still corrupt after {s.max_retries} retries (BER {s.bit_error_rate:g})"
+                )
             retransmissions += int(pending.size)
         raise AssertionError("unreachable")
 
@@ -110,7 +118,11 @@ class PacketLink(camrig.Link[PacketLinkSpec]):
             "link_retransmissions": retransmissions,
             "link_undetected_error": arrived is not None,  # a corrupted packet that passed its CRC
         }
-        return frame.derive(delivered, modelled_ns={**frame.meta.modelled_ns, "link": round(link_ns)}, extra={**frame.meta.extra, **stats})
+        return frame.derive(
+            delivered,
+            modelled_ns={**frame.meta.modelled_ns, "link": round(link_ns)},
+            extra={**frame.meta.extra, **stats},
+        )
 
 
 class WirePayload:

@@ -61,7 +61,9 @@ class PhotonTransferSpec(camrig.MeasurementSpec):
     sensor and link (the scene and lens are bypassed), giving gain, read noise, saturation and dynamic range."""
 
     irradiance_w_m2: float = Field(default=1.0, gt=0, description="Irradiance of the flat field in each band, W/m^2.")
-    levels: int = Field(default=22, ge=6, le=100, description="Exposure levels (EMVA 1288 asks for at least 50; 22 suffice here).")
+    levels: int = Field(
+        default=22, ge=6, le=100, description="Exposure levels (EMVA 1288 asks for at least 50; 22 suffice here)."
+    )
     roi_px: int = Field(default=256, ge=16, description="Side of the central square analysed, pixels (per CFA phase).")
 
 
@@ -75,14 +77,21 @@ class ColourErrorSpec(camrig.MeasurementSpec):
 class VignettingSpec(camrig.MeasurementSpec):
     """Fall-off from the centre to the corners of the raw, in EV, on a flat scene (scenes.chart with layout: flat)."""
 
-    box_fraction: float = Field(default=0.05, gt=0, le=0.25, description="Side of the centre and corner boxes, as a fraction of the frame height.")
+    box_fraction: float = Field(
+        default=0.05,
+        gt=0,
+        le=0.25,
+        description="Side of the centre and corner boxes, as a fraction of the frame height.",
+    )
 
 
 class DistortionMeasurementSpec(camrig.MeasurementSpec):
     """Geometric distortion from the dot centroids of scenes.chart with layout: dots, against where a pinhole
     lens of the same focal length would put them."""
 
-    image: Literal["raw", "result"] = Field(default="raw", description="'raw' (phases balanced) or 'result' (luminance of linear RGB).")
+    image: Literal["raw", "result"] = Field(
+        default="raw", description="'raw' (phases balanced) or 'result' (luminance of linear RGB)."
+    )
 
 
 class LatencySpec(camrig.MeasurementSpec):

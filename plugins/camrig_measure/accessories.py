@@ -6,12 +6,20 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+
+import camrig
 from camrig_isp.colour import D65_WHITE_XYZ as D65_WHITE
 from camrig_isp.colour import SRGB_FROM_XYZ  # the sRGB definition the pipeline renders to
 
-import camrig
-
-from . import ColourErrorSpec, DistortionMeasurementSpec, LatencySpec, LinkLoadSpec, MtfSpec, PhotonTransferSpec, VignettingSpec
+from . import (
+    ColourErrorSpec,
+    DistortionMeasurementSpec,
+    LatencySpec,
+    LinkLoadSpec,
+    MtfSpec,
+    PhotonTransferSpec,
+    VignettingSpec,
+)
 from .ciede2000 import ciede2000, xyz_to_lab
 from .ptc import photon_transfer
 from .sfr import slanted_edge_mtf
@@ -57,7 +65,9 @@ def gray_image(shot: camrig.CaptureResult, image: str, what: str) -> np.ndarray:
     return shot.result.data.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
 
 
-def chart_to_pixels(rig: camrig.Rig, frame: camrig.Frame, shape: tuple[int, ...], what: str) -> tuple[Callable[[float, float], tuple[float, float]], float]:
+def chart_to_pixels(
+    rig: camrig.Rig, frame: camrig.Frame, shape: tuple[int, ...], what: str
+) -> tuple[Callable[[float, float], tuple[float, float]], float]:
     """Where a pinhole lens puts a point of the rig's scenes.chart: chart coordinates (u, v) in half-widths of
     the chart (u in [-1, 1]) to pixel (x, y), x = f tan(angle) / pitch from the centre; and the pixels per
     half-width. Lens distortion is not applied (measuring it is what needs this)."""
@@ -89,7 +99,9 @@ class Mtf(camrig.Measurement[MtfSpec]):
         if pitch_um:
             values["mtf50_lp_mm"] = mtf50 / (pitch_um * 1e-3)
         values["edge_angle_deg"] = float(edge.edge_angle_deg)
-        curve = camrig.Curve(frequency[keep].tolist(), np.asarray(edge.mtf)[keep].tolist(), "frequency (cycles/pixel)", "MTF")
+        curve = camrig.Curve(
+            frequency[keep].tolist(), np.asarray(edge.mtf)[keep].tolist(), "frequency (cycles/pixel)", "MTF"
+        )
         return camrig.Measured(values, {"mtf": curve})
 
 
@@ -102,7 +114,9 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
         s = self.spec
         sensor_index = next(i for i, p in enumerate(rig.chain) if p.accessory.kind is camrig.Kind.SENSOR)
         caps = rig.caps[rig.chain[sensor_index - 1].role]
-        meta = camrig.FrameMeta(format=camrig.Format.IRRADIANCE, units="W/m^2", bands_nm=caps.bands_nm, pitch=rig.geometry.plane.pitch_um)
+        meta = camrig.FrameMeta(
+            format=camrig.Format.IRRADIANCE, units="W/m^2", bands_nm=caps.bands_nm, pitch=rig.geometry.plane.pitch_um
+        )
         light = camrig.Frame(np.full(caps.shape, s.irradiance_w_m2, np.float32), meta)
         dark = camrig.Frame(np.zeros(caps.shape, np.float32), meta)
         seed = [1_000_000]
@@ -114,7 +128,9 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
 
         def pair(frame: camrig.Frame, exposure_s: float) -> tuple[np.ndarray, np.ndarray]:
             seed[0] += 2
-            return roi(rig.acquire(frame, seed=seed[0], exposure_s=exposure_s)), roi(rig.acquire(frame, seed=seed[0] + 1, exposure_s=exposure_s))
+            return roi(rig.acquire(frame, seed=seed[0], exposure_s=exposure_s)), roi(
+                rig.acquire(frame, seed=seed[0] + 1, exposure_s=exposure_s)
+            )
 
         # Double the exposure until the signal stops growing (the clip: ADC top or full well), then aim at
         # 90 % of that plateau from the last exposure safely in the linear range.
@@ -144,7 +160,12 @@ class PhotonTransferMeasurement(camrig.Measurement[PhotonTransferSpec]):
             "snr_max_db": float(10 * np.log10(result.saturation_e)),  # EMVA 1288: SNR_max = sqrt(mu_e,sat)
         }
         curves = {
-            "photon_transfer": camrig.Curve(result.means_dn.tolist(), result.variances_dn2.tolist(), "mean (DN above dark)", "temporal variance (DN^2)"),
+            "photon_transfer": camrig.Curve(
+                result.means_dn.tolist(),
+                result.variances_dn2.tolist(),
+                "mean (DN above dark)",
+                "temporal variance (DN^2)",
+            ),
             "snr": camrig.Curve(result.means_e.tolist(), np.asarray(result.snr).tolist(), "signal (e-)", "SNR"),
         }
         return camrig.Measured(values, curves)
@@ -173,14 +194,18 @@ class ColourError(camrig.Measurement[ColourErrorSpec]):
     def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
         result = shot.result
         if result.meta.format is not camrig.Format.RGB_LINEAR:
-            raise ValueError(f"measure.colour_error needs linear sRGB (end the pipeline with isp.colour_correction), got {result.meta.format.value}")
+            raise ValueError(
+                f"measure.colour_error needs linear sRGB (end the pipeline with isp.colour_correction), got {result.meta.format.value}"
+            )
         to_pixel, scale = chart_to_pixels(rig, result, result.data.shape, "measure.colour_error")
         half = self.spec.patch_fraction / 2 * (2 / 6) * scale  # a patch is a third of a half-width across
         means = []
         for i in range(4):
             for j in range(6):
                 cx, cy = to_pixel((j + 0.5) / 3 - 1, (i + 0.5) / 3 - 2 / 3)
-                box = result.data[max(0, round(cy - half)) : round(cy + half) + 1, max(0, round(cx - half)) : round(cx + half) + 1]
+                box = result.data[
+                    max(0, round(cy - half)) : round(cy + half) + 1, max(0, round(cx - half)) : round(cx + half) + 1
+                ]
                 if box.size == 0:
                     raise ValueError("the chart's patches fall outside the frame")
                 means.append(box.reshape(-1, 3).astype(np.float64).mean(axis=0))
@@ -233,7 +258,10 @@ class Distortion(camrig.Measurement[DistortionMeasurementSpec]):
         order = np.argsort(r)
         values = {"distortion_pct_outer": float(e[outer].mean()), "distortion_pct_max_abs": float(e[np.argmax(np.abs(e))]),
                   "distortion_radius_mm_outer": float(r.max())}  # fmt: skip
-        return camrig.Measured(values, {"distortion": camrig.Curve(r[order].tolist(), e[order].tolist(), "ideal radius (mm)", "distortion (%)")})
+        return camrig.Measured(
+            values,
+            {"distortion": camrig.Curve(r[order].tolist(), e[order].tolist(), "ideal radius (mm)", "distortion (%)")},
+        )
 
 
 class Vignetting(camrig.Measurement[VignettingSpec]):
@@ -245,7 +273,9 @@ class Vignetting(camrig.Measurement[VignettingSpec]):
         corners = [plane[:b, :b], plane[:b, -b:], plane[-b:, :b], plane[-b:, -b:]]
         corner = float(np.mean([c.mean() for c in corners]))
         if centre <= 0 or corner <= 0:
-            raise ValueError("measure.vignetting needs light in the centre and the corners (scenes.chart with layout: flat)")
+            raise ValueError(
+                "measure.vignetting needs light in the centre and the corners (scenes.chart with layout: flat)"
+            )
         return camrig.Measured({"vignetting_ev": float(np.log2(centre / corner))})
 
 

@@ -21,7 +21,9 @@ class MagneticMountSpec(camrig.MountSpec):
         "turns where it points (f tan(tilt) at the sensor), not its focus.",
     )  # fmt: skip
     decentre_tolerance_um: float = Field(
-        default=50.0, ge=0, description="Worst-case module decentre on attach, um: it moves the viewpoint, not the focus."
+        default=50.0,
+        ge=0,
+        description="Worst-case module decentre on attach, um: it moves the viewpoint, not the focus.",
     )
 
 
@@ -34,7 +36,8 @@ class AdapterSpec(camrig.MountSpec):
         "degrees: the image plane leans against the sensor, so focus drifts across the frame.",
     )  # fmt: skip
     tilt_azimuth_deg: float = Field(
-        default=0.0, description="Direction of that tilt in the sensor plane, degrees from +x (columns) towards +y (rows)."
+        default=0.0,
+        description="Direction of that tilt in the sensor plane, degrees from +x (columns) towards +y (rows).",
     )
 
 
@@ -57,7 +60,9 @@ def _adapter(name: str, front: str, rear: str, doc: str, **extra: object) -> typ
 
 EF_MFT = _adapter("EfMftSpec", "EF", "MFT", "Canon EF lens on a Micro Four Thirds body: 44.00 - 19.25 = 24.75 mm.")
 F_MFT = _adapter("FMftSpec", "F", "MFT", "Nikon F lens on a Micro Four Thirds body: 46.50 - 19.25 = 27.25 mm.")
-M42_MFT = _adapter("M42MftSpec", "M42", "MFT", "M42 screw-mount lens on a Micro Four Thirds body: 45.46 - 19.25 = 26.21 mm.")
+M42_MFT = _adapter(
+    "M42MftSpec", "M42", "MFT", "M42 screw-mount lens on a Micro Four Thirds body: 45.46 - 19.25 = 26.21 mm."
+)
 MFT_E = _adapter("MftESpec", "MFT", "E", "Micro Four Thirds lens on a Sony E body: 19.25 - 18.00 = 1.25 mm. (An E lens cannot go "
                  "on an MFT body: its 18.00 mm flange is shorter than MFT's 19.25 mm.)")  # fmt: skip
 EF_MFT_REDUCER = _adapter(

@@ -99,13 +99,17 @@ def _invert_radial(scale_of, r_real: np.ndarray, what: str) -> np.ndarray:
     image = grid * scale_of(grid)
     if np.any(np.diff(image) <= 0):
         fold = grid[1:][np.diff(image) <= 0][0]
-        raise ValueError(f"{what} folds over at normalised radius {fold:.3f}: no unique ideal position inside the frame")
+        raise ValueError(
+            f"{what} folds over at normalised radius {fold:.3f}: no unique ideal position inside the frame"
+        )
     if image[-1] < np.max(r_real):
         raise ValueError(f"{what} never reaches normalised radius {np.max(r_real):.3f}")
     return np.interp(r_real, image, grid)
 
 
-def undistort(spec: DistortionSpec, xd: np.ndarray, yd: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
+def undistort(
+    spec: DistortionSpec, xd: np.ndarray, yd: np.ndarray, iterations: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
     """Ideal position whose image lands at real position (xd, yd), mm (inverse of :func:`distort`)."""
     if spec.model == "brown_conrady":
         x, y = xd.copy(), yd.copy()

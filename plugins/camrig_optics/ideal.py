@@ -31,7 +31,6 @@ import contextlib
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
 
 import numpy as np
 from scipy import fft, ndimage
@@ -40,9 +39,9 @@ import camrig
 
 from . import IdealLensSpec
 from .distortion import undistort, untca, vignetting_factor
+from .psf import defocus_waves, defocus_waves_map, focal_shift_waves, oversampling, pixel_kernel, stopped_down
 from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, store
 from .tiles import load_kernels as load_tile_kernels
-from .psf import defocus_waves, defocus_waves_map, focal_shift_waves, oversampling, pixel_kernel, stopped_down
 
 MAX_OVERSAMPLING = 65
 """A pixel this many times larger than the PSF's Nyquist sample: the blur is invisible and costly to compute."""
@@ -91,7 +90,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         s = self.spec
         if s.focus_distance_m == s.subject_distance_m:
             return 0.0
-        return defocus_waves(s.focal_length_mm, s.f_number, s.focus_distance_m, s.subject_distance_m, wavelength_nm * 1e-3)
+        return defocus_waves(
+            s.focal_length_mm, s.f_number, s.focus_distance_m, s.subject_distance_m, wavelength_nm * 1e-3
+        )
 
     def tilt_defocus_waves(self, x_mm: np.ndarray | float, y_mm: np.ndarray | float, wavelength_nm: float = 550.0,
                            azimuth_deg: float | None = None) -> np.ndarray | float:  # fmt: skip
@@ -104,7 +105,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         with x the distance from the hinge line)."""
         s = self.spec
         phi = math.radians(s.sensor_tilt_azimuth_deg if azimuth_deg is None else azimuth_deg)
-        dz_um = (np.multiply(x_mm, math.cos(phi)) + np.multiply(y_mm, math.sin(phi))) * math.tan(math.radians(s.sensor_tilt_deg)) * 1e3
+        dz_um = (
+            (np.multiply(x_mm, math.cos(phi)) + np.multiply(y_mm, math.sin(phi)))
+            * math.tan(math.radians(s.sensor_tilt_deg))
+            * 1e3
+        )
         return focal_shift_waves(-dz_um, s.f_number, wavelength_nm * 1e-3)  # type: ignore[no-any-return]
 
     def to_ideal(self, wavelength_nm: float, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +121,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             x, y = undistort(self.spec.distortion, x, y)
         return x, y
 
-    def distortion_margin_px(self, plane: camrig.FocalPlane, bands_nm: tuple[float, ...] = (450.0, 550.0, 650.0)) -> int:
+    def distortion_margin_px(
+        self, plane: camrig.FocalPlane, bands_nm: tuple[float, ...] = (450.0, 550.0, 650.0)
+    ) -> int:
         """Pixels the ideal image must extend beyond the sensor so every pixel's light is inside it."""
         if self.spec.distortion is None and self.spec.tca is None:
             return 0
@@ -135,7 +142,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         q = self.spec.scene_supersampling
         if q == 1:
             return plane
-        return camrig.FocalPlane(width_px=plane.width_px * q, height_px=plane.height_px * q, pitch_um=plane.pitch_um / q)
+        return camrig.FocalPlane(
+            width_px=plane.width_px * q, height_px=plane.height_px * q, pitch_um=plane.pitch_um / q
+        )
 
     def view(self, plane: camrig.FocalPlane) -> camrig.AngularGrid:
         plane = self.fine(plane)
@@ -144,7 +153,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         v = self.image_distance_mm
         step = plane.pitch_um * 1e-3 / v
         return camrig.AngularGrid(
-            width=plane.width_px + 2 * m, height=plane.height_px + 2 * m, x0=x[0] / v - m * step, y0=y[0] / v - m * step, step=step
+            width=plane.width_px + 2 * m,
+            height=plane.height_px + 2 * m,
+            x0=x[0] / v - m * step,
+            y0=y[0] / v - m * step,
+            step=step,
         )
 
     def relayed(self, multiplier: float) -> IdealLens:
@@ -169,8 +182,12 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         """With the sensor tilted by a further ``tilt_deg`` towards ``azimuth_deg`` (an adapter out of square):
         small tilts add as vectors to the spec's own ``sensor_tilt_deg``."""
         s = self.spec
-        x = s.sensor_tilt_deg * math.cos(math.radians(s.sensor_tilt_azimuth_deg)) + tilt_deg * math.cos(math.radians(azimuth_deg))
-        y = s.sensor_tilt_deg * math.sin(math.radians(s.sensor_tilt_azimuth_deg)) + tilt_deg * math.sin(math.radians(azimuth_deg))
+        x = s.sensor_tilt_deg * math.cos(math.radians(s.sensor_tilt_azimuth_deg)) + tilt_deg * math.cos(
+            math.radians(azimuth_deg)
+        )
+        y = s.sensor_tilt_deg * math.sin(math.radians(s.sensor_tilt_azimuth_deg)) + tilt_deg * math.sin(
+            math.radians(azimuth_deg)
+        )
         update = {"sensor_tilt_deg": math.hypot(x, y), "sensor_tilt_azimuth_deg": math.degrees(math.atan2(y, x))}
         return IdealLens(type(s).model_validate({**s.model_dump(), **update}))
 
@@ -211,7 +228,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         corner = math.hypot(plane.width_px, plane.height_px) * plane.pitch_um * 1e-3 / 2
         radius = np.linspace(0.0, corner, samples)
         factor = self._relative_illumination_at((radius**2).astype(np.float32), corner**2)
-        return camrig.RadialProfile(radius_mm=tuple(radius.tolist()), factor=tuple(np.asarray(factor, np.float64).tolist()))
+        return camrig.RadialProfile(
+            radius_mm=tuple(radius.tolist()), factor=tuple(np.asarray(factor, np.float64).tolist())
+        )
 
     # -- blur --------------------------------------------------------------------------------------------------
 
@@ -278,7 +297,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             for band in upstream.bands_nm:  # fail before frames flow if the PSF cannot be sampled
                 k = oversampling(fine.pitch_um, band * 1e-3, self.spec.f_number)
                 if k > MAX_OVERSAMPLING:
-                    raise camrig.CapsError(f"psf: {fine.pitch_um:g} um samples are {k // 2}x the diffraction spot at {band} nm; set psf: none")
+                    raise camrig.CapsError(
+                        f"psf: {fine.pitch_um:g} um samples are {k // 2}x the diffraction spot at {band} nm; set psf: none"
+                    )
         return camrig.Caps(
             format=camrig.Format.IRRADIANCE, dtype="float32", shape=(plane.height_px, plane.width_px, upstream.shape[2]),
             bands_nm=upstream.bands_nm,
@@ -297,7 +318,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         total = (ctx.geometry.view.height - plane.height_px) // 2
         d = self.distortion_margin_px(plane, tuple(frame.meta.bands_nm))
         margin = total - d  # the blur kernel's radius
-        ideal_plane = camrig.FocalPlane(width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um)
+        ideal_plane = camrig.FocalPlane(
+            width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um
+        )
         q = s.scene_supersampling
         into = ctx.reusable if d == 0 and q == 1 else None  # the image is the blur itself: it may overwrite the scene
         ideal = self._blurred(frame, ideal_plane, margin, ctx.threads, into)
@@ -328,14 +351,19 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         order: the result is the same as into a fresh array."""
         s = self.spec
         blur = s.psf == "diffraction"
-        scale = np.float32(math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2))
+        scale = np.float32(
+            math.pi * (1.0 if blur else s.transmission) / (4 * s.f_number**2 * (1 + self.magnification) ** 2)
+        )
         rows, cols, bands = plane.height_px, plane.width_px, frame.data.shape[2]
         usable = into is not None and into.shape == frame.data.shape and into.dtype == np.float32
         irradiance = into[:rows, :cols] if usable else np.empty((rows, cols, bands), np.float32)  # type: ignore[index]
         depth_defocus = self._defocus_map(frame, plane.pitch_um)  # per-sample defocus and its layers (depth, tilt)
         fast = fft.next_fast_len(self.TILE + 2 * margin, real=True)
         tile = fast - 2 * margin  # the tile grown to fill its FFT (a fast length) exactly
-        shape = (fft.next_fast_len(min(tile, rows) + 2 * margin, real=True), fft.next_fast_len(min(tile, cols) + 2 * margin, real=True))
+        shape = (
+            fft.next_fast_len(min(tile, rows) + 2 * margin, real=True),
+            fft.next_fast_len(min(tile, cols) + 2 * margin, real=True),
+        )
         spectra: dict[tuple[object, ...], np.ndarray] = {}  # (wavefront, defocus, band) -> kernel FFT
         lock = threading.Lock()
 
@@ -355,7 +383,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             if not blur:
                 np.multiply(source, factor[:, :, None], out=out)
                 return out
-            zones = self._depth_layers(self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1))
+            zones = self._depth_layers(
+                self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1)
+            )
             zones = [z for z in zones if z[2] is None or z[2].any()]  # a zone that weighs nothing here costs nothing
             planes = np.empty((bands, *factor.shape), np.float32)
             pinhole_planes(source, factor, planes)
@@ -437,7 +467,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             for i, value in enumerate(layers):
                 basis = np.zeros(len(layers))
                 basis[i] = 1.0
-                layer_weight = np.interp(strip, layers, basis).astype(np.float32) if len(layers) > 1 else np.ones(strip.shape, np.float32)
+                layer_weight = (
+                    np.interp(strip, layers, basis).astype(np.float32)
+                    if len(layers) > 1
+                    else np.ones(strip.shape, np.float32)
+                )
                 out.append((waves, float(value), layer_weight if zone_weight is None else layer_weight * zone_weight))
         return out
 

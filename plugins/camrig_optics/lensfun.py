@@ -68,7 +68,9 @@ def find_lens(maker: str, model: str):  # type: ignore[no-untyped-def]
     if not names:
         makers = sorted({lens.maker for lens in db.lenses})
         close = difflib.get_close_matches(maker, makers, n=3, cutoff=0.5)
-        raise ValueError(f"maker: lensfun knows no lens maker {maker!r}" + (f"; did you mean {close}?" if close else ""))
+        raise ValueError(
+            f"maker: lensfun knows no lens maker {maker!r}" + (f"; did you mean {close}?" if close else "")
+        )
     close = difflib.get_close_matches(model, names, n=3, cutoff=0.4)
     raise ValueError(f"model: lensfun has no {maker} lens {model!r}" + (f"; did you mean {close}?" if close else ""))
 
@@ -77,7 +79,9 @@ def resolve(spec: LensfunSpec) -> IdealLensSpec:
     """The ideal-lens spec of a lensfun lens at the spec's focal length and aperture."""
     lens = find_lens(spec.maker, spec.model)
     if not lens.min_focal - 1e-6 <= spec.focal_length_mm <= lens.max_focal + 1e-6:
-        raise ValueError(f"focal_length_mm: {lens.model} covers {lens.min_focal:g}-{lens.max_focal:g} mm, not {spec.focal_length_mm:g}")
+        raise ValueError(
+            f"focal_length_mm: {lens.model} covers {lens.min_focal:g}-{lens.max_focal:g} mm, not {spec.focal_length_mm:g}"
+        )
     if lens.min_aperture and spec.f_number < lens.min_aperture - 1e-6:
         raise ValueError(f"f_number: {lens.model} opens to f/{lens.min_aperture:g}, not f/{spec.f_number:g}")
     known = [m for m in lens.mounts if m in MOUNTS]
@@ -86,7 +90,9 @@ def resolve(spec: LensfunSpec) -> IdealLensSpec:
     elif spec.mount is not None and spec.flange_distance_mm is not None:
         mount, flange = spec.mount, spec.flange_distance_mm
     else:
-        raise ValueError(f"mount: lensfun mount(s) {lens.mounts} of {lens.model} have no flange distance here; set mount and flange_distance_mm")
+        raise ValueError(
+            f"mount: lensfun mount(s) {lens.mounts} of {lens.model} have no flange distance here; set mount and flange_distance_mm"
+        )
     ar = aspect_ratio(lens.model)
     norm_mm = FULL_FRAME_DIAGONAL_MM / lens.crop_factor / (2 * math.sqrt(1 + ar * ar))
     distortion = tca = None

@@ -44,8 +44,10 @@ def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     am = abs(m)
     radial = np.zeros_like(rho)
     for k in range((n - am) // 2 + 1):
-        c = (-1) ** k * math.factorial(n - k) / (
-            math.factorial(k) * math.factorial((n + am) // 2 - k) * math.factorial((n - am) // 2 - k)
+        c = (
+            (-1) ** k
+            * math.factorial(n - k)
+            / (math.factorial(k) * math.factorial((n + am) // 2 - k) * math.factorial((n - am) // 2 - k))
         )
         radial = radial + c * rho ** (n - 2 * k)
     if m == 0:
@@ -80,7 +82,9 @@ def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, 
     return dict(_stopped_down_cached(terms, float(scale)))
 
 
-def grid_for(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float, waves: float = 0.0) -> tuple[int, float]:
+def grid_for(
+    wavelength_um: float, f_number: float, sample_um: float, min_field_um: float, waves: float = 0.0
+) -> tuple[int, float]:
     """FFT size N and pupil radius R (samples) giving image samples ``sample_um`` apart over a field of at least
     ``min_field_um``, with the pupil sampled finely enough for ``waves`` (sum of |Zernike coefficients|): the
     steepest low-order term changes by about 4 sqrt(3) a waves across the radius, so R >= 16 a keeps the phase
@@ -172,7 +176,9 @@ def focal_shift_waves(dz_um: Any, f_number: float, wavelength_um: float) -> Any:
     return dz_um / (8 * f_number**2) / (2 * math.sqrt(3)) / wavelength_um
 
 
-def defocus_waves(focal_length_mm: float, f_number: float, focus_m: float, subject_m: float, wavelength_um: float) -> float:
+def defocus_waves(
+    focal_length_mm: float, f_number: float, focus_m: float, subject_m: float, wavelength_um: float
+) -> float:
     """Noll Z4 coefficient (RMS waves) of a subject at ``subject_m`` when focused at ``focus_m`` (thin lens):
     image distances v = 1 / (1/f - 1/s), the focal-plane shift dz = v_subject - v_focus, then
     :func:`focal_shift_waves`."""
@@ -187,7 +193,9 @@ def defocus_waves(focal_length_mm: float, f_number: float, focus_m: float, subje
     return float(focal_shift_waves(dz_m * 1e6, f_number, wavelength_um))
 
 
-def defocus_waves_map(focal_length_mm: float, f_number: float, focus_m: float, subject_m: np.ndarray, wavelength_um: float) -> np.ndarray:
+def defocus_waves_map(
+    focal_length_mm: float, f_number: float, focus_m: float, subject_m: np.ndarray, wavelength_um: float
+) -> np.ndarray:
     """:func:`defocus_waves` for an array of subject distances (infinity allowed; distances inside the focal
     length are clamped just outside it)."""
     f = focal_length_mm * 1e-3

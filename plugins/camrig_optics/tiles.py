@@ -27,7 +27,9 @@ def pinhole_planes(source: np.ndarray, factor: np.ndarray, out: np.ndarray) -> N
 
 
 @njit(nogil=True, cache=True)
-def hat_weight(y2: np.ndarray, x2: np.ndarray, scale: float, low: float, mid: float, high: float, out: np.ndarray) -> None:
+def hat_weight(
+    y2: np.ndarray, x2: np.ndarray, scale: float, low: float, mid: float, high: float, out: np.ndarray
+) -> None:
     """The weight of the zone at field ``mid`` with neighbours ``low`` and ``high`` (-inf / inf: none, the
     weight stays 1 beyond it) at field radius sqrt(y2 + x2) * scale: 1 at ``mid``, falling linearly to 0 at
     its neighbours (np.interp of the zone's one-hot basis over the zone fields)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -26,10 +25,13 @@ class ChartSpec(camrig.SceneSpec):
         "width's share, shaped by the illuminant (with the default three 100 nm bands, the radiance of each band).",
     )
     bands_nm: tuple[float, ...] = Field(
-        default=(450.0, 550.0, 650.0), min_length=1, description="Centre wavelengths of the bands, nm, increasing (three for the srgb chart)."
+        default=(450.0, 550.0, 650.0),
+        min_length=1,
+        description="Centre wavelengths of the bands, nm, increasing (three for the srgb chart).",
     )
     illuminant: Literal["E", "D65", "D50", "A"] = Field(
-        default="E", description="Spectrum of the light: equal energy (E), CIE daylight D65 or D50, or CIE A (tungsten, 2856 K)."
+        default="E",
+        description="Spectrum of the light: equal energy (E), CIE daylight D65 or D50, or CIE A (tungsten, 2856 K).",
     )
     layout: Literal["chart", "edge", "flat", "dots"] = Field(
         default="chart",
@@ -48,10 +50,13 @@ class ChartSpec(camrig.SceneSpec):
         if list(self.bands_nm) != sorted(set(self.bands_nm)):
             raise ValueError(f"bands_nm must increase, got {self.bands_nm}")
         if self.layout == "chart" and self.patches == "srgb" and len(self.bands_nm) != 3:
-            raise ValueError(f"patches 'srgb' are defined for three bands; with {len(self.bands_nm)} use patches: spectral")
+            raise ValueError(
+                f"patches 'srgb' are defined for three bands; with {len(self.bands_nm)} use patches: spectral"
+            )
         if self.patches == "spectral" and (self.bands_nm[0] < 380 or self.bands_nm[-1] > 780):
             raise ValueError(f"spectral patches are measured from 380 to 780 nm; bands {self.bands_nm} reach outside")
         return self
+
     edge_angle_deg: float = Field(
         default=5.0, ge=-45, le=45, description="Tilt of the background's slanted edge from vertical, degrees."
     )
@@ -59,9 +64,11 @@ class ChartSpec(camrig.SceneSpec):
         default=math.inf, gt=0, description="Distance of the chart on the axis, m (inf: at infinity, no depth map)."
     )
     tilt_deg: float = Field(
-        default=0.0, gt=-80, lt=80, description="Rotation of the chart about the vertical axis, degrees (right side farther when positive)."
+        default=0.0,
+        gt=-80,
+        lt=80,
+        description="Rotation of the chart about the vertical axis, degrees (right side farther when positive).",
     )
-
 
 
 ILLUMINANTS = Literal["E", "D65", "D50", "A"]
@@ -72,7 +79,9 @@ def _increasing_in(bands: tuple[float, ...], field: str, lo: float = 380.0, hi: 
     if list(bands) != sorted(set(bands)):
         raise ValueError(f"{field} must increase, got {bands}")
     if bands[0] < lo or bands[-1] > hi:
-        raise ValueError(f"{field}: the spectral upsampling is tabulated from {lo:g} to {hi:g} nm; bands {bands} reach outside")
+        raise ValueError(
+            f"{field}: the spectral upsampling is tabulated from {lo:g} to {hi:g} nm; bands {bands} reach outside"
+        )
 
 
 class PlacedSpec(camrig.SceneSpec):
@@ -83,17 +92,25 @@ class PlacedSpec(camrig.SceneSpec):
         description="'centre': the picture subtends fov_deg horizontally, centred on the axis; 'fill': scaled to "
         "cover the sensor's whole field (the longer side cropped); 'fit': scaled to fit inside it (surround elsewhere).",
     )
-    fov_deg: float = Field(default=40.0, gt=0, lt=170, description="Horizontal angle the picture subtends with framing 'centre', degrees.")
+    fov_deg: float = Field(
+        default=40.0, gt=0, lt=170, description="Horizontal angle the picture subtends with framing 'centre', degrees."
+    )
     distance_m: float = Field(
-        default=math.inf, gt=0, description="Distance of the picture's plane on the axis, m (inf: at infinity); the depth map overrides it where it has one."
+        default=math.inf,
+        gt=0,
+        description="Distance of the picture's plane on the axis, m (inf: at infinity); the depth map overrides it where it has one.",
     )
     depth_path: str | None = Field(
         default=None,
         description="Depth map of the picture, one value per pixel, same size: .npy, a 16-bit greyscale PNG or TIFF, "
         "a float TIFF, or OpenEXR (Z channel); times depth_scale_m gives metres. Feeds the lens's depth of field (planes['depth_m']).",
     )
-    depth_scale_m: float = Field(default=1.0, gt=0, description="Metres per stored depth unit (0.001 for a PNG in millimetres).")
-    surround: float = Field(default=0.0, ge=0, le=1, description="Radiance outside the picture, as a fraction of the white's.")
+    depth_scale_m: float = Field(
+        default=1.0, gt=0, description="Metres per stored depth unit (0.001 for a PNG in millimetres)."
+    )
+    surround: float = Field(
+        default=0.0, ge=0, le=1, description="Radiance outside the picture, as a fraction of the white's."
+    )
 
     @field_validator("depth_path")
     @classmethod
@@ -121,10 +138,13 @@ class LuminanceSpec(PlacedSpec):
         description="Instead: the scene's metered exposure value at ISO 100; mean luminance = 12.5 x 2^EV / 100 cd/m^2 (ISO 2720, K = 12.5).",
     )
     illuminant: ILLUMINANTS = Field(
-        default="D65", description="Light the picture's colours are seen under: CIE D65 (the sRGB white), D50, A (tungsten) or equal energy E."
+        default="D65",
+        description="Light the picture's colours are seen under: CIE D65 (the sRGB white), D50, A (tungsten) or equal energy E.",
     )
     bands_nm: tuple[float, ...] = Field(
-        default=(450.0, 550.0, 650.0), min_length=1, description="Centre wavelengths of the bands, nm, increasing, within 380-780 (each band reaches halfway to its neighbours)."
+        default=(450.0, 550.0, 650.0),
+        min_length=1,
+        description="Centre wavelengths of the bands, nm, increasing, within 380-780 (each band reaches halfway to its neighbours).",
     )
 
     @model_validator(mode="after")
@@ -147,12 +167,16 @@ class ImageSpec(LuminanceSpec):
         description="Image file: PNG, JPEG or TIFF, 8 or 16 bits per channel, RGB or greyscale, without alpha or palette "
         "(relative to the working directory). None: a built-in 24-patch chart of the ColorChecker's sRGB values.",
     )
-    bit_depth: Literal[8, 16] | None = Field(default=None, description="Bits per channel the file must hold (None: whatever it holds).")
+    bit_depth: Literal[8, 16] | None = Field(
+        default=None, description="Bits per channel the file must hold (None: whatever it holds)."
+    )
     colour_space: Literal["srgb", "display_p3"] = Field(
-        default="srgb", description="RGB primaries of the values: sRGB (ITU-R BT.709) or Display P3; both have the D65 white."
+        default="srgb",
+        description="RGB primaries of the values: sRGB (ITU-R BT.709) or Display P3; both have the D65 white.",
     )
     transfer: Literal["srgb", "linear"] = Field(
-        default="srgb", description="Encoding of the values: the sRGB curve (IEC 61966-2-1, also Display P3's) or linear."
+        default="srgb",
+        description="Encoding of the values: the sRGB curve (IEC 61966-2-1, also Display P3's) or linear.",
     )
 
     @field_validator("path")
@@ -206,20 +230,27 @@ class HyperspectralSpec(PlacedSpec):
         "at wavelengths_nm (default 450, 550, 650).",
     )
     wavelengths_nm: tuple[float, ...] | None = Field(
-        default=None, min_length=1, description="Band centres of a .npy cube (or of the built-in cube), nm, increasing (a .npz holds them as 'wavelengths')."
+        default=None,
+        min_length=1,
+        description="Band centres of a .npy cube (or of the built-in cube), nm, increasing (a .npz holds them as 'wavelengths').",
     )
     units: Literal["photons", "watts"] = Field(
         default="photons",
         description="Units of a .npy/.npz cube: 'photons' (quanta/(s sr m^2 nm), ISETCam's) or 'watts' (W/(sr m^2 nm)); .mat files are photons.",
     )
     fov_deg: float | None = Field(  # type: ignore[assignment]
-        default=None, gt=0, lt=170, description="Horizontal angle the cube subtends with framing 'centre', degrees (None: the file's fov, else 40)."
+        default=None,
+        gt=0,
+        lt=170,
+        description="Horizontal angle the cube subtends with framing 'centre', degrees (None: the file's fov, else 40).",
     )
     distance_m: float | None = Field(  # type: ignore[assignment]
         default=None, gt=0, description="Distance of the cube's plane, m (None: the file's dist, else at infinity)."
     )
     mean_luminance_cd_m2: float | None = Field(
-        default=None, gt=0, description="Rescale the cube to this mean luminance, cd/m^2 (None: its values are absolute)."
+        default=None,
+        gt=0,
+        description="Rescale the cube to this mean luminance, cd/m^2 (None: its values are absolute).",
     )
 
     @field_validator("path")
@@ -250,18 +281,35 @@ class TargetSpec(camrig.SceneSpec):
         "star, for MTF in every direction); 'points': light discs on a black ground on a square grid (PSF, distortion "
         "and field checks).",
     )
-    width_deg: float = Field(default=20.0, gt=0, lt=170, description="Diameter of the star, or width of the field of points (height 2/3 of it), degrees.")
+    width_deg: float = Field(
+        default=20.0,
+        gt=0,
+        lt=170,
+        description="Diameter of the star, or width of the field of points (height 2/3 of it), degrees.",
+    )
     cycles: int = Field(default=36, ge=2, le=1000, description="Siemens star: light-dark pairs around the star.")
-    point_spacing_deg: float = Field(default=2.0, gt=0, description="Points: angle between neighbouring points, degrees.")
+    point_spacing_deg: float = Field(
+        default=2.0, gt=0, description="Points: angle between neighbouring points, degrees."
+    )
     point_diameter_deg: float = Field(
-        default=0.01, gt=0, description="Points: angular diameter of each disc, degrees (below a sample's size a point's flux goes to the sample holding its centre)."
+        default=0.01,
+        gt=0,
+        description="Points: angular diameter of each disc, degrees (below a sample's size a point's flux goes to the sample holding its centre).",
     )
     light: float = Field(default=0.8, ge=0, le=1, description="Reflectance of the light parts (and of the points).")
-    dark: float = Field(default=0.05, ge=0, le=1, description="Reflectance of the star's dark sectors (the points' ground is black).")
-    white_luminance_cd_m2: float = Field(default=100.0, gt=0, description="Luminance of a perfect white under the target's light, cd/m^2.")
-    illuminant: ILLUMINANTS = Field(default="D65", description="Light on the target: CIE D65, D50, A or equal energy E.")
+    dark: float = Field(
+        default=0.05, ge=0, le=1, description="Reflectance of the star's dark sectors (the points' ground is black)."
+    )
+    white_luminance_cd_m2: float = Field(
+        default=100.0, gt=0, description="Luminance of a perfect white under the target's light, cd/m^2."
+    )
+    illuminant: ILLUMINANTS = Field(
+        default="D65", description="Light on the target: CIE D65, D50, A or equal energy E."
+    )
     bands_nm: tuple[float, ...] = Field(
-        default=(450.0, 550.0, 650.0), min_length=1, description="Centre wavelengths of the bands, nm, increasing, within 380-780."
+        default=(450.0, 550.0, 650.0),
+        min_length=1,
+        description="Centre wavelengths of the bands, nm, increasing, within 380-780.",
     )
 
     @model_validator(mode="after")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -47,10 +46,14 @@ PATCH_REFLECTANCE_BGR = srgb_to_linear(SRGB_8BIT / 255.0)[:, ::-1]
 """(24, 3) reflectance per patch in band order (B, G, R)."""
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def _table(name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(column names, wavelengths, values) of a data file: one row per wavelength or per patch."""
-    lines = [ln for ln in resources.files("camrig_scenes").joinpath("data", name).read_text().splitlines() if ln and ln[0] != "#"]
+    lines = [
+        ln
+        for ln in resources.files("camrig_scenes").joinpath("data", name).read_text().splitlines()
+        if ln and ln[0] != "#"
+    ]
     header = lines[0].split(",")
     rows = [ln.split(",") for ln in lines[1:]]
     if name.startswith("colorchecker"):  # patches x wavelengths
@@ -95,7 +98,11 @@ DOT_SPACING, DOT_RADIUS, DOT_COLUMNS, DOT_ROWS = 0.25, 0.07, 4, 2
 
 def dot_centres() -> list[tuple[float, float]]:
     """Centres of the 'dots' layout in chart units (u, v), u across [-1, 1] (half the chart's width)."""
-    return [(i * DOT_SPACING, j * DOT_SPACING) for j in range(-DOT_ROWS, DOT_ROWS + 1) for i in range(-DOT_COLUMNS, DOT_COLUMNS + 1)]
+    return [
+        (i * DOT_SPACING, j * DOT_SPACING)
+        for j in range(-DOT_ROWS, DOT_ROWS + 1)
+        for i in range(-DOT_COLUMNS, DOT_COLUMNS + 1)
+    ]
 
 
 def dot_mask(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -136,7 +143,21 @@ def _fill(out: np.ndarray, table: np.ndarray, mode: int, u: np.ndarray, v: np.nd
 def load_kernel() -> None:
     """Compile (or load from numba's cache) the fill kernel when a rig is assembled, not on the first frame."""
     one, flag, index = np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64)
-    _fill(np.empty((1, 1, 1), np.float32), np.zeros((27, 1), np.float32), 0, one, one, 0.0, flag, flag, index, index, one, one, 0.0)
+    _fill(
+        np.empty((1, 1, 1), np.float32),
+        np.zeros((27, 1), np.float32),
+        0,
+        one,
+        one,
+        0.0,
+        flag,
+        flag,
+        index,
+        index,
+        one,
+        one,
+        0.0,
+    )
 
 
 class Chart(camrig.Scene[ChartSpec]):

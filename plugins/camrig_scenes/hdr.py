@@ -24,7 +24,9 @@ WEDGE_STEPS, WEDGE_FIRST_EV = 24, -12
 def builtin_wedge(step_px: int = 10, rows: int = 40) -> np.ndarray:
     """(rows, 24 step_px, 1) float32: 24 grey steps one EV apart, 2^-12 ... 2^11, left to right."""
     values = 2.0 ** (WEDGE_FIRST_EV + np.arange(WEDGE_STEPS))
-    return np.broadcast_to(np.repeat(values, step_px).astype(np.float32)[None, :, None], (rows, WEDGE_STEPS * step_px, 1)).copy()
+    return np.broadcast_to(
+        np.repeat(values, step_px).astype(np.float32)[None, :, None], (rows, WEDGE_STEPS * step_px, 1)
+    ).copy()
 
 
 def read_hdr(path: str) -> np.ndarray:

@@ -76,14 +76,18 @@ def _wavelengths(values: Any, where: str) -> np.ndarray:
     if wave.ndim != 1 or not len(wave):
         raise ValueError(f"{where}: wavelengths must be a list of numbers, got shape {np.shape(values)}")
     if not np.isfinite(wave).all() or (np.diff(wave) <= 0).any():
-        raise ValueError(f"{where}: wavelengths must increase, got {wave.tolist()[:8]}{' ...' if len(wave) > 8 else ''}")
+        raise ValueError(
+            f"{where}: wavelengths must increase, got {wave.tolist()[:8]}{' ...' if len(wave) > 8 else ''}"
+        )
     return wave
 
 
 def _finite(values: np.ndarray, where: str) -> None:
     bad = ~np.isfinite(values)
     if bad.any():
-        raise ValueError(f"{where}: {int(bad.sum())} NaN or infinite values (first at {tuple(int(i) for i in np.argwhere(bad)[0])})")
+        raise ValueError(
+            f"{where}: {int(bad.sum())} NaN or infinite values (first at {tuple(int(i) for i in np.argwhere(bad)[0])})"
+        )
 
 
 class Cube:
@@ -101,7 +105,9 @@ def read_mat(path: str) -> Cube:
 
     try:
         # not squeeze_me: a (1, cols, k) coefficient array must keep its shape; structs and scalars are unwrapped
-        mat = {k: _unwrap(v) for k, v in scipy.io.loadmat(path, struct_as_record=False).items() if not k.startswith("__")}
+        mat = {
+            k: _unwrap(v) for k, v in scipy.io.loadmat(path, struct_as_record=False).items() if not k.startswith("__")
+        }
     except Exception as exc:  # noqa: BLE001 - any parse failure is an unreadable file
         raise ValueError(f"{path}: unreadable MATLAB file ({type(exc).__name__}: {exc})") from None
     if "mcCOEF" in mat:
@@ -114,9 +120,13 @@ def read_mat(path: str) -> Cube:
         coef = np.asarray(mat["mcCOEF"])
         coef = coef[:, :, None] if coef.ndim == 2 else coef
         if coef.ndim != 3 or coef.dtype.kind not in "uif":
-            raise ValueError(f"{path}: mcCOEF must be a (rows, cols, k) array of numbers, got {coef.dtype} {coef.shape}")
+            raise ValueError(
+                f"{path}: mcCOEF must be a (rows, cols, k) array of numbers, got {coef.dtype} {coef.shape}"
+            )
         if b.shape != (len(wave), coef.shape[2]):
-            raise ValueError(f"{path}: basis.basis is {b.shape}; with {len(wave)} wavelengths and {coef.shape[2]} coefficients it must be {(len(wave), coef.shape[2])}")
+            raise ValueError(
+                f"{path}: basis.basis is {b.shape}; with {len(wave)} wavelengths and {coef.shape[2]} coefficients it must be {(len(wave), coef.shape[2])}"
+            )
         coef = np.ascontiguousarray(coef, dtype=np.float32)
         _finite(coef, f"{path}: mcCOEF")
         _finite(b, f"{path}: basis.basis")
@@ -131,7 +141,9 @@ def read_mat(path: str) -> Cube:
         key = "photons" if "photons" in mat else "data" if "data" in mat else None
         wkey = "wave" if "wave" in mat else "wavelength" if "wavelength" in mat else None
         if key is None or wkey is None:
-            raise ValueError(f"{path}: no mcCOEF (with basis), nor photons/data with wave: not an ISETCam multispectral file")
+            raise ValueError(
+                f"{path}: no mcCOEF (with basis), nor photons/data with wave: not an ISETCam multispectral file"
+            )
         wave = _wavelengths(mat[wkey], f"{path}: {wkey}")
         data = _cube(np.asarray(mat[key]), len(wave), f"{path}: {key}")
         matrix, offset, diagonal = np.ones((1, len(wave))), np.zeros(len(wave)), True
@@ -187,10 +199,14 @@ def read_numpy(path: str, wavelengths_nm: tuple[float, ...] | None, photons: boo
         with loaded:
             missing = [k for k in ("cube", "wavelengths") if k not in loaded.files]
             if missing:
-                raise ValueError(f"{path}: the .npz needs arrays 'cube' and 'wavelengths'; missing {', '.join(missing)} (has {', '.join(loaded.files)})")
+                raise ValueError(
+                    f"{path}: the .npz needs arrays 'cube' and 'wavelengths'; missing {', '.join(missing)} (has {', '.join(loaded.files)})"
+                )
             cube, wave, where = loaded["cube"], loaded["wavelengths"], f"{path}: cube"
             if wavelengths_nm is not None and not np.allclose(wave, wavelengths_nm):
-                raise ValueError(f"{path}: wavelengths_nm {wavelengths_nm} differ from the file's {np.asarray(wave).tolist()}")
+                raise ValueError(
+                    f"{path}: wavelengths_nm {wavelengths_nm} differ from the file's {np.asarray(wave).tolist()}"
+                )
     w = _wavelengths(wave, f"{path}: wavelengths")
     data = _cube(np.asarray(cube), len(w), where)
     return Cube(data, np.ones((1, len(w))), np.zeros(len(w)), True, w, photons, None, None, None)
@@ -210,7 +226,9 @@ def builtin_cube(wave: tuple[float, ...], patch_px: int = 20) -> Cube:
     edge = max(1, patch_px // 10)
     for i in range(24):
         r, c = divmod(i, 6)
-        cube[r * patch_px + edge : (r + 1) * patch_px - edge, c * patch_px + edge : (c + 1) * patch_px - edge] = rho[i] * light
+        cube[r * patch_px + edge : (r + 1) * patch_px - edge, c * patch_px + edge : (c + 1) * patch_px - edge] = (
+            rho[i] * light
+        )
     return Cube(cube, np.ones((1, len(wave))), np.zeros(len(wave)), True, np.array(wave), False, light, None, None)
 
 
@@ -227,7 +245,9 @@ class HyperspectralScene(PictureScene, camrig.Scene[HyperspectralSpec]):
             cube = read_numpy(s.path, s.wavelengths_nm, s.units == "photons")
         self._cube_fov, self._cube_dist = cube.fov, cube.dist
         bands = tuple(float(w) for w in cube.wave)
-        per_band = band_widths(bands) * (joules_per_photon(cube.wave) if cube.photons else 1.0)  # to W/(m^2 sr) per band
+        per_band = band_widths(bands) * (
+            joules_per_photon(cube.wave) if cube.photons else 1.0
+        )  # to W/(m^2 sr) per band
         matrix, offset = cube.matrix * per_band[None, :], cube.offset * per_band
         white = None if cube.illuminant is None else cube.illuminant * band_widths(bands)
         if s.mean_luminance_cd_m2 is not None:

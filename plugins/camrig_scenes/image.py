@@ -26,7 +26,9 @@ def builtin_chart(patch_px: int = 50) -> np.ndarray:
     edge = max(1, patch_px // 10)
     for i in range(24):
         r, c = divmod(i, 6)
-        out[r * patch_px + edge : (r + 1) * patch_px - edge, c * patch_px + edge : (c + 1) * patch_px - edge] = SRGB_8BIT[i]
+        out[r * patch_px + edge : (r + 1) * patch_px - edge, c * patch_px + edge : (c + 1) * patch_px - edge] = (
+            SRGB_8BIT[i]
+        )
     return out
 
 
@@ -34,9 +36,9 @@ def mean_linear(data: np.ndarray, lut: np.ndarray | None) -> np.ndarray:
     """Mean linear value of each channel: from a histogram of the codes (one pass, no decoded copy)."""
     if lut is None:
         return data.reshape(-1, data.shape[2]).mean(axis=0, dtype=np.float64)
-    return np.array([np.bincount(data[..., c].ravel(), minlength=len(lut)) @ lut.astype(np.float64) for c in range(data.shape[2])]) / (
-        data.shape[0] * data.shape[1]
-    )
+    return np.array(
+        [np.bincount(data[..., c].ravel(), minlength=len(lut)) @ lut.astype(np.float64) for c in range(data.shape[2])]
+    ) / (data.shape[0] * data.shape[1])
 
 
 def white_luminance(spec: LuminanceSpec, mean_rgb: np.ndarray, y: np.ndarray) -> float:
@@ -47,7 +49,9 @@ def white_luminance(spec: LuminanceSpec, mean_rgb: np.ndarray, y: np.ndarray) ->
         return spec.white_luminance_cd_m2
     relative = float(mean_rgb @ y)
     if relative <= 0:
-        raise ValueError(f"{getattr(spec, 'path', None) or 'the built-in picture'}: the picture is black: no mean luminance to scale")
+        raise ValueError(
+            f"{getattr(spec, 'path', None) or 'the built-in picture'}: the picture is black: no mean luminance to scale"
+        )
     return mean / relative
 
 

@@ -86,7 +86,9 @@ def probe_image(path: str | os.PathLike[str], declared_bits: int | None = None) 
         if ctype == 3:
             raise ValueError(f"{p}: a palette PNG; save it as RGB (8 or 16 bits per channel)")
         if ctype in (4, 6):
-            raise ValueError(f"{p}: the image has an alpha channel ({PNG_COLOUR_TYPES[ctype]}); a scene needs opaque RGB or greyscale")
+            raise ValueError(
+                f"{p}: the image has an alpha channel ({PNG_COLOUR_TYPES[ctype]}); a scene needs opaque RGB or greyscale"
+            )
         if ctype not in (0, 2):
             raise ValueError(f"{p}: unknown PNG colour type {ctype}")
         if bits not in (8, 16):
@@ -130,7 +132,9 @@ def _probe_tiff(p: Path) -> ImageInfo:
     if len(shape) == 2:
         return ImageInfo(shape[1], shape[0], 1, np.dtype(dtype).itemsize * 8, "TIFF")
     if len(shape) != 3 or shape[-1] != 3:
-        raise ValueError(f"{p}: TIFF of shape {shape} (planar or multi-sample); a scene reads (rows, columns, 3) or greyscale")
+        raise ValueError(
+            f"{p}: TIFF of shape {shape} (planar or multi-sample); a scene reads (rows, columns, 3) or greyscale"
+        )
     return ImageInfo(shape[1], shape[0], 3, np.dtype(dtype).itemsize * 8, "TIFF")
 
 
@@ -269,11 +273,15 @@ def check_finite_nonnegative(values: np.ndarray, where: str) -> None:
     bad = ~np.isfinite(values)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{where}: {int(bad.sum())} NaN or infinite values (first at {first}); radiance must be finite")
+        raise ValueError(
+            f"{where}: {int(bad.sum())} NaN or infinite values (first at {first}); radiance must be finite"
+        )
     negative = values < 0
     if negative.any():
         first = tuple(int(i) for i in np.argwhere(negative)[0])
-        raise ValueError(f"{where}: {int(negative.sum())} negative values (first {float(values[first]):g} at {first}); radiance cannot be negative")
+        raise ValueError(
+            f"{where}: {int(negative.sum())} negative values (first {float(values[first]):g} at {first}); radiance cannot be negative"
+        )
 
 
 # -- depth maps -----------------------------------------------------------------------------------------------
@@ -294,7 +302,9 @@ def read_depth(path: str | os.PathLike[str], scale_m: float) -> np.ndarray:
         channels = read_exr_channels(p)
         name = "Z" if "Z" in channels else (next(iter(channels)) if len(channels) == 1 else None)
         if name is None:
-            raise ValueError(f"{p}: no Z channel, and {len(channels)} channels ({', '.join(sorted(channels))}) to choose from")
+            raise ValueError(
+                f"{p}: no Z channel, and {len(channels)} channels ({', '.join(sorted(channels))}) to choose from"
+            )
         depth = channels[name]
     elif _sniff(p, _head(p)) == "TIFF":
         import tifffile
@@ -313,5 +323,7 @@ def read_depth(path: str | os.PathLike[str], scale_m: float) -> np.ndarray:
     depth = depth.astype(np.float32) * np.float32(scale_m)
     if np.isnan(depth).any() or (depth <= 0).any():
         bad = int((np.isnan(depth) | (depth <= 0)).sum())
-        raise ValueError(f"{p}: {bad} depth values are zero, negative or NaN; depth must be > 0 (inf for nothing there)")
+        raise ValueError(
+            f"{p}: {bad} depth values are zero, negative or NaN; depth must be > 0 (inf for nothing there)"
+        )
     return depth

@@ -122,12 +122,30 @@ def load_kernels() -> None:
     """Compile (or load from numba's cache) the kernels for the usual types when a rig is assembled."""
     one = np.zeros(1, np.float64)
     idx = np.zeros(1, np.int64)
-    for dtype, lut in ((np.uint8, np.zeros(256, np.float32)), (np.uint16, np.zeros(65536, np.float32)), (np.float32, None)):
+    for dtype, lut in (
+        (np.uint8, np.zeros(256, np.float32)),
+        (np.uint16, np.zeros(65536, np.float32)),
+        (np.float32, None),
+    ):
         src = np.zeros((1, 1, 3), dtype)
-        _render(np.empty((1, 1, 3), np.float32), src, lut, np.zeros((3, 3)), np.zeros(3), False, idx, one, idx, one, np.zeros(3))
+        _render(
+            np.empty((1, 1, 3), np.float32),
+            src,
+            lut,
+            np.zeros((3, 3)),
+            np.zeros(3),
+            False,
+            idx,
+            one,
+            idx,
+            one,
+            np.zeros(3),
+        )
         _reduce(np.empty((1, 1, 3), np.float32), src, lut, 1, 0, 0)
         if lut is not None:
-            _render_aligned(np.empty((1, 1, 3), np.float32), src, lut, np.zeros((3, 3), np.float32), idx, idx, np.zeros(3))
+            _render_aligned(
+                np.empty((1, 1, 3), np.float32), src, lut, np.zeros((3, 3), np.float32), idx, idx, np.zeros(3)
+            )
 
 
 def field_half_tangents(view: camrig.AngularGrid, plane: camrig.FocalPlane | None) -> tuple[float, float]:
@@ -143,7 +161,9 @@ def field_half_tangents(view: camrig.AngularGrid, plane: camrig.FocalPlane | Non
     )
 
 
-def pixel_tangent(width: int, height: int, framing: str, fov_deg: float, view: camrig.AngularGrid, plane: camrig.FocalPlane | None) -> float:
+def pixel_tangent(
+    width: int, height: int, framing: str, fov_deg: float, view: camrig.AngularGrid, plane: camrig.FocalPlane | None
+) -> float:
     """Tangent step between the picture's pixels for ``framing`` (module docstring)."""
     if framing == "centre":
         return 2 * math.tan(math.radians(fov_deg) / 2) / width
@@ -203,7 +223,10 @@ class PictureScene:
         self.depth_map()
         view = geometry.view
         return camrig.Caps(
-            format=camrig.Format.RADIANCE, dtype="float32", shape=(view.height, view.width, len(source.bands_nm)), bands_nm=source.bands_nm
+            format=camrig.Format.RADIANCE,
+            dtype="float32",
+            shape=(view.height, view.width, len(source.bands_nm)),
+            bands_nm=source.bands_nm,
         )
 
     @functools.cached_property
@@ -225,7 +248,9 @@ class PictureScene:
     def depth_map(self) -> np.ndarray | None:
         return self._depth
 
-    def radiance(self, view: camrig.AngularGrid, plane: camrig.FocalPlane | None = None, threads: int = 1) -> np.ndarray:
+    def radiance(
+        self, view: camrig.AngularGrid, plane: camrig.FocalPlane | None = None, threads: int = 1
+    ) -> np.ndarray:
         """(rows, cols, bands) float32 band radiance along each direction of ``view``, W/(m^2 sr)."""
         s, spec = self.source, self.spec
         h, w = s.data.shape[:2]
@@ -244,9 +269,18 @@ class PictureScene:
         ys, fy, _ = axis_table(ty - dy, pitch, data.shape[0])
         surround = np.zeros(len(s.bands_nm)) if s.white is None else s.white * spec.surround  # type: ignore[attr-defined]
         out = np.empty((view.height, view.width, len(s.bands_nm)), np.float32)
-        if lut is not None and data.shape[2] == 3 and not s.diagonal and not s.offset.any() and not fx.any() and not fy.any():
+        if (
+            lut is not None
+            and data.shape[2] == 3
+            and not s.diagonal
+            and not s.offset.any()
+            and not fx.any()
+            and not fy.any()
+        ):
             matrix = s.matrix.astype(np.float32)
-            in_blocks(view.height, threads, lambda a, b: _render_aligned(out[a:b], data, lut, matrix, ys[a:b], xs, surround))
+            in_blocks(
+                view.height, threads, lambda a, b: _render_aligned(out[a:b], data, lut, matrix, ys[a:b], xs, surround)
+            )
         else:
             in_blocks(view.height, threads, lambda a, b: _render(
                 out[a:b], data, lut, s.matrix, s.offset, s.diagonal, ys[a:b], fy[a:b], xs, fx, surround,

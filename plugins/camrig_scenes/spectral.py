@@ -35,7 +35,11 @@ ISO_2720_K = 12.5
 luminance of K 2^EV / 100 cd/m^2."""
 
 SRGB_FROM_DISPLAY_P3 = np.array(
-    [[1.2249401763, -0.2249401763, 0.0], [-0.0420569547, 1.0420569547, 0.0], [-0.0196375546, -0.0786360456, 1.0982736002]]
+    [
+        [1.2249401763, -0.2249401763, 0.0],
+        [-0.0420569547, 1.0420569547, 0.0],
+        [-0.0196375546, -0.0786360456, 1.0982736002],
+    ]
 )
 """Linear Display P3 (DCI-P3 primaries, D65 white; Apple, SMPTE EG 432-1) to linear sRGB (ITU-R BT.709
 primaries), through CIE XYZ: both share the D65 white, so no adaptation."""

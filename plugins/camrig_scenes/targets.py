@@ -108,7 +108,12 @@ class Target(camrig.Scene[TargetSpec]):
         if upstream is not None:
             raise camrig.CapsError("a scene is the first part of the chain")
         view = geometry.view
-        return camrig.Caps(format=camrig.Format.RADIANCE, dtype="float32", shape=(view.height, view.width, len(self.spec.bands_nm)), bands_nm=self.spec.bands_nm)
+        return camrig.Caps(
+            format=camrig.Format.RADIANCE,
+            dtype="float32",
+            shape=(view.height, view.width, len(self.spec.bands_nm)),
+            bands_nm=self.spec.bands_nm,
+        )
 
     def reflectance(self, view: camrig.AngularGrid, threads: int = 1) -> np.ndarray:
         """(rows, cols) reflectance of the target along each direction of ``view``, averaged over each sample."""
@@ -117,12 +122,20 @@ class Target(camrig.Scene[TargetSpec]):
         out = np.empty((view.height, view.width), np.float32)
         half = math.tan(math.radians(s.width_deg) / 2)
         if s.pattern == "siemens_star":
-            in_blocks(view.height, threads, lambda a, b: _star(out[a:b], tx, ty[a:b], view.step, half, s.cycles, s.light, s.dark))
+            in_blocks(
+                view.height,
+                threads,
+                lambda a, b: _star(out[a:b], tx, ty[a:b], view.step, half, s.cycles, s.light, s.dark),
+            )
         else:
             spacing = math.tan(math.radians(s.point_spacing_deg))
             radius = math.tan(math.radians(s.point_diameter_deg) / 2)
             nx, ny = int(half / spacing + 1e-9), int(half * 2 / 3 / spacing + 1e-9)
-            in_blocks(view.height, threads, lambda a, b: _points(out[a:b], tx, ty[a:b], view.step, spacing, radius, nx, ny, s.light))
+            in_blocks(
+                view.height,
+                threads,
+                lambda a, b: _points(out[a:b], tx, ty[a:b], view.step, spacing, radius, nx, ny, s.light),
+            )
         return out
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:

@@ -27,9 +27,14 @@ class VideoReadout(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    bin: int = Field(ge=1, le=8, description="Same-colour pixels combined along each axis (bin x bin per output pixel).")
+    bin: int = Field(
+        ge=1, le=8, description="Same-colour pixels combined along each axis (bin x bin per output pixel)."
+    )
     skip: int = Field(
-        default=1, ge=1, le=8, description="One group of every `skip` read along each axis (1: no skipping); skipping aliases."
+        default=1,
+        ge=1,
+        le=8,
+        description="One group of every `skip` read along each axis (1: no skipping); skipping aliases.",
     )
     combine: Literal["digital", "charge"] = Field(
         default="digital",
@@ -80,7 +85,8 @@ class DualGainSpec(BaseModel):
     lcg_read_noise_e: float = Field(ge=0, description="Read noise of the low-gain read, e- rms.")
     output_bits: int = Field(default=20, ge=17, le=32, description="Bits of the merged linear raw (17..32).")
     output: Literal["merged", "hcg", "lcg"] = Field(
-        default="merged", description="Which signal to output: the merge, or one gain channel (for EMVA 1288 per channel)."
+        default="merged",
+        description="Which signal to output: the merge, or one gain channel (for EMVA 1288 per channel).",
     )
 
 
@@ -95,9 +101,15 @@ class CmosSensorSpec(camrig.SensorSpec):
     width_px: int = Field(default=11520, gt=0, description="Active pixels per row.")
     height_px: int = Field(default=8640, gt=0, description="Active rows.")
     pixel_pitch_um: float = Field(default=1.5, gt=0, description="Pixel pitch, um.")
-    fill_factor: float = Field(default=1.0, gt=0, le=1, description="Light-collecting fraction of the pixel area (with microlenses).")
-    cfa: CFA = Field(default="RGGB", description="Colour filter array: a Bayer order, QUAD_RGGB (2x2 same-colour blocks) or mono.")
-    bands_nm: tuple[float, ...] = Field(default=(450.0, 550.0, 650.0), min_length=1, description="Bands the QE table refers to, nm.")
+    fill_factor: float = Field(
+        default=1.0, gt=0, le=1, description="Light-collecting fraction of the pixel area (with microlenses)."
+    )
+    cfa: CFA = Field(
+        default="RGGB", description="Colour filter array: a Bayer order, QUAD_RGGB (2x2 same-colour blocks) or mono."
+    )
+    bands_nm: tuple[float, ...] = Field(
+        default=(450.0, 550.0, 650.0), min_length=1, description="Bands the QE table refers to, nm."
+    )
     qe: tuple[tuple[float, ...], ...] | Literal["nikon_d5100"] = Field(
         default=((0.03, 0.08, 0.45), (0.08, 0.55, 0.08), (0.45, 0.10, 0.02)),
         description="Quantum efficiency (e- per photon, 0..1) per filter colour (rows R, G, B; one row for mono) "
@@ -107,19 +119,31 @@ class CmosSensorSpec(camrig.SensorSpec):
     peak_qe: float = Field(default=0.6, gt=0, le=1, description="Largest QE of a named qe curve (e- per photon).")
     full_well_e: float = Field(default=6000.0, gt=0, description="Full-well capacity, e-.")
     read_noise_e: float = Field(default=1.5, ge=0, description="Temporal read noise, e- rms (single-gain readout).")
-    row_noise_e: float = Field(default=0.2, ge=0, description="Temporal row noise, e- rms (one offset per row per frame).")
-    dark_current_e_s: float = Field(default=2.0, ge=0, description="Mean dark current at the reference temperature, e-/s.")
+    row_noise_e: float = Field(
+        default=0.2, ge=0, description="Temporal row noise, e- rms (one offset per row per frame)."
+    )
+    dark_current_e_s: float = Field(
+        default=2.0, ge=0, description="Mean dark current at the reference temperature, e-/s."
+    )
     dark_reference_c: float = Field(default=25.0, description="Temperature the dark current is given at, deg C.")
-    dark_doubling_c: float = Field(default=6.0, gt=0, description="Temperature rise that doubles the dark current, deg C.")
+    dark_doubling_c: float = Field(
+        default=6.0, gt=0, description="Temperature rise that doubles the dark current, deg C."
+    )
     temperature_c: float = Field(default=35.0, ge=-60, le=150, description="Sensor temperature, deg C.")
-    dsnu_e: float = Field(default=0.5, ge=0, description="Dark signal non-uniformity: spatial sigma of the dark offset, e-.")
-    prnu: float = Field(default=0.005, ge=0, lt=1, description="Photo-response non-uniformity: spatial sigma of the gain, relative.")
+    dsnu_e: float = Field(
+        default=0.5, ge=0, description="Dark signal non-uniformity: spatial sigma of the dark offset, e-."
+    )
+    prnu: float = Field(
+        default=0.005, ge=0, lt=1, description="Photo-response non-uniformity: spatial sigma of the gain, relative."
+    )
     hot_pixel_fraction: float = Field(default=1e-5, ge=0, le=1, description="Fraction of pixels that are hot.")
     hot_pixel_dark_current_e_s: float = Field(default=5000.0, ge=0, description="Dark current of a hot pixel, e-/s.")
     adc_bits: int = Field(default=14, ge=1, le=32, description="ADC bit depth (1..32).")
     black_level_dn: int = Field(default=256, ge=0, description="Black level offset, DN.")
     gain_dn_per_e: float | None = Field(
-        default=None, gt=0, description="Conversion gain K, DN/e-; default: the ADC top at full well minus 5 read-noise sigmas."
+        default=None,
+        gt=0,
+        description="Conversion gain K, DN/e-; default: the ADC top at full well minus 5 read-noise sigmas.",
     )
     row_readout_ns: float = Field(default=3000.0, ge=0, description="Rolling-shutter readout time per row read, ns.")
     readout: READOUTS = Field(
@@ -131,11 +155,17 @@ class CmosSensorSpec(camrig.SensorSpec):
         default="full", description="Readout of the preview (live view) mode: one of the readout values."
     )
     preview_frame_rate_hz: float = Field(default=30.0, gt=0, description="Frame rate of the preview mode, Hz.")
-    hdr: DualGainSpec | None = Field(default=None, description="Dual conversion gain HDR readout; none for single gain.")
+    hdr: DualGainSpec | None = Field(
+        default=None, description="Dual conversion gain HDR readout; none for single gain."
+    )
     noise: NoiseSwitches = Field(default_factory=NoiseSwitches, description="Noise sources on or off.")
-    instance_seed: int = Field(default=0, ge=0, description="Seed of this sensor's fixed patterns (PRNU, DSNU, hot pixels): its serial number.")
+    instance_seed: int = Field(
+        default=0, ge=0, description="Seed of this sensor's fixed patterns (PRNU, DSNU, hot pixels): its serial number."
+    )
     base_iso: float = Field(
-        default=100.0, gt=0, le=1e6,
+        default=100.0,
+        gt=0,
+        le=1e6,
         description="ISO speed rating at the base conversion gain (the default gain_dn_per_e); other gains scale it. "
         "A stated rating written into raw files (DNG ISO tags), not simulated from ISO 12232.",
     )
@@ -195,7 +225,9 @@ class CmosSensorSpec(camrig.SensorSpec):
         if self.cfa == "QUAD_RGGB":
             raise ValueError(f"{field}: a video readout needs a Bayer CFA or mono; Quad Bayer bins with bin2x2_charge")
         if video.combine == "charge" and self.cfa != "mono" and video.bin > 1:
-            raise ValueError(f"{field}: combine 'charge' needs same-colour neighbours sharing a floating diffusion (cfa mono), not {self.cfa}")
+            raise ValueError(
+                f"{field}: combine 'charge' needs same-colour neighbours sharing a floating diffusion (cfa mono), not {self.cfa}"
+            )
         tile = video.factor * (1 if self.cfa == "mono" else 2)  # whole CFA tiles in the output
         if self.width_px < tile or self.height_px < tile:
             raise ValueError(
@@ -300,7 +332,11 @@ def _colour_rule(rig: camrig.Rig) -> list[camrig.Problem]:
     spec = sensor.accessory.spec
     if not isinstance(spec, CmosSensorSpec) or spec.cfa == "mono" or any(not 380 <= b <= 780 for b in spec.bands_nm):
         return []
-    users = [p for p in rig.parts.values() if p.name == "isp.colour_correction" and getattr(p.accessory.spec, "matrix", None) is None]
+    users = [
+        p
+        for p in rig.parts.values()
+        if p.name == "isp.colour_correction" and getattr(p.accessory.spec, "matrix", None) is None
+    ]
     if not users:
         return []
     from .colorimetry import check_correctable
@@ -324,5 +360,7 @@ def _colour_rule(rig: camrig.Rig) -> list[camrig.Problem]:
 def camrig_fit_rules() -> list[camrig.FitRule]:
     return [
         camrig.FitRule("sensors.readout", "the sensor reads a frame within the frame period", _readout_rule),
-        camrig.FitRule("sensors.colour", "a colour correction derived from the sensor can invert its response", _colour_rule),
+        camrig.FitRule(
+            "sensors.colour", "a colour correction derived from the sensor can invert its response", _colour_rule
+        ),
     ]

@@ -22,11 +22,11 @@ threads, and two captures with different seeds are independent.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 import os
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import cached_property
 
 import numpy as np
@@ -186,7 +186,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
     def preview(self) -> CmosSensor:
         """The same sensor (same fixed patterns) in its preview readout, at its preview frame rate."""
-        sensor = type(self)(self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None}))  # a subclass stays one
+        sensor = type(self)(
+            self.spec.model_copy(update={"readout": self.spec.preview_readout, "hdr": None})
+        )  # a subclass stays one
         sensor.in_preview = True
         return sensor
 
@@ -233,18 +235,32 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         if s.hdr is not None and s.hdr.output == "merged":
             return None
         gain = self.hcg_gain if s.hdr and s.hdr.output == "hcg" else self.gain
-        read = s.hdr.hcg_read_noise_e if s.hdr and s.hdr.output == "hcg" else (s.hdr.lcg_read_noise_e if s.hdr else s.read_noise_e)
+        read = (
+            s.hdr.hcg_read_noise_e
+            if s.hdr and s.hdr.output == "hcg"
+            else (s.hdr.lcg_read_noise_e if s.hdr else s.read_noise_e)
+        )
         on = s.noise
         sigma2 = (read**2 if on.read else 0.0) + (s.row_noise_e**2 if on.row else 0.0)
         span = self.white_level - s.black_level_dn
         slope = gain / span if on.shot else 0.0
         offset = (gain**2 * sigma2 + 1 / 12) / span**2
         video = self.video
-        digital = (4, 2) if s.readout == "bin2x2_digital" else (video.reads, video.bin) if video and video.combine == "digital" else None
+        digital = (
+            (4, 2)
+            if s.readout == "bin2x2_digital"
+            else (video.reads, video.bin)
+            if video and video.combine == "digital"
+            else None
+        )
         if digital is not None:  # the mean of n reads from b rows (each row's offset shared by b reads), rounded again
             n, b = digital
             slope = slope / n
-            offset = (gain**2 * ((read**2 if on.read else 0.0) / n + (s.row_noise_e**2 if on.row else 0.0) / b) + 1 / (12 * n) + 1 / 12) / span**2
+            offset = (
+                gain**2 * ((read**2 if on.read else 0.0) / n + (s.row_noise_e**2 if on.row else 0.0) / b)
+                + 1 / (12 * n)
+                + 1 / 12
+            ) / span**2
         return slope, offset
 
     @property
@@ -274,7 +290,7 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         out: dict[str, object] = {
             "iso": self.iso,
             "serial": str(s.instance_seed),
-            "capture_time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "capture_time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
         if s.hdr is not None and s.hdr.output == "merged":
             merged_white_e = (self.white_level - s.black_level_dn) / self.hcg_gain
@@ -350,7 +366,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         if upstream is None or upstream.format is not camrig.Format.IRRADIANCE:
             raise camrig.CapsError("a sensor takes irradiance")
         if tuple(upstream.bands_nm) != tuple(s.bands_nm):
-            raise camrig.CapsError(f"its QE table is for bands {s.bands_nm} nm, the light comes in {upstream.bands_nm} nm")
+            raise camrig.CapsError(
+                f"its QE table is for bands {s.bands_nm} nm, the light comes in {upstream.bands_nm} nm"
+            )
         rows, cols = self.input_shape()
         if upstream.shape[:2] != (rows, cols) or upstream.dtype != "float32":
             raise camrig.CapsError(f"irradiance must be float32 on the {rows}x{cols} pixel grid")
@@ -468,7 +486,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             return n * s.full_well_e, noise, gain, row
         return n * s.full_well_e, math.sqrt(n * noise**2 + n / (12 * gain**2)), gain / n, b**1.5 * row
 
-    def _to_dn(self, charge: np.ndarray, noise_e: float, gain: float, rng: np.random.Generator, row_offsets: np.ndarray) -> np.ndarray:
+    def _to_dn(
+        self, charge: np.ndarray, noise_e: float, gain: float, rng: np.random.Generator, row_offsets: np.ndarray
+    ) -> np.ndarray:
         """Add read noise and row noise (e-), convert and quantise to DN (float32, clipped to the ADC)."""
         v = charge.copy()
         if self.spec.noise.read and noise_e > 0:
@@ -496,7 +516,9 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
         # mu + 6 sqrt(mu) >= well  <=>  mu >= (sqrt(9 + well) - 3)^2
         may_clip = (math.sqrt(9 + well) - 3) ** 2 if on.clip else math.inf
-        out = np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32) if into is None else into  # DN exact
+        out = (
+            np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32) if into is None else into
+        )  # DN exact
         read_single_gain(
             mean, offsets, row_offsets, rng, float(well) if on.clip else math.inf, read_e,
             gain, float(self.spec.black_level_dn), float(self.adc_white), EXACT_POISSON_BELOW, may_clip, out,
@@ -504,7 +526,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         return out
 
     def _expected_charge(
-        self, irradiance: np.ndarray, row0: int, exposure_s: float, cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None
+        self,
+        irradiance: np.ndarray,
+        row0: int,
+        exposure_s: float,
+        cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Mean charge (e-: photo-electrons with PRNU, plus dark current) and dark offsets (DSNU, e-) of the read
         rows of one block, summed over 2 x 2 for charge binning; from ``cache`` when it holds them (read-only)."""
@@ -538,13 +564,18 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
     """A static scene (a preview stream images it once) gives every frame the same mean charge: it is kept
     for the next frame when it fits in this many bytes (a 2 MP frame takes 16 MB; a 12 MP one is not kept)."""
 
-    def _expected_charge_cache(self, irradiance: np.ndarray, exposure_s: float) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None:
+    def _expected_charge_cache(
+        self, irradiance: np.ndarray, exposure_s: float
+    ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None:
         """The per-block cache of :meth:`_expected_charge` for this irradiance and exposure; a new irradiance
         replaces it. It is kept for the same read-only array object: a frame's data, which by the frame
         contract nobody edits once the frame exists (DESIGN: 'a stage never edits its input'; whoever writes
         into the array behind a frame breaks that contract, and this cache with it). None for a writeable
         array or a frame too large to keep. The irradiance is held weakly, and the cache emptied when it dies."""
-        if irradiance.flags.writeable or 8 * irradiance.shape[0] * irradiance.shape[1] > self.EXPECTED_CHARGE_CACHE_BYTES:
+        if (
+            irradiance.flags.writeable
+            or 8 * irradiance.shape[0] * irradiance.shape[1] > self.EXPECTED_CHARGE_CACHE_BYTES
+        ):
             return None
         held = self.__dict__.get("_expected_cache")
         if held is None or held[0]() is not irradiance or held[1] != exposure_s:
@@ -567,7 +598,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         well, _, _, row_noise = self.read_chain()
         read_row0 = row0 // 2 if s.readout == "bin2x2_charge" else row0
         direct = into is not None and s.hdr is None and s.readout != "bin2x2_digital" and on.shot
-        out = into if direct and into is not None else np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
+        out = (
+            into
+            if direct and into is not None
+            else np.empty(mean.shape, dtype=np.float64 if self.output_bits > 24 else np.float32)
+        )
         for r in range(0, mean.shape[0], tile):
             rng = camrig.random_stream(seed, role, (read_row0 + r) // tile)
             m, o = mean[r : r + tile], offsets[r : r + tile]
@@ -603,7 +638,14 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         return np.clip(merged, 0, self.white_level)
 
     def expose(
-        self, irradiance: np.ndarray, exposure_s: float, seed: int, role: str, *, block_rows: int | None = None, workers: int | None = None
+        self,
+        irradiance: np.ndarray,
+        exposure_s: float,
+        seed: int,
+        role: str,
+        *,
+        block_rows: int | None = None,
+        workers: int | None = None,
     ) -> np.ndarray:
         """The raw mosaic for ``irradiance`` (rows x cols x bands, W/m^2), in blocks of rows on threads.
 
@@ -668,7 +710,11 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
                         "exposure": round(ctx.exposure_s * 1e9),
                         "readout": round(self.readout_ns()),
                     },
-                    extra={**frame.meta.extra, "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain, **self.file_metadata()},
+                    extra={
+                        **frame.meta.extra,
+                        "conversion_gain_dn_per_e": self.hcg_gain if s.hdr else self.gain,
+                        **self.file_metadata(),
+                    },
                     **self.colour_metadata(frame.meta.white_radiance),
                 )
             ),

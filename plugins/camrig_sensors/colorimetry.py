@@ -29,7 +29,7 @@ What a band radiance means depends on how many bands a scene has (:func:`observe
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -48,11 +48,15 @@ beyond it the 3 x 3 correction amplifies noise and rounding by that factor betwe
 singular response (two channels seeing the same thing) has no correction at all."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(name: str) -> np.ndarray:
     text = resources.files("camrig_sensors").joinpath("data", name).read_text()
     return np.array(
-        [[float(v) for v in line.split(",")] for line in text.splitlines() if line and not line.startswith(("#", "wavelength"))]
+        [
+            [float(v) for v in line.split(",")]
+            for line in text.splitlines()
+            if line and not line.startswith(("#", "wavelength"))
+        ]
     )
 
 
@@ -121,7 +125,11 @@ def response(qe: np.ndarray, bands_nm: tuple[float, ...]) -> np.ndarray:
 def _prior(bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None) -> np.ndarray:
     """K = diag(light) S diag(light), S_ij = exp(-|lambda_i - lambda_j| / 200 nm): the covariance of smooth
     surfaces under the light (D65 if None) in band radiance (Pratt and Mancill 1976)."""
-    light = d65(bands_nm) * band_widths(bands_nm) if white_band_radiance is None else np.asarray(white_band_radiance, np.float64)
+    light = (
+        d65(bands_nm) * band_widths(bands_nm)
+        if white_band_radiance is None
+        else np.asarray(white_band_radiance, np.float64)
+    )
     b = np.asarray(bands_nm, dtype=np.float64)
     return light[:, None] * np.exp(-np.abs(b[:, None] - b[None, :]) / MARKOV_LENGTH_NM) * light[None, :]  # type: ignore[no-any-return]
 
@@ -141,7 +149,9 @@ def condition(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: 
     return math.inf if eig[0] <= 0 else math.sqrt(float(eig[-1] / eig[0]))
 
 
-def check_correctable(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> None:
+def check_correctable(
+    qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None
+) -> None:
     """A ValueError, with the condition number, for a response no 3 x 3 colour correction can invert."""
     c = condition(qe, bands_nm, white_band_radiance)
     if not c <= MAX_CONDITION:
@@ -152,7 +162,9 @@ def check_correctable(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_ra
         )
 
 
-def xyz_from_camera(qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None) -> np.ndarray:
+def xyz_from_camera(
+    qe: np.ndarray, bands_nm: tuple[float, ...], white_band_radiance: np.ndarray | None = None
+) -> np.ndarray:
     """The 3x3 Wiener colour correction from camera response to CIE XYZ (as :func:`observer` reads the bands)
     for smooth surfaces under D65, or under the light whose white has ``white_band_radiance`` (module
     docstring); camera values in the units of :func:`response`, XYZ relative to the same band radiances. For an

@@ -41,7 +41,9 @@ def mono_test_pixel(spec: CmosSensorSpec, band_nm: float = 550.0, size: int = 12
     band = bands.index(band_nm)
     green = spec.qe_table()[1 if spec.cfa != "mono" else 0][band]
     data = spec.model_dump()
-    data.update(width_px=size, height_px=size, cfa="mono", bands_nm=(band_nm,), qe=((green,),), readout="full", **changes)
+    data.update(
+        width_px=size, height_px=size, cfa="mono", bands_nm=(band_nm,), qe=((green,),), readout="full", **changes
+    )
     return type(spec).model_validate(data)
 
 

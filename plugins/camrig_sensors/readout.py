@@ -99,7 +99,9 @@ def expected_charge(
             e = np.float32(0.0)
             for b in range(bands):
                 e += irradiance[r, c, b] * weights[py, px, b]
-            mean[r, c] = e * np.float32(reads) * (one + np.float32(prnu_sigma) * normal[codes[0, r, c]]) + np.float32(dark_e)
+            mean[r, c] = e * np.float32(reads) * (one + np.float32(prnu_sigma) * normal[codes[0, r, c]]) + np.float32(
+                dark_e
+            )
             offsets[r, c] = np.float32(dsnu_sigma) * normal[codes[1, r, c]]
 
 
@@ -111,9 +113,13 @@ def load_kernel() -> None:
         tile = np.ones((1, 2), np.float32)
         tile.flags.writeable = writeable
         out = np.empty((1, 2), np.float32)
-        read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, out)
+        read_single_gain(
+            tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, out
+        )
         for raw in (np.empty((1, 2), np.uint16), np.empty((1, 2), np.uint32)):  # straight into the raw's rows
-            read_single_gain(tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, raw)
+            read_single_gain(
+                tile, tile, np.zeros(1, np.float32), np.random.default_rng(0), 1.0, 1.0, 1.0, 0.0, 1.0, 100.0, 50.0, raw
+            )
         light = np.ones((1, 2, 3), np.float32)
         light.flags.writeable = writeable
         codes = np.zeros((2, 1, 2), np.uint16)

@@ -29,9 +29,13 @@ class NpySpec(camrig.WriterSpec):
 class PngSpec(camrig.WriterSpec):
     """PNG: display RGB as 8- or 16-bit RGB, or an integer raw mosaic as 8/16-bit grayscale."""
 
-    bit_depth: Literal[8, 16] = Field(default=8, description="Bits per channel of display RGB (8 or 16); raw keeps its own.")
+    bit_depth: Literal[8, 16] = Field(
+        default=8, description="Bits per channel of display RGB (8 or 16); raw keeps its own."
+    )
     compress_level: int = Field(
-        default=1, ge=0, le=9,
+        default=1,
+        ge=0,
+        le=9,
         description="Deflate level: 0 stores, 1-3 ISA-L's fast levels (compressed on every core), 4-9 zlib's (smaller, slower).",
     )
 
@@ -39,14 +43,21 @@ class PngSpec(camrig.WriterSpec):
 class DngSpec(camrig.WriterSpec):
     """DNG 1.4 of a raw CFA mosaic (Adobe DNG Specification 1.4.0.0), readable by LibRaw-based converters."""
 
-    layout: Literal["strip", "tile"] = Field(default="strip", description="Image data in strips (rows) or 256 x 256 tiles.")
+    layout: Literal["strip", "tile"] = Field(
+        default="strip", description="Image data in strips (rows) or 256 x 256 tiles."
+    )
     calibration_illuminant: int = Field(
-        default=21, ge=0, le=255,
+        default=21,
+        ge=0,
+        le=255,
         description="EXIF LightSource code written as CalibrationIlluminant1 (21: D65, what camrig's matrix is for: XYZ adapted to D65).",
     )
-    lens_make: str | None = Field(default=None, description="LensMake tag; none: the rig's make. Non-ASCII letters are transliterated.")
+    lens_make: str | None = Field(
+        default=None, description="LensMake tag; none: the rig's make. Non-ASCII letters are transliterated."
+    )
     lens_model: str | None = Field(
-        default=None, description="LensModel tag; none: the lens accessory with its focal length and f-number, e.g. 'optics.ideal 35 mm f/1.4'."
+        default=None,
+        description="LensModel tag; none: the lens accessory with its focal length and f-number, e.g. 'optics.ideal 35 mm f/1.4'.",
     )
 
 

@@ -47,7 +47,11 @@ def applied_matrix(meta: camrig.FrameMeta) -> np.ndarray | None:
     X = ``xyz_d65_from_camera`` and w the as-shot neutral, or X = inverse(``camera_from_xyz``) and w its D65
     white. None without a colour matrix."""
     if meta.xyz_d65_from_camera is not None and meta.as_shot_neutral is not None:
-        m = SRGB_FROM_XYZ @ np.asarray(meta.xyz_d65_from_camera, np.float64) @ np.diag(np.asarray(meta.as_shot_neutral, np.float64))
+        m = (
+            SRGB_FROM_XYZ
+            @ np.asarray(meta.xyz_d65_from_camera, np.float64)
+            @ np.diag(np.asarray(meta.as_shot_neutral, np.float64))
+        )
     elif meta.camera_from_xyz is not None:
         c = np.asarray(meta.camera_from_xyz, np.float64)
         m = SRGB_FROM_XYZ @ np.linalg.inv(c) @ np.diag(c @ D65_WHITE_XYZ)
@@ -101,7 +105,14 @@ def _lens_names(frame: camrig.Frame, spec: DngSpec) -> tuple[str, str] | None:
     if lens is None and spec.lens_model is None:
         return None
     meta = frame.meta
-    detail = " ".join(x for x in (f"{meta.focal_length_mm:g} mm" if meta.focal_length_mm else "", f"f/{meta.f_number:g}" if meta.f_number else "") if x)
+    detail = " ".join(
+        x
+        for x in (
+            f"{meta.focal_length_mm:g} mm" if meta.focal_length_mm else "",
+            f"f/{meta.f_number:g}" if meta.f_number else "",
+        )
+        if x
+    )
     model = spec.lens_model or " ".join(x for x in (lens, detail) if x)
     make = spec.lens_make or str(meta.extra.get("make", "camrig"))
     return ascii_name(make) or "camrig", ascii_name(model) or "lens"
@@ -178,7 +189,12 @@ class DngWriter(camrig.Writer[DngSpec]):
     def accepts(self, caps: camrig.Caps) -> str | None:
         if caps.format is camrig.Format.RAW and len(caps.shape) == 2 and caps.dtype in ("uint8", "uint16", "float32"):
             return None
-        if caps.format is camrig.Format.RGB_LINEAR and len(caps.shape) == 3 and caps.shape[2] == 3 and caps.dtype == "float32":
+        if (
+            caps.format is camrig.Format.RGB_LINEAR
+            and len(caps.shape) == 3
+            and caps.shape[2] == 3
+            and caps.dtype == "float32"
+        ):
             return None
         return "DNG takes a raw mosaic (8 or 16 bit integer, or float32 in [0, 1]) or float32 linear camera RGB"
 
@@ -201,7 +217,9 @@ class DngWriter(camrig.Writer[DngSpec]):
         names = str(meta.extra.get("make", "camrig")), str(meta.extra.get("model", "virtual module"))
         make, model = (ascii_name(n) for n in names)
         if not make or not model:
-            raise ValueError(f"make {names[0]!r} and model {names[1]!r} need an ASCII form for the DNG's Make and Model tags")
+            raise ValueError(
+                f"make {names[0]!r} and model {names[1]!r} need an ASCII form for the DNG's Make and Model tags"
+            )
         matrix, forward = colour_matrices(meta)
         neutral = [float(v) for v in (meta.as_shot_neutral or (1.0, 1.0, 1.0))]
         tags: list[tuple[int, int, int, object, bool]] = [
@@ -216,7 +234,9 @@ class DngWriter(camrig.Writer[DngSpec]):
             (50728, RATIONAL, 3, _rationals(neutral), True),  # AsShotNeutral
         ]
         if forward is not None:
-            tags.append((50964, SRATIONAL, 9, _rationals(list(forward.reshape(9)), signed=True), True))  # ForwardMatrix1
+            tags.append(
+                (50964, SRATIONAL, 9, _rationals(list(forward.reshape(9)), signed=True), True)
+            )  # ForwardMatrix1
         if not linear:
             tags += [
                 (33421, SHORT, 2, (2, 2), True),  # CFARepeatPatternDim
@@ -317,7 +337,9 @@ class DngWriter(camrig.Writer[DngSpec]):
                 bitspersample=data.dtype.itemsize * 8,
                 compression=None,
                 software="camrig",
-                datetime=_exif_time(frame.meta.extra.get("capture_time"))[0] if frame.meta.extra.get("capture_time") else None,  # DateTime
+                datetime=_exif_time(frame.meta.extra.get("capture_time"))[0]
+                if frame.meta.extra.get("capture_time")
+                else None,  # DateTime
                 extratags=tags,
                 metadata=None,
                 tile=tile,

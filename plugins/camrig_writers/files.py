@@ -65,7 +65,11 @@ class GifWriter(camrig.Writer[GifSpec]):
 
 class TiffWriter(camrig.Writer[TiffSpec]):
     def accepts(self, caps: camrig.Caps) -> str | None:
-        rgb = caps.format in (camrig.Format.RGB_LINEAR, camrig.Format.RGB_DISPLAY) and len(caps.shape) == 3 and caps.shape[2] == 3
+        rgb = (
+            caps.format in (camrig.Format.RGB_LINEAR, camrig.Format.RGB_DISPLAY)
+            and len(caps.shape) == 3
+            and caps.shape[2] == 3
+        )
         mosaic = caps.format is camrig.Format.RAW and len(caps.shape) == 2 and caps.dtype in ("uint8", "uint16")
         return None if rgb or mosaic else "16-bit TIFF takes RGB (rows x cols x 3) or an 8/16-bit raw mosaic"
 
@@ -77,4 +81,11 @@ class TiffWriter(camrig.Writer[TiffSpec]):
             data = np.rint(np.clip(data, 0.0, 1.0) * 65535).astype(np.uint16)
         photometric = "rgb" if data.ndim == 3 else "minisblack"
         compression = "zlib" if self.spec.compression == "zlib" else None
-        tifffile.imwrite(path, np.ascontiguousarray(data), photometric=photometric, compression=compression, software="camrig", metadata=None)
+        tifffile.imwrite(
+            path,
+            np.ascontiguousarray(data),
+            photometric=photometric,
+            compression=compression,
+            software="camrig",
+            metadata=None,
+        )

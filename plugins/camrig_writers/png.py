@@ -73,7 +73,9 @@ ROWS_PER_PIECE = 128
 """Rows filtered and fed to the compressor at a time: the scanlines never exist for the whole image."""
 
 
-def _deflate_rows(scanlines: Callable[[int, int], np.ndarray], r0: int, r1: int, level: int, last: bool) -> tuple[list[bytes], int, int]:
+def _deflate_rows(
+    scanlines: Callable[[int, int], np.ndarray], r0: int, r1: int, level: int, last: bool
+) -> tuple[list[bytes], int, int]:
     """Raw deflate of rows r0..r1 (ending with a sync flush unless ``last``): the compressed pieces, the
     Adler-32 and the length of the scanlines."""
     codec: ModuleType = zlib

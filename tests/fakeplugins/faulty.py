@@ -54,12 +54,19 @@ class UniformSpec(camrig.SceneSpec):
 class Uniform(camrig.Scene[UniformSpec]):
     def negotiate(self, upstream, geometry):
         v = geometry.view
-        return camrig.Caps(format=camrig.Format.RADIANCE, dtype="float32", shape=(v.height, v.width, len(self.spec.bands_nm)), bands_nm=self.spec.bands_nm)
+        return camrig.Caps(
+            format=camrig.Format.RADIANCE,
+            dtype="float32",
+            shape=(v.height, v.width, len(self.spec.bands_nm)),
+            bands_nm=self.spec.bands_nm,
+        )
 
     def process(self, frame, ctx, role):
         v = ctx.geometry.view
         data = np.full((v.height, v.width, len(self.spec.bands_nm)), self.spec.radiance_w_m2_sr, dtype=np.float32)
-        return camrig.Frame(data, camrig.FrameMeta(format=camrig.Format.RADIANCE, units="W/(m^2 sr)", bands_nm=self.spec.bands_nm))
+        return camrig.Frame(
+            data, camrig.FrameMeta(format=camrig.Format.RADIANCE, units="W/(m^2 sr)", bands_nm=self.spec.bands_nm)
+        )
 
 
 EVENTS: list[tuple[str, str]] = []

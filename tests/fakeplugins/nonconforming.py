@@ -145,6 +145,8 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         _stage("edits_input", Spec, EditsInput),
         _stage("unseeded", Spec, Unseeded),
         _stage("threads", Spec, ThreadDependent),
-        camrig.AccessoryType("bad.raising_accepts", camrig.Kind.WRITER, WriterSpec, RaisingAccepts, "raises", (".bad1",)),
+        camrig.AccessoryType(
+            "bad.raising_accepts", camrig.Kind.WRITER, WriterSpec, RaisingAccepts, "raises", (".bad1",)
+        ),
         camrig.AccessoryType("bad.litter", camrig.Kind.WRITER, WriterSpec, LitterWriter, "litters", (".bad2",)),
     ]

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+import camrig
 from camrig_isp.colour import SRGB_FROM_XYZ, srgb_from_camera
 from camrig_scenes.chart import illuminant_spd, spectral_reflectance
 from camrig_sensors import colorimetry
-
-import camrig
 
 colour = pytest.importorskip("colour")
 pytestmark = pytest.mark.filterwarnings("ignore::colour.utilities.ColourRuntimeWarning")
@@ -111,12 +111,18 @@ def test_the_default_chart_on_an_ideal_rig_renders_its_published_srgb_values():
     reference, reference_xyz = published_chart_lab()
     rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
     shot = rig.capture(exposure_s=4e-5)
-    assert 0.5 * shot.raw.meta.white_level < shot.raw.data.max() < shot.raw.meta.white_level  # well exposed, not clipped
-    de = colour.delta_E(reference, linear_srgb_lab(patch_means(shot.result.data, 30, 35, 0.1), reference_xyz), method="CIE 2000")
+    assert (
+        0.5 * shot.raw.meta.white_level < shot.raw.data.max() < shot.raw.meta.white_level
+    )  # well exposed, not clipped
+    de = colour.delta_E(
+        reference, linear_srgb_lab(patch_means(shot.result.data, 30, 35, 0.1), reference_xyz), method="CIE 2000"
+    )
     print(f"default chart: CIEDE2000 mean {de.mean():.2f}, max {de.max():.2f}")
     assert de.mean() <= 1.0 and de.max() <= 2.0
     spec["rig"]["stages"] = stages[:-1]
-    raw_rgb = patch_means(camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1)
+    raw_rgb = patch_means(
+        camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1
+    )
     assert colour.delta_E(reference, linear_srgb_lab(raw_rgb, reference_xyz), method="CIE 2000").mean() > 3
 
 
@@ -128,7 +134,12 @@ def test_a_response_no_matrix_can_invert_is_refused_before_the_capture(second_gr
     qe = [[0.1, 0.5, 0.2], [0.1, 0.5, second_green_blue], [0.45, 0.1, 0.02]]
     response = np.array(qe) * np.array([450.0, 550.0, 650.0])
     plain = np.linalg.cond(response / np.linalg.norm(response, axis=1, keepdims=True))
-    stages = [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.white_balance"}, {"type": "isp.colour_correction"}]
+    stages = [
+        {"type": "isp.black_level"},
+        {"type": "isp.demosaic"},
+        {"type": "isp.white_balance"},
+        {"type": "isp.colour_correction"},
+    ]
     spec = default_chart_rig(stages, qe=qe)
     rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec), strict=False)
     problems = [p for p in rig.report.problems if p.rule == "sensors.colour"]
@@ -188,10 +199,17 @@ def adapted_reference(illuminant: str) -> tuple[np.ndarray, np.ndarray]:
     """(XYZ of Ohta's 24 spectra under ``illuminant``, Bradford-adapted to D65; the D65 white's xy), from
     colour-science's 5 nm data: what a viewer adapted to the sRGB display's white should see."""
     cmfs, light = colour.MSDS_CMFS[OBSERVER], colour.SDS_ILLUMINANTS[illuminant]
-    reference = np.array([colour.sd_to_XYZ(sd, cmfs, light) for sd in colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"].values()]) / 100
+    reference = (
+        np.array(
+            [colour.sd_to_XYZ(sd, cmfs, light) for sd in colour.SDS_COLOURCHECKERS["ColorChecker N Ohta"].values()]
+        )
+        / 100
+    )
     light_white = colour.sd_to_XYZ(light, cmfs) / 100
     d65_white = colour.xy_to_XYZ(colour.CCS_ILLUMINANTS[OBSERVER]["D65"])
-    adapted = colour.chromatic_adaptation(reference, light_white / light_white[1], d65_white, method="Von Kries", transform="Bradford")
+    adapted = colour.chromatic_adaptation(
+        reference, light_white / light_white[1], d65_white, method="Von Kries", transform="Bradford"
+    )
     return adapted, colour.XYZ_to_xy(d65_white)
 
 
@@ -227,10 +245,15 @@ def test_colorchecker_mean_ciede2000_is_at_most_1_6(illuminant):
         assert measured["delta_e00_max"] == pytest.approx(de.max(), abs=0.1)
     # without colour correction (camera RGB read as sRGB) the same chart is far off: the test can fail
     spec["rig"]["stages"] = stages[:-1]
-    raw_rgb = patch_means(camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1)
+    raw_rgb = patch_means(
+        camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture(exposure_s=4e-5).result.data, 30, 35, 0.1
+    )
     xyz_raw = raw_rgb @ np.linalg.inv(SRGB_FROM_XYZ).T
     xyz_raw *= reference[18, 1] / xyz_raw[18, 1]
-    assert colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz_raw, white), method="CIE 2000").mean() > 6
+    assert (
+        colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz_raw, white), method="CIE 2000").mean()
+        > 6
+    )
 
 
 def test_under_tungsten_the_scene_light_matrix_beats_white_balance_plus_the_d65_matrix():
@@ -250,10 +273,14 @@ def test_under_tungsten_the_scene_light_matrix_beats_white_balance_plus_the_d65_
     def mean_error(matrix: np.ndarray) -> float:
         xyz = (balanced @ matrix.T) @ np.linalg.inv(SRGB_FROM_XYZ).T
         xyz *= reference[18, 1] / xyz[18, 1]
-        return float(colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz, white), method="CIE 2000").mean())
+        return float(
+            colour.delta_E(colour.XYZ_to_Lab(reference, white), colour.XYZ_to_Lab(xyz, white), method="CIE 2000").mean()
+        )
 
     shortcut = mean_error(srgb_from_camera(np.asarray(meta.camera_from_xyz)))
-    scene_light = mean_error(srgb_from_camera_as_shot(np.asarray(meta.xyz_d65_from_camera), np.asarray(meta.as_shot_neutral)))
+    scene_light = mean_error(
+        srgb_from_camera_as_shot(np.asarray(meta.xyz_d65_from_camera), np.asarray(meta.as_shot_neutral))
+    )
     print(f"under A: white balance + D65 matrix {shortcut:.2f}, scene-light matrix + Bradford {scene_light:.2f}")
     assert scene_light <= 3.0 and shortcut >= 2 * scene_light
 
@@ -323,7 +350,10 @@ def test_libraw_renders_our_dng_in_our_colours(tmp_path, chart, light):
     def difference(path: Any) -> np.ndarray:
         theirs = patch_means(libraw_linear(path), 30, 35, 0.1)
         theirs *= ours[21, 1] / theirs[21, 1]
-        lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(v, colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False), D65_XY) for v in (ours, theirs)]
+        lab = [
+            colour.XYZ_to_Lab(colour.RGB_to_XYZ(v, colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False), D65_XY)
+            for v in (ours, theirs)
+        ]
         return colour.delta_E(*lab, method="CIE 2000")  # type: ignore[no-any-return]
 
     de = difference(rig.write(shot.raw, tmp_path / "chart.dng"))
@@ -356,7 +386,9 @@ def test_the_dng_holds_the_matrix_camrig_applies(tmp_path):
         cm, fm, illuminant = matrix(50721), matrix(50964), tags[50778].value
     assert illuminant == 21
     d50, d65 = (colour.xy_to_XYZ(colour.CCS_ILLUMINANTS[OBSERVER][k]) for k in ("D50", "D65"))
-    np.testing.assert_allclose(fm @ np.ones(3), d50, atol=5e-4)  # the balanced white is D50 (ICC.1 rounds it to 4 places)
+    np.testing.assert_allclose(
+        fm @ np.ones(3), d50, atol=5e-4
+    )  # the balanced white is D50 (ICC.1 rounds it to 4 places)
     to_d65 = colour.adaptation.matrix_chromatic_adaptation_VonKries(d50, d65, transform="Bradford")
     srgb = colour.RGB_COLOURSPACES["sRGB"].matrix_XYZ_to_RGB @ to_d65 @ fm
     applied = np.array(shot.result.meta.srgb_from_camera)

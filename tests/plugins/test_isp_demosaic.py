@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from camrig_isp.demosaic import DEMOSAIC, malvar2004_demosaic, menon2007_demosaic
 
 cd = pytest.importorskip("colour_demosaicing")
@@ -26,7 +27,11 @@ def natural_mosaic(shape: tuple[int, int], seed: int) -> np.ndarray:
     y, x = np.mgrid[: shape[0], : shape[1]]
     img = ndimage.gaussian_filter(rng.random(shape), 1.2)
     img = (img - img.min()) / np.ptp(img)
-    img = 0.5 * img + 0.3 * ((x - shape[1] / 2) ** 2 + (y - shape[0] / 2) ** 2 < (min(shape) / 3) ** 2) + 0.15 * x / shape[1]
+    img = (
+        0.5 * img
+        + 0.3 * ((x - shape[1] / 2) ** 2 + (y - shape[0] / 2) ** 2 < (min(shape) / 3) ** 2)
+        + 0.15 * x / shape[1]
+    )
     return (0.05 + 0.9 * (img - img.min()) / np.ptp(img)).astype(np.float32)
 
 

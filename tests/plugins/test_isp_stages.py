@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camrig_isp import BlackLevelSpec, WhiteBalanceSpec
-from camrig_isp.stages import BlackLevel, WhiteBalance, bilinear_demosaic, srgb_encode, srgb_encode_lut
 
 import camrig
+from camrig_isp import BlackLevelSpec, WhiteBalanceSpec
+from camrig_isp.stages import BlackLevel, WhiteBalance, bilinear_demosaic, srgb_encode, srgb_encode_lut
 
 
 def ctx(threads: int = 1) -> camrig.CaptureContext:
     plane = camrig.FocalPlane(width_px=1, height_px=1, pitch_um=1)
     view = camrig.AngularGrid(width=1, height=1, x0=0, y0=0, step=1)
-    return camrig.CaptureContext(exposure_s=0.01, seed=0, geometry=camrig.Geometry(plane=plane, view=view), threads=threads)
+    return camrig.CaptureContext(
+        exposure_s=0.01, seed=0, geometry=camrig.Geometry(plane=plane, view=view), threads=threads
+    )
 
 
 def test_black_level_normalises_to_the_white_level():
@@ -32,7 +34,9 @@ def test_black_level_normalises_to_the_white_level():
 @pytest.mark.parametrize("cfa", ["RGGB", "BGGR", "GRBG", "GBRG"])
 def test_bilinear_demosaic_is_exact_on_linear_ramps(cfa):
     rows, cols = np.mgrid[0:24, 0:32].astype(np.float64)
-    truth = np.stack([0.1 + 0.01 * cols + 0.02 * rows, 0.3 - 0.005 * cols + 0.01 * rows, 0.2 + 0.003 * (rows + cols)], axis=2)
+    truth = np.stack(
+        [0.1 + 0.01 * cols + 0.02 * rows, 0.3 - 0.005 * cols + 0.01 * rows, 0.2 + 0.003 * (rows + cols)], axis=2
+    )
     mosaic = np.empty((24, 32))
     for i, c in enumerate(cfa):
         ch = "RGB".index(c)
@@ -119,7 +123,12 @@ def test_lens_shading_matches_the_log_interpolated_profile_for_any_table_and_thr
     rows, cols, pitch_um = 37, 61, 40.0
     raw = camrig.Frame(
         np.random.default_rng(1).uniform(0.1, 1.0, (rows, cols)).astype(np.float32),
-        camrig.FrameMeta(format="raw", units="1", pitch=pitch_um, relative_illumination={"radius_mm": radius, "factor": [1.0, 0.7, 0.3]}),
+        camrig.FrameMeta(
+            format="raw",
+            units="1",
+            pitch=pitch_um,
+            relative_illumination={"radius_mm": radius, "factor": [1.0, 0.7, 0.3]},
+        ),
     )
     y, x = np.mgrid[:rows, :cols]
     r = np.hypot((x - (cols - 1) / 2) * pitch_um * 1e-3, (y - (rows - 1) / 2) * pitch_um * 1e-3)
@@ -131,9 +140,14 @@ def test_lens_shading_matches_the_log_interpolated_profile_for_any_table_and_thr
 
 def test_lens_shading_flattens_a_uniform_scene_through_the_ideal_lens(host, rig_dict):
     rig_dict["rig"]["lens"].update(focal_length_mm=8, image_circle_mm=40)  # cos^4 falls to ~0.4 in the corner
-    rig_dict["rig"]["sensor"].update(noise={"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False})
+    rig_dict["rig"]["sensor"].update(
+        noise={"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False}
+    )
     rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.lens_shading"}]
-    rig_dict["capture"]["scene"] = {"type": "scenes.chart", "width_deg": 1}  # the light background fills the frame edges
+    rig_dict["capture"]["scene"] = {
+        "type": "scenes.chart",
+        "width_deg": 1,
+    }  # the light background fills the frame edges
     shot = camrig.assemble(host, camrig.read_rig(rig_dict)).capture(exposure_s=2e-6)
     raw = shot.result.data
     # both in the light half of the background: the top-left corner and the middle of the left edge
@@ -174,7 +188,9 @@ def test_filmic_curve_is_hables_formula():
     grid = np.linspace(0, 4, 1001)
     tone = filmic(grid, 4.0)
     assert tone[0] == 0 and tone[-1] == pytest.approx(1.0) and np.all(np.diff(tone) > 0)
-    encoded = Gamma(GammaSpec(curve="filmic", white_point=4.0)).process(rgb_frame(np.full((2, 2, 3), 2.0)), ctx(), "g").data
+    encoded = (
+        Gamma(GammaSpec(curve="filmic", white_point=4.0)).process(rgb_frame(np.full((2, 2, 3), 2.0)), ctx(), "g").data
+    )
     assert encoded[0, 0, 0] == pytest.approx(srgb_encode(filmic(np.array(2.0), 4.0)), abs=2e-4)
     clipped = Gamma(GammaSpec()).process(rgb_frame(np.full((2, 2, 3), 2.0)), ctx(), "g").data
     assert clipped[0, 0, 0] == 1.0 and encoded[0, 0, 0] < 1.0  # highlights roll off instead of clipping
@@ -213,7 +229,9 @@ def test_scale_averages_blocks_and_reports_its_shape(host, rig_dict):
     rgb = np.arange(6 * 8 * 3, dtype=np.float64).reshape(6, 8, 3)
     out = area_downscale(rgb.astype(np.float32), 2)
     assert out.shape == (3, 4, 3) and out[1, 2, 0] == pytest.approx(rgb[2:4, 4:6, 0].mean())
-    assert Scale(ScaleSpec(factor=4)).negotiate(camrig.Caps(format="rgb_display", dtype="float32", shape=(48, 64, 3)), None).shape == (12, 16, 3)
+    assert Scale(ScaleSpec(factor=4)).negotiate(
+        camrig.Caps(format="rgb_display", dtype="float32", shape=(48, 64, 3)), None
+    ).shape == (12, 16, 3)
     rig_dict["rig"]["stages"].append({"type": "isp.scale", "factor": 4})
     shot = camrig.assemble(host, camrig.read_rig(rig_dict)).capture()
     assert shot.result.data.shape == (12, 16, 3)

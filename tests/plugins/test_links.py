@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
-from camrig_links import PacketLinkSpec
-from camrig_links.packet import FrameDropped, PacketLink, pack, unpack
 
 import camrig
+from camrig_links import PacketLinkSpec
+from camrig_links.packet import FrameDropped, PacketLink, pack, unpack
 
 
 @pytest.mark.parametrize("bits", [8, 10, 12, 14, 16])
@@ -84,7 +84,12 @@ def test_usb_and_wifi_presets_and_hdr_raw(host, rig_dict):
     names = {r.type.name for r in host.accessory_types}
     assert {"links.optical", "links.usb3", "links.wifi6"} <= names
     rig_dict["rig"]["link"] = {"type": "links.optical"}
-    rig_dict["rig"]["sensor"] = {"type": "sensors.m43_100mp_hdr", "width_px": 64, "height_px": 48, "pixel_pitch_um": 20.0}
+    rig_dict["rig"]["sensor"] = {
+        "type": "sensors.m43_100mp_hdr",
+        "width_px": 64,
+        "height_px": 48,
+        "pixel_pitch_um": 20.0,
+    }
     report = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False).report
     assert any(p.rule == "formats" and "links.ideal" in p.message for p in report.problems)
 
@@ -93,7 +98,9 @@ def test_packing_layout_matches_a_hand_packed_raw12_group():
     # word = 0xABC | 0x123 << 12 | 0x456 << 24 | 0x789 << 36 = 0x789456123ABC, sent as little-endian bytes
     assert pack(np.array([0xABC, 0x123, 0x456, 0x789], np.uint16), 12) == bytes([0xBC, 0x3A, 0x12, 0x56, 0x94, 0x78])
     # RAW10: 0x3FF | 0x001 << 10 | 0x200 << 20 | 0x155 << 30 = 0x55_6000_07FF, five bytes, a short last group padded
-    assert pack(np.array([0x3FF, 0x001, 0x200, 0x155, 0x3], np.uint16), 10) == bytes([0xFF, 0x07, 0x00, 0x60, 0x55, 0x03, 0, 0, 0, 0])
+    assert pack(np.array([0x3FF, 0x001, 0x200, 0x155, 0x3], np.uint16), 10) == bytes(
+        [0xFF, 0x07, 0x00, 0x60, 0x55, 0x03, 0, 0, 0, 0]
+    )
     with pytest.raises(ValueError, match="fewer than"):
         unpack(b"\x00" * 5, 12, 8)
 
@@ -103,7 +110,9 @@ def test_the_wire_length_known_without_packing_is_the_packed_length(bits):
     from camrig_links.packet import WirePayload
 
     for rows, cols in ((3, 5), (4, 4), (1, 7)):  # sample counts with every remainder modulo 4
-        frame = camrig.Frame(np.ones((rows, cols), np.uint16), camrig.FrameMeta(format="raw", units="DN", bit_depth=bits))
+        frame = camrig.Frame(
+            np.ones((rows, cols), np.uint16), camrig.FrameMeta(format="raw", units="DN", bit_depth=bits)
+        )
         payload = WirePayload(PacketLink(PacketLinkSpec()), frame)
         assert payload.size == len(pack(frame.data, bits)) == len(payload.data)
 

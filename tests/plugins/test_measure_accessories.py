@@ -6,14 +6,14 @@ import math
 
 import numpy as np
 import pytest
-from camrig_measure import ColourErrorSpec, MtfSpec, PhotonTransferSpec, VignettingSpec, ciede2000
-from camrig_measure.accessories import ColourError, Mtf, PhotonTransferMeasurement, Vignetting
-from camrig_measure.ciede2000 import xyz_to_lab
-from camrig_measure.sfr import slanted_edge_mtf
 from scipy import signal, special
 from scipy.optimize import brentq
 
 import camrig
+from camrig_measure import ColourErrorSpec, MtfSpec, PhotonTransferSpec, VignettingSpec, ciede2000
+from camrig_measure.accessories import ColourError, Mtf, PhotonTransferMeasurement, Vignetting
+from camrig_measure.ciede2000 import xyz_to_lab
+from camrig_measure.sfr import slanted_edge_mtf
 
 NO_NOISE = {"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False}
 
@@ -40,7 +40,9 @@ def analytic_mtf(f_cy_px: float, f_number: float, pitch_mm: float, wavelength_mm
     return 2 / math.pi * (math.acos(s) - s * math.sqrt(1 - s * s)) * abs(float(np.sinc(f_cy_px)))
 
 
-def airy_pixel_kernel(f_number: float, pitch_um: float, radius_px: int, wavelength_um: float = 0.55, sub: int = 15) -> np.ndarray:
+def airy_pixel_kernel(
+    f_number: float, pitch_um: float, radius_px: int, wavelength_um: float = 0.55, sub: int = 15
+) -> np.ndarray:
     """The energy of the Airy pattern I(r) = [2 J1(x) / x]^2, x = pi r / (lambda N) (Born & Wolf, 8.5.2), falling
     on each pixel of a (2 radius + 1)^2 grid, integrated on sub x sub points per pixel; sums to 1."""
     n = 2 * radius_px + 1
@@ -51,7 +53,14 @@ def airy_pixel_kernel(f_number: float, pitch_um: float, radius_px: int, waveleng
     return energy / energy.sum()
 
 
-def airy_edge_mtf(f_number: float, pitch_um: float, supersampling: int, shape: tuple[int, int], roi=MtfSpec().roi, angle_deg: float = 5.0):
+def airy_edge_mtf(
+    f_number: float,
+    pitch_um: float,
+    supersampling: int,
+    shape: tuple[int, int],
+    roi=MtfSpec().roi,
+    angle_deg: float = 5.0,
+):
     """The slanted-edge MTF of the chart's edge (light 0.8 left of a line through the centre tilted 5 degrees
     from vertical, dark 0.05 right) imaged through the Airy pattern written out above, rendered as the rig
     samples a scene: at the centres of a grid ``supersampling`` times finer than the pixels, blurred by the
@@ -126,7 +135,9 @@ def test_ciede2000_matches_colour_science_and_sharmas_test_data():
     np.testing.assert_allclose(ciede2000(a, b), colour.delta_E(a, b, method="CIE 2000"), rtol=1e-9, atol=1e-9)
     xyz = rng.uniform(0, 1, (50, 3))
     white = np.array([0.95047, 1.0, 1.08883])
-    np.testing.assert_allclose(xyz_to_lab(xyz, white), colour.XYZ_to_Lab(xyz, colour.XYZ_to_xy(white)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        xyz_to_lab(xyz, white), colour.XYZ_to_Lab(xyz, colour.XYZ_to_xy(white)), rtol=1e-6, atol=1e-6
+    )
 
 
 def test_vignetting_in_ev_is_the_cos4_falloff_on_a_flat_scene():
@@ -164,7 +175,9 @@ def test_distortion_from_the_dot_chart_follows_the_lens_model():
 
     r = measured.values["distortion_radius_mm_outer"]
     assert r == pytest.approx(35 * math.tan(math.radians(3.5)) * math.hypot(1, 0.5), rel=1e-6)  # dots at (+-1, +-0.5)
-    print(f"distortion at {r:.2f} mm: measured {measured.values['distortion_pct_outer']:.4f} %, by hand {by_hand(r):.4f} %")
+    print(
+        f"distortion at {r:.2f} mm: measured {measured.values['distortion_pct_outer']:.4f} %, by hand {by_hand(r):.4f} %"
+    )
     assert measured.values["distortion_pct_outer"] == pytest.approx(by_hand(r), abs=0.01)  # 0.002 seen
     curve = measured.curves["distortion"]  # every dot: the radial position error in pixels (20 um)
     pixel_error = [abs(m - by_hand(r)) / 100 * r / 0.02 for r, m in zip(curve.x, curve.y)]

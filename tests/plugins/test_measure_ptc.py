@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import pytest
+
 from camrig_measure import PhotonTransfer, photon_transfer
 
 GAIN, READ_NOISE_E, FULL_WELL_E, OFFSET_DN = 0.5, 2.0, 10_000.0, 64.0

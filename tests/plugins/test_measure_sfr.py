@@ -18,9 +18,10 @@ import math
 
 import numpy as np
 import pytest
-from camrig_measure import EdgeMtf, slanted_edge_mtf
 from scipy.optimize import brentq
 from scipy.special import ndtr
+
+from camrig_measure import EdgeMtf, slanted_edge_mtf
 
 ROWS, COLS, SUPERSAMPLE = 100, 64, 8
 FREQS = np.linspace(0.0, 0.5, 101)

@@ -9,7 +9,9 @@ import camrig
 PUBLISHED_FLANGE_MM = {"EF": 44.00, "F": 46.50, "M42": 45.46, "MFT": 19.25, "E": 18.00}  # mount makers' figures
 
 
-@pytest.mark.parametrize("name", ["mounts.ef_mft", "mounts.f_mft", "mounts.m42_mft", "mounts.mft_e", "mounts.ef_mft_reducer"])
+@pytest.mark.parametrize(
+    "name", ["mounts.ef_mft", "mounts.f_mft", "mounts.m42_mft", "mounts.mft_e", "mounts.ef_mft_reducer"]
+)
 def test_adapter_lengths_are_the_flange_differences(host, name):
     spec = host.resolve(name).type.spec()
     assert spec.length_mm == pytest.approx(PUBLISHED_FLANGE_MM[spec.front] - PUBLISHED_FLANGE_MM[spec.rear], abs=1e-9)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from camrig_optics.distortion import DistortionSpec, TcaSpec, distort, undistort, untca
 
 

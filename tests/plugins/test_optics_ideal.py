@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from camrig_optics import IdealLensSpec
-from camrig_optics.ideal import IdealLens
 
 import camrig
+from camrig_optics import IdealLensSpec
+from camrig_optics.ideal import IdealLens
 
 PLANE = camrig.FocalPlane(width_px=40, height_px=30, pitch_um=300.0)  # 12 x 9 mm
 
@@ -59,7 +59,11 @@ def test_coverage_beyond_the_image_circle():
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("f_number", 0.4, "greater than or equal to 0.5"), ("focal_length_mm", -35, "greater than 0"), ("image_circle_mm", 0, "greater than 0")],
+    [
+        ("f_number", 0.4, "greater than or equal to 0.5"),
+        ("focal_length_mm", -35, "greater than 0"),
+        ("image_circle_mm", 0, "greater than 0"),
+    ],
 )
 def test_impossible_specs_name_the_field(field, value, message):
     kwargs = {"focal_length_mm": 35, "f_number": 2, field: value}
@@ -100,11 +104,15 @@ def edge_contrast(lens: IdealLens) -> float:
 
 def test_defocus_softens_an_edge():
     sharp = edge_contrast(IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8)))
-    defocused = edge_contrast(IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, focus_distance_m=2, subject_distance_m=1)))
+    defocused = edge_contrast(
+        IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, focus_distance_m=2, subject_distance_m=1))
+    )
     assert defocused < 0.5 * sharp
 
 
-def pupil_otf(nu_cyc_um: float, waves: float, f_number: float = 2.8, wavelength_um: float = 0.55, samples: int = 601) -> complex:
+def pupil_otf(
+    nu_cyc_um: float, waves: float, f_number: float = 2.8, wavelength_um: float = 0.55, samples: int = 601
+) -> complex:
     """OTF along x of a circular pupil with ``waves`` RMS of Noll Z8 (horizontal coma), written out by hand as
     sqrt 8 (3 rho^2 - 2) x: the pupil's normalised autocorrelation (Goodman, *Introduction to Fourier Optics*,
     eq. 6-28), H(nu) = (1/A) integral P(xi) P(xi + s) exp(i 2 pi [W(xi) - W(xi + s)]), the shear s = 2 lambda N nu
@@ -137,7 +145,9 @@ def test_coma_blurs_and_shifts_a_line_as_the_pupil_autocorrelation_says():
     cutoff = 1 / (0.55 * 2.8)
     for nu in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3):  # cycles per um, up to Nyquist (0.33)
         measured = np.sum(lsf * np.exp(-2j * np.pi * nu * x)) / lsf.sum()
-        expected = sum(pupil_otf(f, 0.25) * np.sinc(f * pitch) for f in nu + np.arange(-2, 3) / pitch if abs(f) < cutoff)
+        expected = sum(
+            pupil_otf(f, 0.25) * np.sinc(f * pitch) for f in nu + np.arange(-2, 3) / pitch if abs(f) < cutoff
+        )
         assert abs(measured - expected) < 0.005, (nu, measured, expected)  # 0.003 seen: the kernel's truncated tails
     assert abs(pupil_otf(0.1, 0.25)) < 0.6 * abs(pupil_otf(0.1, 0.0))  # far from a sharp lens's
 
@@ -156,7 +166,10 @@ def test_field_zones_blend_linearly():
     ("kw", "message"),
     [
         ({"zernike_waves": {12: 0.1}}, "Zernike indices \\[12\\]"),
-        ({"zones": [{"field": 0.5, "zernike_waves": {}}, {"field": 0.2, "zernike_waves": {}}]}, "increasing field order"),
+        (
+            {"zones": [{"field": 0.5, "zernike_waves": {}}, {"field": 0.2, "zernike_waves": {}}]},
+            "increasing field order",
+        ),
         ({"focus_distance_m": 0.01}, "focus_distance_m 0.01 m is inside the focal length"),
     ],
 )
@@ -177,7 +190,12 @@ def test_a_psf_invisible_at_the_pitch_is_refused_with_the_fix():
         ("optics.m43_35mm_f1_4", "sensors.m43_100mp", [], set()),
         ("optics.phone_main", "sensors.phone_50mp", [], set()),
         ("optics.ef_50mm_f1_8", "sensors.m43_100mp", [], {"mount.chain", "mount.flange"}),
-        ("optics.ef_50mm_f1_8", "sensors.m43_100mp", [{"type": "mounts.adapter", "front": "EF", "rear": "MFT", "length_mm": 24.75}], set()),
+        (
+            "optics.ef_50mm_f1_8",
+            "sensors.m43_100mp",
+            [{"type": "mounts.adapter", "front": "EF", "rear": "MFT", "length_mm": 24.75}],
+            set(),
+        ),
     ],
 )
 def test_presets_fit_where_they_should(host, rig_dict, lens, sensor, adapters, rules):
@@ -255,7 +273,9 @@ def test_a_uniform_depth_map_is_the_defocus_worked_by_hand():
     by_hand = IdealLens(IdealLensSpec(**{**spec, "subject_distance_m": 2.0, "zernike_waves": {4: z4}}))
     reference = irradiance(by_hand, edge_scene(by_hand), FINE)
     np.testing.assert_allclose(by_map[..., 1], reference[..., 1], rtol=0, atol=1e-3 * reference.max())
-    np.testing.assert_allclose(irradiance(lens, radiance, FINE)[..., 1], reference[..., 1], rtol=0, atol=1e-3 * reference.max())
+    np.testing.assert_allclose(
+        irradiance(lens, radiance, FINE)[..., 1], reference[..., 1], rtol=0, atol=1e-3 * reference.max()
+    )
     in_focus = with_depth(lens, radiance, np.full((view.height, view.width), 2.0))
     focused = IdealLens(IdealLensSpec(**{**spec, "subject_distance_m": 2.0}))
     sharp = irradiance(focused, edge_scene(focused), FINE)

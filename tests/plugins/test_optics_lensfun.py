@@ -39,7 +39,9 @@ def test_lateral_colour_agrees_with_lensfuns_modifier(maker, model, focal):
     r = np.hypot(x, y) / spec.tca.norm_radius_mm
     for channel, coefficients in ((0, spec.tca.red), (2, spec.tca.blue)):
         s = tca_scale(spec.tca, coefficients, r)
-        err = np.hypot(cx + x * s / pixel_mm - reference[..., channel, 0], cy + y * s / pixel_mm - reference[..., channel, 1])
+        err = np.hypot(
+            cx + x * s / pixel_mm - reference[..., channel, 0], cy + y * s / pixel_mm - reference[..., channel, 1]
+        )
         assert err.max() < 0.05
 
 
@@ -48,7 +50,11 @@ def test_mount_flange_and_image_circle_come_from_the_database():
     assert (ef.mount, ef.flange_distance_mm) == ("EF", 44.0)
     assert ef.image_circle_mm == pytest.approx(math.hypot(36, 24))
     assert ef.distortion is not None and ef.distortion.norm_radius_mm == pytest.approx(12.0)
-    mft = resolve(LensfunSpec(maker="Olympus", model="Olympus M.Zuiko Digital ED 14-42mm f/3.5-5.6", focal_length_mm=14, f_number=3.5))
+    mft = resolve(
+        LensfunSpec(
+            maker="Olympus", model="Olympus M.Zuiko Digital ED 14-42mm f/3.5-5.6", focal_length_mm=14, f_number=3.5
+        )
+    )
     assert (mft.mount, mft.flange_distance_mm) == ("MFT", 19.25)
     # calibrated on a 4:3 sensor at crop 2: half its short side is 43.27 / 2 / (2 x 5/3) mm
     assert mft.distortion.norm_radius_mm == pytest.approx(math.hypot(36, 24) / 2 / (2 * 5 / 3))
@@ -71,7 +77,10 @@ def test_an_ef_lens_on_the_module_needs_the_adapter(host, rig_dict):
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        ({"model": "Canon EF 50mm f1.8"}, r"model: lensfun has no Canon lens 'Canon EF 50mm f1.8'; did you mean \['Canon EF 50mm f/1.8"),
+        (
+            {"model": "Canon EF 50mm f1.8"},
+            r"model: lensfun has no Canon lens 'Canon EF 50mm f1.8'; did you mean \['Canon EF 50mm f/1.8",
+        ),
         ({"maker": "Cannon"}, r"maker: lensfun knows no lens maker 'Cannon'; did you mean \['Canon'"),
         ({"focal_length_mm": 85}, "focal_length_mm: Canon EF 50mm f/1.8 MkII covers 50-50 mm, not 85"),
         ({"f_number": 1.2}, "f_number: Canon EF 50mm f/1.8 MkII opens to f/1.8, not f/1.2"),

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from camrig_optics.psf import defocus_waves, diffraction_mtf, pixel_kernel, pixel_psf, psf, zernike
 
 WAVELENGTH = 0.55

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from camrig_scenes import ChartSpec
 from camrig_scenes.chart import Chart
 
@@ -43,7 +44,9 @@ def test_background_edge_runs_through_the_centre_at_its_angle_light_on_the_left(
     chart = Chart(ChartSpec(layout="edge", edge_angle_deg=angle_deg))
     light = tuple(sample(Chart(ChartSpec(layout="flat")), 0.3, 0.2))
     dark = tuple(sample(Chart(ChartSpec(layout="dots")), 0.125, 0.125))  # between four dots
-    assert light[0] >= 10 * dark[0] and light == pytest.approx((light[0],) * 3) and dark == pytest.approx((dark[0],) * 3)
+    assert (
+        light[0] >= 10 * dark[0] and light == pytest.approx((light[0],) * 3) and dark == pytest.approx((dark[0],) * 3)
+    )
     t = math.tan(math.radians(angle_deg))
     for v in (-0.6, -0.25, 0.0, 0.3, 0.62):
         crossing = v * t
@@ -60,7 +63,11 @@ def test_edge_radiance_is_reflectance_times_the_white():
     chart = Chart(ChartSpec(layout="edge", edge_angle_deg=0.0))
     half = math.tan(math.radians(chart.spec.width_deg) / 2)
     view = camrig.AngularGrid(width=2, height=1, x0=-0.5 * half, y0=0.0, step=half)  # u = -0.5 and +0.5
-    ctx = camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=camrig.Geometry(plane=camrig.FocalPlane(width_px=2, height_px=1, pitch_um=1.0), view=view))
+    ctx = camrig.CaptureContext(
+        exposure_s=1e-3,
+        seed=0,
+        geometry=camrig.Geometry(plane=camrig.FocalPlane(width_px=2, height_px=1, pitch_um=1.0), view=view),
+    )
     radiance = chart.process(None, ctx, "scene").data[0]
     np.testing.assert_allclose(radiance[0], 0.5 * sample(chart, -0.5, 0.0), rtol=1e-6)
     np.testing.assert_allclose(radiance[1], 0.5 * sample(chart, 0.5, 0.0), rtol=1e-6)

@@ -27,8 +27,14 @@ def test_the_example_depth_map_is_in_centimetres_and_matches_the_photo(monkeypat
     from camrig_scenes.image import ImageScene
 
     monkeypatch.chdir(ROOT)
-    scene = ImageScene(ImageSpec(path="examples/images/garden.png", depth_path="examples/images/garden_depth.png", depth_scale_m=0.01))
+    scene = ImageScene(
+        ImageSpec(path="examples/images/garden.png", depth_path="examples/images/garden_depth.png", depth_scale_m=0.01)
+    )
     depth = scene.depth_map()
     assert depth.shape == (640, 960)
-    assert depth[350, 100] == pytest.approx(3.0) and depth[420, 560] == pytest.approx(5.0) and depth[10, 10] == pytest.approx(655.35)
+    assert (
+        depth[350, 100] == pytest.approx(3.0)
+        and depth[420, 560] == pytest.approx(5.0)
+        and depth[10, 10] == pytest.approx(655.35)
+    )
     assert np.all(depth > 0)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+import camrig
 from camrig_scenes import HdrSpec
 from camrig_scenes.hdr import HdrScene
 
-import camrig
-
 OpenEXR = pytest.importorskip("OpenEXR")
-QUIET = {"shot": False, "dark": False, "dsnu": False, "prnu": False, "read": False, "row": False, "hot": False, "clip": True}
+QUIET = {
+    "shot": False,
+    "dark": False,
+    "dsnu": False,
+    "prnu": False,
+    "read": False,
+    "row": False,
+    "hot": False,
+    "clip": True,
+}
 
 
 def write_exr(path, channels: dict[str, np.ndarray]) -> None:
@@ -54,7 +63,11 @@ def test_a_y_only_exr_is_neutral_and_absolute(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(np.nan, "channel G: 1 NaN or infinite values"), (np.inf, "channel G: 1 NaN or infinite values"), (-0.5, "channel G: 1 negative values")],
+    [
+        (np.nan, "channel G: 1 NaN or infinite values"),
+        (np.inf, "channel G: 1 NaN or infinite values"),
+        (-0.5, "channel G: 1 negative values"),
+    ],
 )
 def test_nan_infinite_or_negative_radiance_is_refused_naming_file_and_channel(tmp_path, capsys, value, message):
     from camrig.cli import main

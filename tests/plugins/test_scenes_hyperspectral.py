@@ -9,18 +9,20 @@ import math
 import numpy as np
 import pytest
 import scipy.io
-from camrig_scenes import HyperspectralSpec, ImageSpec
-from camrig_scenes.hyperspectral import HyperspectralScene
-from camrig_scenes.image import ImageScene
 from PIL import Image
 
 import camrig
+from camrig_scenes import HyperspectralSpec, ImageSpec
+from camrig_scenes.hyperspectral import HyperspectralScene
+from camrig_scenes.image import ImageScene
 
 WAVE = np.arange(400.0, 701.0, 10.0)
 H_C = 6.62607015e-34 * 299792458.0
 
 
-def isetcam_file(path, with_mean: bool, rows: int = 12, cols: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def isetcam_file(
+    path, with_mean: bool, rows: int = 12, cols: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """What ieSaveMultiSpectralImage writes: mcCOEF (rows, cols, 3), basis (.basis (31, 3), .wave), imgMean,
     illuminant (.wave, .data in energy), fov 20, dist 2.5."""
     rng = np.random.default_rng(7)
@@ -79,8 +81,12 @@ def test_a_npz_cube_in_watts_and_a_npy_in_photons(tmp_path):
     scene = HyperspectralScene(HyperspectralSpec(path=str(tmp_path / "c.npz"), units="watts", fov_deg=30.0))
     np.testing.assert_allclose(scene.radiance(pixel_view(30.0, 8, 6)), cube * 50.0, rtol=1e-6)  # 50 nm bands
     np.save(tmp_path / "c.npy", cube * 1e16)
-    scene = HyperspectralScene(HyperspectralSpec(path=str(tmp_path / "c.npy"), wavelengths_nm=tuple(wave), fov_deg=30.0))
-    np.testing.assert_allclose(scene.radiance(pixel_view(30.0, 8, 6)), cube * 1e16 * H_C / (wave * 1e-9) * 50.0, rtol=1e-5)
+    scene = HyperspectralScene(
+        HyperspectralSpec(path=str(tmp_path / "c.npy"), wavelengths_nm=tuple(wave), fov_deg=30.0)
+    )
+    np.testing.assert_allclose(
+        scene.radiance(pixel_view(30.0, 8, 6)), cube * 1e16 * H_C / (wave * 1e-9) * 50.0, rtol=1e-5
+    )
 
 
 def test_mean_luminance_rescales_the_cube():
@@ -90,7 +96,12 @@ def test_mean_luminance_rescales_the_cube():
     wave = tuple(float(w) for w in range(400, 701, 10))
     scene = HyperspectralScene(HyperspectralSpec(wavelengths_nm=wave, mean_luminance_cd_m2=10.0, fov_deg=30.0))
     out = scene.radiance(pixel_view(30.0, 120, 80)).astype(np.float64)
-    ybar = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(colour.SpectralShape(400, 700, 10)).values[:, 1]
+    ybar = (
+        colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
+        .copy()
+        .align(colour.SpectralShape(400, 700, 10))
+        .values[:, 1]
+    )
     assert 683.002 * (out @ ybar).mean() == pytest.approx(10.0, rel=1e-3)
 
 
@@ -138,8 +149,18 @@ def test_depth_map_gives_depth_m_per_pixel_from_npy_and_16bit_png(tmp_path):
     view = pixel_view(20.0, 16, 12)
     for depth_path, scale in (("d.npy", 1.0), ("d.png", 0.001)):
         if depth_path == "d.png":
-            Image.fromarray(np.rint(depth * 1000).astype(np.uint16)).save(tmp_path / "d.png")  # Pillow writes I;16 greyscale
-        scene = ImageScene(ImageSpec(path=str(tmp_path / "p.png"), fov_deg=20.0, distance_m=9.0, depth_path=str(tmp_path / depth_path), depth_scale_m=scale))
+            Image.fromarray(np.rint(depth * 1000).astype(np.uint16)).save(
+                tmp_path / "d.png"
+            )  # Pillow writes I;16 greyscale
+        scene = ImageScene(
+            ImageSpec(
+                path=str(tmp_path / "p.png"),
+                fov_deg=20.0,
+                distance_m=9.0,
+                depth_path=str(tmp_path / depth_path),
+                depth_scale_m=scale,
+            )
+        )
         np.testing.assert_allclose(scene.depth(view)["depth_m"], depth, rtol=1e-6)
         wide = camrig.AngularGrid(width=18, height=1, x0=view.x0 - view.step, y0=0.0, step=view.step)
         row = scene.depth(wide)["depth_m"][0]
@@ -150,9 +171,13 @@ def test_a_depth_map_of_the_wrong_size_is_refused_naming_file_and_field(tmp_path
     Image.fromarray(np.full((12, 16, 3), 128, np.uint8)).save(tmp_path / "p.png")
     np.save(tmp_path / "d.npy", np.ones((12, 15), np.float32))
     scene = ImageScene(ImageSpec(path=str(tmp_path / "p.png"), depth_path=str(tmp_path / "d.npy")))
-    geometry = camrig.Geometry(plane=camrig.FocalPlane(width_px=4, height_px=3, pitch_um=1.0), view=pixel_view(20.0, 4, 3))
+    geometry = camrig.Geometry(
+        plane=camrig.FocalPlane(width_px=4, height_px=3, pitch_um=1.0), view=pixel_view(20.0, 4, 3)
+    )
     with pytest.raises(ValueError, match=r"d.npy: depth_path: the depth map is 15 x 12 pixels, the picture 16 x 12"):
         scene.negotiate(None, geometry)
     np.save(tmp_path / "z.npy", np.zeros((12, 16), np.float32))
     with pytest.raises(ValueError, match=r"z.npy: 192 depth values are zero, negative or NaN"):
-        ImageScene(ImageSpec(path=str(tmp_path / "p.png"), depth_path=str(tmp_path / "z.npy"))).negotiate(None, geometry)
+        ImageScene(ImageSpec(path=str(tmp_path / "p.png"), depth_path=str(tmp_path / "z.npy"))).negotiate(
+            None, geometry
+        )

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from camrig_scenes import ImageSpec
-from camrig_scenes.chart import SRGB_8BIT
-from camrig_scenes.image import ImageScene, builtin_chart
 from PIL import Image
 
 import camrig
+from camrig_scenes import ImageSpec
+from camrig_scenes.chart import SRGB_8BIT
+from camrig_scenes.image import ImageScene, builtin_chart
 
 colour = pytest.importorskip("colour")
 pytestmark = pytest.mark.filterwarnings("ignore::colour.utilities.ColourRuntimeWarning")
@@ -50,7 +50,16 @@ def rig(scene: dict[str, Any], sensor: dict[str, Any], lens: dict[str, Any] | No
     return camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
 
 
-QUIET = {"shot": False, "dark": False, "dsnu": False, "prnu": False, "read": False, "row": False, "hot": False, "clip": True}
+QUIET = {
+    "shot": False,
+    "dark": False,
+    "dsnu": False,
+    "prnu": False,
+    "read": False,
+    "row": False,
+    "hot": False,
+    "clip": True,
+}
 
 
 def mono_sensor(bands: list[float], qe: float = 0.5) -> dict[str, Any]:
@@ -87,7 +96,9 @@ def test_a_uniform_photo_gives_the_electrons_of_the_camera_equation(tmp_path, co
     equation computed by hand at 1 nm (``camera_equation_electrons``)."""
     path = tmp_path / "grey.png"
     Image.fromarray(np.full((60, 80, 3), code, np.uint8)).save(path)
-    r = rig({"type": "scenes.image", "path": str(path), "framing": "fill", "bands_nm": BANDS, **scale}, mono_sensor(BANDS))
+    r = rig(
+        {"type": "scenes.image", "path": str(path), "framing": "fill", "bands_nm": BANDS, **scale}, mono_sensor(BANDS)
+    )
     raw = r.capture().raw
     electrons = (raw.data[10:14, 14:18].astype(np.float64) - raw.meta.black_level).mean()  # K = 1 DN/e-
     expected = camera_equation_electrons(luminance)
@@ -126,7 +137,15 @@ def colour_error(tmp_path, bands: list[float], qe: Any, exposure_s: float) -> np
 
     path = tmp_path / "colorchecker.png"
     Image.fromarray(builtin_chart()).save(path)
-    sensor = {"width_px": 240, "height_px": 160, "pixel_pitch_um": 100.0, "bands_nm": bands, "qe": qe, "full_well_e": 20000, "read_noise_e": 1.5}
+    sensor = {
+        "width_px": 240,
+        "height_px": 160,
+        "pixel_pitch_um": 100.0,
+        "bands_nm": bands,
+        "qe": qe,
+        "full_well_e": 20000,
+        "read_noise_e": 1.5,
+    }
     r = rig({"type": "scenes.image", "path": str(path), "fov_deg": 30, "bands_nm": bands, "white_luminance_cd_m2": 100.0}, sensor,
             stages=COLOUR_STAGES, exposure_s=exposure_s)  # fmt: skip
     shot = r.capture()
@@ -227,7 +246,12 @@ def write_png16_all_filters(path, data: np.ndarray) -> None:
             enc[i] = (line[i] - pred) & 0xFF
         out += bytes([kind]) + enc
     ihdr = w.to_bytes(4, "big") + h.to_bytes(4, "big") + bytes([16, 2, 0, 0, 0])
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(bytes(out))) + png_chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(bytes(out)))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def test_16bit_png_decodes_exactly_under_every_filter(tmp_path):
@@ -300,5 +324,7 @@ def test_bad_photos_are_refused_in_one_line_naming_file_and_field(tmp_path, caps
 def test_the_default_three_band_path_comes_back_within_ciede2000_2(tmp_path):
     """Three bands are an RGB scene: each channel in its own band, which any invertible 3-band sensor's
     colour matrix undoes exactly; what is left is noise and the ideal lens's blur at patch edges."""
-    de = colour_error(tmp_path, [450.0, 550.0, 650.0], ((0.03, 0.08, 0.45), (0.08, 0.55, 0.08), (0.45, 0.10, 0.02)), 1.5e-4)
+    de = colour_error(
+        tmp_path, [450.0, 550.0, 650.0], ((0.03, 0.08, 0.45), (0.08, 0.55, 0.08), (0.45, 0.10, 0.02)), 1.5e-4
+    )
     assert de.mean() <= 2.0

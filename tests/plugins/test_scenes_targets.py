@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
-from camrig_scenes import TargetSpec
-from camrig_scenes.targets import Target
 
 import camrig
+from camrig_scenes import TargetSpec
+from camrig_scenes.targets import Target
 
 
 def at(target: Target, x: float, y: float, step: float = 1e-4) -> float:
@@ -41,7 +41,9 @@ def test_points_keep_their_flux_and_sit_on_the_grid(diameter_deg):
     """Each point's flux, rho L pi r^2 (tangent-plane area), equals the sum over samples of rho_sample step^2,
     for a point far smaller than a sample and for one spanning several; 5 x 3 points for a 10 deg wide field
     every 2 deg (|i| <= 2, |j| <= 1 in tan units of 2 deg)."""
-    t = Target(TargetSpec(pattern="points", width_deg=10, point_spacing_deg=2.0, point_diameter_deg=diameter_deg, light=1.0))
+    t = Target(
+        TargetSpec(pattern="points", width_deg=10, point_spacing_deg=2.0, point_diameter_deg=diameter_deg, light=1.0)
+    )
     step = 2e-4
     half = math.tan(math.radians(6))
     n = int(2 * half / step)

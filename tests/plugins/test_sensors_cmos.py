@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from camrig_sensors import CmosSensorSpec
-from camrig_sensors.cmos import CmosSensor
 
 import camrig
+from camrig_sensors import CmosSensorSpec
+from camrig_sensors.cmos import CmosSensor
 
 H, C = 6.62607015e-34, 299792458.0
 
@@ -20,16 +20,35 @@ def expose(sensor: CmosSensor, irradiance_w_m2, exposure_s=1e-3, seed=0):
     view = camrig.AngularGrid(width=s.width_px, height=s.height_px, x0=0, y0=0, step=1e-3)
     ctx = camrig.CaptureContext(exposure_s=exposure_s, seed=seed, geometry=camrig.Geometry(plane=plane, view=view))
     data = np.broadcast_to(np.asarray(irradiance_w_m2, dtype=np.float32), (s.height_px, s.width_px, len(s.bands_nm)))
-    frame = camrig.Frame(np.ascontiguousarray(data), camrig.FrameMeta(format="irradiance", units="W/m^2", bands_nm=s.bands_nm))
+    frame = camrig.Frame(
+        np.ascontiguousarray(data), camrig.FrameMeta(format="irradiance", units="W/m^2", bands_nm=s.bands_nm)
+    )
     return sensor.process(frame, ctx, "sensor")  # type: ignore[union-attr]
 
 
-ONLY_SHOT_AND_READ = {"shot": True, "read": True, "clip": True, "dark": False, "dsnu": False, "prnu": False, "row": False, "hot": False}
+ONLY_SHOT_AND_READ = {
+    "shot": True,
+    "read": True,
+    "clip": True,
+    "dark": False,
+    "dsnu": False,
+    "prnu": False,
+    "row": False,
+    "hot": False,
+}
 
 
 def mono(**kw) -> CmosSensor:
     """A mono test sensor with only shot and read noise on, so the statistics below are exactly Poisson + Gaussian."""
-    base = dict(width_px=200, height_px=100, pixel_pitch_um=2.0, cfa="mono", bands_nm=(550.0,), qe=((0.5,),), noise=ONLY_SHOT_AND_READ)
+    base = dict(
+        width_px=200,
+        height_px=100,
+        pixel_pitch_um=2.0,
+        cfa="mono",
+        bands_nm=(550.0,),
+        qe=((0.5,),),
+        noise=ONLY_SHOT_AND_READ,
+    )
     return CmosSensor(CmosSensorSpec(**{**base, **kw}))
 
 
@@ -115,7 +134,10 @@ def flat(spec_kw: dict, electrons: float, exposure_s=1e-3):
 def test_raw_is_bit_identical_whatever_the_blocks_or_workers():
     everything_on = dict(noise={}, width_px=96, height_px=72, hot_pixel_fraction=0.01)
     sensor, irradiance = flat(everything_on, 500.0)
-    runs = [sensor.expose(irradiance, 1e-3, 7, "sensor", block_rows=b, workers=w) for b, w in [(64, 1), (4, 2), (8, 2), (1000, 1)]]
+    runs = [
+        sensor.expose(irradiance, 1e-3, 7, "sensor", block_rows=b, workers=w)
+        for b, w in [(64, 1), (4, 2), (8, 2), (1000, 1)]
+    ]
     for other in runs[1:]:
         assert np.array_equal(runs[0], other)
 
@@ -151,10 +173,14 @@ def test_different_seeds_give_independent_noise():
 
 def test_fixed_patterns_belong_to_the_sensor_instance():
     only_prnu = {k: k == "prnu" for k in ONLY_SHOT_AND_READ}
-    sensor, irradiance = flat(dict(noise=only_prnu, prnu=0.02, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0), 10000.0)
+    sensor, irradiance = flat(
+        dict(noise=only_prnu, prnu=0.02, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0), 10000.0
+    )
     a = sensor.expose(irradiance, 1e-3, 1, "sensor").astype(np.float64)
     b = sensor.expose(irradiance, 1e-3, 2, "sensor").astype(np.float64)
-    other = flat(dict(noise=only_prnu, prnu=0.02, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0, instance_seed=9), 10000.0)
+    other = flat(
+        dict(noise=only_prnu, prnu=0.02, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0, instance_seed=9), 10000.0
+    )
     c = other[0].expose(irradiance, 1e-3, 1, "sensor").astype(np.float64)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.mean() == pytest.approx(10000, rel=1e-3)
@@ -163,7 +189,15 @@ def test_fixed_patterns_belong_to_the_sensor_instance():
 
 def test_dark_current_doubles_every_doubling_temperature():
     only_dark = {k: k == "dark" for k in ONLY_SHOT_AND_READ}
-    kw = dict(noise=only_dark, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=0, dark_current_e_s=100.0, dark_reference_c=20.0, dark_doubling_c=6.0)
+    kw = dict(
+        noise=only_dark,
+        adc_bits=16,
+        gain_dn_per_e=1.0,
+        black_level_dn=0,
+        dark_current_e_s=100.0,
+        dark_reference_c=20.0,
+        dark_doubling_c=6.0,
+    )
     sensor, irradiance = flat({**kw, "temperature_c": 32.0}, 0.0)
     dark = sensor.expose(irradiance * 0, 2.0, 0, "sensor")
     assert (dark == round(100.0 * 2 ** (12 / 6) * 2.0)).all()  # 2 s at 20 + 12 C: 800 e-
@@ -172,7 +206,9 @@ def test_dark_current_doubles_every_doubling_temperature():
 def test_hot_pixels_row_noise_and_dsnu():
     kw = dict(width_px=400, height_px=200, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=1000)
     hot = {k: k in ("hot", "dark") for k in ONLY_SHOT_AND_READ}
-    sensor, irradiance = flat({**kw, "noise": hot, "hot_pixel_fraction": 0.01, "hot_pixel_dark_current_e_s": 1e4, "dark_current_e_s": 0}, 0.0)
+    sensor, irradiance = flat(
+        {**kw, "noise": hot, "hot_pixel_fraction": 0.01, "hot_pixel_dark_current_e_s": 1e4, "dark_current_e_s": 0}, 0.0
+    )
     frame = sensor.expose(irradiance * 0, 0.1, 0, "sensor")
     n_hot = int((frame == 1000 + 1000).sum())
     assert abs(n_hot - 800) < 5 * math.sqrt(800 * 0.99)  # 1 % of 80000 pixels
@@ -191,7 +227,16 @@ def test_hot_pixels_row_noise_and_dsnu():
 
 
 def test_charge_binning_sums_four_charges_and_reads_once():
-    kw = dict(width_px=400, height_px=200, adc_bits=16, gain_dn_per_e=0.5, black_level_dn=100, read_noise_e=4.0, full_well_e=60000, readout="bin2x2_charge")
+    kw = dict(
+        width_px=400,
+        height_px=200,
+        adc_bits=16,
+        gain_dn_per_e=0.5,
+        black_level_dn=100,
+        read_noise_e=4.0,
+        full_well_e=60000,
+        readout="bin2x2_charge",
+    )
     sensor, irradiance = flat(kw, 300.0)
     dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
     assert dn.shape == (100, 200)
@@ -202,7 +247,15 @@ def test_charge_binning_sums_four_charges_and_reads_once():
 
 
 def test_digital_binning_averages_four_reads():
-    kw = dict(width_px=400, height_px=200, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=100, read_noise_e=4.0, readout="bin2x2_digital")
+    kw = dict(
+        width_px=400,
+        height_px=200,
+        adc_bits=16,
+        gain_dn_per_e=1.0,
+        black_level_dn=100,
+        read_noise_e=4.0,
+        readout="bin2x2_digital",
+    )
     sensor, irradiance = flat(kw, 300.0)
     dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
     var = (300 + 16 + 1 / 12) / 4 + 1 / 12  # mean of four reads, then rounded again
@@ -243,10 +296,20 @@ def test_video_digital_binning_is_the_mean_of_bin_squared_reads(skip):
 
 
 def test_video_binning_clips_each_read_at_the_full_well_and_charge_binning_reads_once():
-    kw = dict(width_px=240, height_px=120, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=100, read_noise_e=4.0, full_well_e=1000)
+    kw = dict(
+        width_px=240,
+        height_px=120,
+        adc_bits=16,
+        gain_dn_per_e=1.0,
+        black_level_dn=100,
+        read_noise_e=4.0,
+        full_well_e=1000,
+    )
     sensor, irradiance = video_flat({"bin": 2}, 5000.0, **kw)
     dn = sensor.expose(irradiance, 1e-3, 0, "sensor").astype(np.float64)
-    var = (16 + 1 / 12) / 4 + 1 / 12  # four full wells averaged: one full well, with the reads' noise (added after the well)
+    var = (
+        16 + 1 / 12
+    ) / 4 + 1 / 12  # four full wells averaged: one full well, with the reads' noise (added after the well)
     assert abs(dn.mean() - (100 + 1000)) < 5 * math.sqrt(var / dn.size)
     assert abs(dn.var() / var - 1) < 5 * math.sqrt(2 / dn.size)
     charge, irradiance = video_flat({"bin": 2, "combine": "charge"}, 200.0, **{**kw, "full_well_e": 60000})
@@ -258,7 +321,13 @@ def test_video_binning_clips_each_read_at_the_full_well_and_charge_binning_reads
 
 
 def test_video_fixed_patterns_have_the_statistics_of_the_mean_of_their_pixels():
-    kw = dict(width_px=480, height_px=480, prnu=0.02, dsnu_e=3.0, noise={**ONLY_SHOT_AND_READ, "shot": False, "read": False, "prnu": True, "dsnu": True})
+    kw = dict(
+        width_px=480,
+        height_px=480,
+        prnu=0.02,
+        dsnu_e=3.0,
+        noise={**ONLY_SHOT_AND_READ, "shot": False, "read": False, "prnu": True, "dsnu": True},
+    )
     sensor, _ = video_flat({"bin": 4}, 1.0, **kw)
     prnu, dark, dsnu = sensor._draw_fixed_patterns(0, 120, 120)
     assert prnu.std() == pytest.approx(0.02 / 4, rel=0.05)  # the mean gain of 16 pixels
@@ -268,8 +337,14 @@ def test_video_fixed_patterns_have_the_statistics_of_the_mean_of_their_pixels():
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        (dict(cfa="RGGB", qe=((0.5,), (0.5,), (0.5,)), readout={"bin": 2, "combine": "charge"}), "combine 'charge' needs same-colour"),
-        (dict(width_px=6, height_px=6, readout={"bin": 4, "skip": 2}), "reads groups of 8 x 8 pixels; the sensor has only 6 x 6"),
+        (
+            dict(cfa="RGGB", qe=((0.5,), (0.5,), (0.5,)), readout={"bin": 2, "combine": "charge"}),
+            "combine 'charge' needs same-colour",
+        ),
+        (
+            dict(width_px=6, height_px=6, readout={"bin": 4, "skip": 2}),
+            "reads groups of 8 x 8 pixels; the sensor has only 6 x 6",
+        ),
         (dict(readout={"bin": 9}), "less than or equal to 8"),
     ],
 )
@@ -288,7 +363,9 @@ def test_quad_bayer_binned_is_bayer_at_half_size():
     irradiance = np.zeros((48, 64, 3), np.float32)
     irradiance[:, :, 2] = 1.0
     qe_red_only = ((0, 0, 0.5), (0, 0, 0), (0, 0, 0))
-    s = CmosSensor(PHONE_50MP(width_px=64, height_px=48, readout="bin2x2_charge", qe=qe_red_only, noise=ONLY_SHOT_AND_READ))
+    s = CmosSensor(
+        PHONE_50MP(width_px=64, height_px=48, readout="bin2x2_charge", qe=qe_red_only, noise=ONLY_SHOT_AND_READ)
+    )
     raw = s.expose(irradiance, 1e-3, 0, "sensor").astype(np.int64) - s.spec.black_level_dn
     assert raw[0::2, 0::2].min() > 100 and np.abs(raw[1::2, :]).max() < 10 and np.abs(raw[0::2, 1::2]).max() < 10
 
@@ -300,7 +377,15 @@ def test_dual_gain_merge_is_linear_over_the_whole_range():
     from camrig_sensors import M43_100MP_HDR
 
     base = M43_100MP_HDR().model_dump()
-    base.update(width_px=128, height_px=64, cfa="mono", bands_nm=(550.0,), qe=((0.5,),), pixel_pitch_um=2.0, noise=ONLY_SHOT_AND_READ)
+    base.update(
+        width_px=128,
+        height_px=64,
+        cfa="mono",
+        bands_nm=(550.0,),
+        qe=((0.5,),),
+        pixel_pitch_um=2.0,
+        noise=ONLY_SHOT_AND_READ,
+    )
     sensor = CmosSensor(M43_100MP_HDR.model_validate(base))
     assert sensor.output_dtype == "uint32" and sensor.white_level == 2**20 - 1
     photons_per_w = (2e-6) ** 2 * 1e-3 * 550e-9 / (H * C)
@@ -310,7 +395,9 @@ def test_dual_gain_merge_is_linear_over_the_whole_range():
         measured = (dn.mean() - 256) / sensor.hcg_gain
         assert measured == pytest.approx(electrons, rel=0.01, abs=0.2)
     dark = sensor.expose(np.zeros((64, 128, 1), np.float32), 1e-3, 0, "sensor").astype(np.float64)
-    assert dark.std() / sensor.hcg_gain == pytest.approx(math.hypot(0.7, 1 / (math.sqrt(12) * sensor.hcg_gain)), rel=0.1)
+    assert dark.std() / sensor.hcg_gain == pytest.approx(
+        math.hypot(0.7, 1 / (math.sqrt(12) * sensor.hcg_gain)), rel=0.1
+    )
 
 
 def test_readout_rule_says_the_highest_frame_rate(host, rig_dict):

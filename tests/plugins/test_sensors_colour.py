@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camrig_sensors import CmosSensorSpec
-from camrig_sensors.cmos import CmosSensor
 from test_sensors_cmos import expose
 
 import camrig
+from camrig_sensors import CmosSensorSpec
+from camrig_sensors.cmos import CmosSensor
 
-TEMPORAL = {"shot": True, "read": True, "row": True, "clip": True, "dark": False, "dsnu": True, "prnu": True, "hot": False}
+TEMPORAL = {
+    "shot": True,
+    "read": True,
+    "row": True,
+    "clip": True,
+    "dark": False,
+    "dsnu": True,
+    "prnu": True,
+    "hot": False,
+}
 
 
 @pytest.mark.parametrize("readout", ["full", "bin2x2_digital"])
@@ -22,7 +31,9 @@ def test_noise_profile_predicts_the_measured_temporal_variance(readout):
     1/12 DN^2 (shot, read and row noise, quantisation). Digital 2x2 binning averages four reads from two
     physical rows and rounds again: (K m + K^2 1.5^2 + 1/12) / 4 + K^2 0.2^2 / 2 + 1/12. The measurement must
     follow it at every level and colour, and the DNG NoiseProfile S x + O must be that model."""
-    sensor = CmosSensor(CmosSensorSpec(width_px=256, height_px=256, pixel_pitch_um=2.0, readout=readout, noise=TEMPORAL))
+    sensor = CmosSensor(
+        CmosSensorSpec(width_px=256, height_px=256, pixel_pitch_um=2.0, readout=readout, noise=TEMPORAL)
+    )
     gain, span, black = 16127 / 5992.5, 16127, 256
 
     def model(m_dn: float) -> float:

@@ -60,7 +60,12 @@ def emva_results(spec: CmosSensorSpec, saturation_photons: float):
         0.0: emva.routines.get_int_imgs(flat_field_frames(spec, 0.0, EXPOSURE_S, seeds=range(1000, 1008))),
         half: emva.routines.get_int_imgs(flat_field_frames(spec, half, EXPOSURE_S, seeds=range(2000, 2008))),
     }
-    data = {"temporal": {EXPOSURE_S: temporal}, "spatial": {EXPOSURE_S: spatial}, "width": spec.width_px, "height": spec.height_px}
+    data = {
+        "temporal": {EXPOSURE_S: temporal},
+        "spatial": {EXPOSURE_S: spatial},
+        "width": spec.width_px,
+        "height": spec.height_px,
+    }
     return emva.Results1288(emva.Data1288(data, loglevel=logging.WARNING).data, loglevel=logging.WARNING)
 
 

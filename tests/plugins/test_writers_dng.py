@@ -126,7 +126,10 @@ def test_what_a_dng_cannot_hold_is_refused_before_anything_is_written(tmp_path):
         rig.write(shot.result, tmp_path / "balanced.dng")
     with pytest.raises(camrig.OutputError, match="writer 'writers.dng' cannot write raw uint32"):
         rig.write(shot.raw, tmp_path / "merged.dng")  # 20-bit integers: normalise to float first
-    frame = camrig.Frame(np.full((16, 16), np.nan, np.float32), camrig.FrameMeta(format="raw", units="1", cfa="RGGB", black_level=0, white_level=1))
+    frame = camrig.Frame(
+        np.full((16, 16), np.nan, np.float32),
+        camrig.FrameMeta(format="raw", units="1", cfa="RGGB", black_level=0, white_level=1),
+    )
     with pytest.raises(ValueError, match="NaN"):
         DngWriter(DngSpec()).write(frame, tmp_path / "nan.dng")
     unnormalised = frame.derive(np.ones((16, 16), np.float32), white_level=4095)

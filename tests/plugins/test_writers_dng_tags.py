@@ -8,17 +8,19 @@ import json
 import math
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import SMALL_RIG
 
 import camrig
+from conftest import SMALL_RIG
 
 tifffile = pytest.importorskip("tifffile")
 needs_dcraw = pytest.mark.skipif(shutil.which("dcraw") is None, reason="dcraw is not installed (apt-get install dcraw)")
-needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed (apt-get install exiftool)")
+needs_exiftool = pytest.mark.skipif(
+    shutil.which("exiftool") is None, reason="exiftool is not installed (apt-get install exiftool)"
+)
 
 BASE_GAIN = (16383 - 256) / (6000 - 5 * 1.5)
 """The default sensor's base conversion gain by hand: the 14-bit ADC's span above the 256 DN black level reached
@@ -38,7 +40,12 @@ def shoot(tmp_path, spec: dict[str, Any], name: str = "shot.dng") -> tuple[Any, 
 
 
 def exiftool(path: Any) -> dict[str, Any]:
-    out = subprocess.run(["exiftool", "-j", "-a", "-G1", "-n", "-validate", "-all", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["exiftool", "-j", "-a", "-G1", "-n", "-validate", "-all", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)[0]  # type: ignore[no-any-return]
 
 
@@ -61,9 +68,9 @@ def test_iso_follows_the_gain_from_the_stated_base():
 @needs_dcraw
 @needs_exiftool
 def test_dcraw_and_exiftool_read_iso_time_serial_and_lens(tmp_path):
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     path, raw = shoot(tmp_path, rig_dict(gain_dn_per_e=4 * BASE_GAIN, instance_seed=1234))
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     info = dcraw_info(path)
     assert info["ISO speed"] == "400"
     stamp = datetime.strptime(info["Timestamp"], "%a %b %d %H:%M:%S %Y")  # dcraw prints local time; tests run in UTC
@@ -71,9 +78,11 @@ def test_dcraw_and_exiftool_read_iso_time_serial_and_lens(tmp_path):
     tags = exiftool(path)
     assert tags["ExifTool:Validate"] == "0 0 0", tags.get("ExifTool:Warning")  # errors, warnings, minor: none
     assert tags["ExifIFD:ISO"] == 400 and tags["ExifIFD:SensitivityType"] == 3
-    taken = datetime.strptime(f"{tags['ExifIFD:DateTimeOriginal']}.{tags['ExifIFD:SubSecTimeOriginal']}", "%Y:%m:%d %H:%M:%S.%f")
+    taken = datetime.strptime(
+        f"{tags['ExifIFD:DateTimeOriginal']}.{tags['ExifIFD:SubSecTimeOriginal']}", "%Y:%m:%d %H:%M:%S.%f"
+    )
     assert tags["ExifIFD:OffsetTimeOriginal"] == "+00:00"
-    assert before <= taken.replace(tzinfo=timezone.utc) <= after
+    assert before <= taken.replace(tzinfo=UTC) <= after
     if datetime.now().astimezone().utcoffset().total_seconds() == 0:  # noqa: DTZ005 - dcraw prints local time
         assert stamp == taken.replace(microsecond=0)
     assert str(tags["IFD0:CameraSerialNumber"]) == "1234" and str(tags["ExifIFD:SerialNumber"]) == "1234"

@@ -7,8 +7,9 @@ import zlib
 
 import numpy as np
 import pytest
-from camrig_writers.png import adler32_combine, write_display_rgb, write_gray
 from PIL import Image
+
+from camrig_writers.png import adler32_combine, write_display_rgb, write_gray
 
 
 def display(rows: int = 37, cols: int = 53) -> np.ndarray:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..bounded import Limits, check_shape
 from ..checked import CheckedModel
@@ -100,8 +100,12 @@ class ExperimentSection(CheckedModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = Field(description="Name of the experiment (report title).")
-    rig: str | dict[str, Any] = Field(description="The base rig: a path relative to the experiment file, or a rig mapping.")
-    overrides: dict[str, Any] = Field(default_factory=dict, alias="set", description="Fixed changes to the base rig, by dotted path.")
+    rig: str | dict[str, Any] = Field(
+        description="The base rig: a path relative to the experiment file, or a rig mapping."
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, alias="set", description="Fixed changes to the base rig, by dotted path."
+    )
     sweep: SweepSection = Field(default_factory=SweepSection, description="What varies from run to run.")
     repeats: int = Field(default=1, ge=1, le=10_000, description="Runs per point, each with its own seed.")
     seed: int = Field(default=0, ge=0, description="Root of every run's seed.")
@@ -172,7 +176,9 @@ def load_experiment(path: str | Path, overrides: list[str] | tuple[str, ...] = (
     return experiment_from_dict(data, source, base_dir=path.parent)
 
 
-def experiment_from_dict(data: dict[str, Any], source: Source | None = None, *, base_dir: Path = Path(".")) -> Experiment:
+def experiment_from_dict(
+    data: dict[str, Any], source: Source | None = None, *, base_dir: Path = Path(".")
+) -> Experiment:
     source = source or Source("<dict>")
     check_shape(data, source.name, Limits.from_env())
     try:
@@ -206,7 +212,9 @@ def check_paths(experiment: Experiment, host: Host) -> None:
         if path not in candidates:
             close = difflib.get_close_matches(path, candidates, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            problems.append(f"{experiment.source.where(('experiment', 'sweep'))}: sweep path '{path}' is not in the rig{hint}")
+            problems.append(
+                f"{experiment.source.where(('experiment', 'sweep'))}: sweep path '{path}' is not in the rig{hint}"
+            )
     if problems:
         raise ConfigError("\n".join(problems))
 

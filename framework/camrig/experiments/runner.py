@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 
-def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1) -> dict[str, Any]:
+def run_one(
+    rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[str, Any], threads: int = 1
+) -> dict[str, Any]:
     """Assemble ``rig``, capture once, take the measurements, with ``threads`` per capture. Runs in a worker:
     plain data in and out, and never raises for a bad run (the record says why, naming the run and the field)."""
     record: dict[str, Any] = {**run, "status": "ok", "error": "", "values": {}, "curves": {}}
@@ -59,7 +61,13 @@ def run_one(rig: dict[str, Any], measurements: list[dict[str, Any]], run: dict[s
         assembled = assemble(host, file)
         shot = assembled.capture()
         for i, cfg in enumerate(measurements):
-            part = host.build(PartConfig(**cfg), Kind.MEASUREMENT, f"measurements[{i}]", Source("<experiment>"), ("experiment", "measurements", i))
+            part = host.build(
+                PartConfig(**cfg),
+                Kind.MEASUREMENT,
+                f"measurements[{i}]",
+                Source("<experiment>"),
+                ("experiment", "measurements", i),
+            )
             try:
                 measured = part.accessory.measure(assembled, shot)
                 if not isinstance(measured, Measured):
@@ -124,7 +132,9 @@ def prepare(experiment: Experiment, out: Path, host: Host) -> None:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{stored}: not a readable experiment record ({exc}); use another --out") from None
         if held != resolved:
-            raise ConfigError(f"{out}: holds the results of a different experiment (experiment.json differs); use another --out")
+            raise ConfigError(
+                f"{out}: holds the results of a different experiment (experiment.json differs); use another --out"
+            )
     (out / "runs").mkdir(parents=True, exist_ok=True)
     if not (out / "environment.json").exists():  # written first: experiment.json marks a prepared folder
         _write_json(out / "environment.json", environment())
@@ -136,7 +146,9 @@ class Executor(ABC):
     """Where runs execute: ``submit_all`` yields records as runs finish."""
 
     @abstractmethod
-    def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    def submit_all(
+        self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
+    ) -> Iterator[dict[str, Any]]:
         """Run ``run_one`` on each task (rig mapping, measurements, run), yielding each record as it is done."""
 
     def close(self) -> None:
@@ -152,7 +164,9 @@ class LocalProcesses(Executor):
         self.workers = workers or cores
         self.threads = max(1, cores // self.workers)  # the cores shared out: no worker oversubscribes them
 
-    def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    def submit_all(
+        self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
+    ) -> Iterator[dict[str, Any]]:
         if self.workers == 1:
             for task in tasks:
                 yield run_one(*task, self.threads)
@@ -180,9 +194,13 @@ class DaskCluster(Executor):
         try:
             self.client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
         except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, or whatever the comm raised
-            raise ConfigError(f"cannot connect to the Dask scheduler at {address} within {timeout_s:g} s: {type(exc).__name__}: {exc}") from None
+            raise ConfigError(
+                f"cannot connect to the Dask scheduler at {address} within {timeout_s:g} s: {type(exc).__name__}: {exc}"
+            ) from None
 
-    def submit_all(self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    def submit_all(
+        self, tasks: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
+    ) -> Iterator[dict[str, Any]]:
         futures = [self.client.submit(run_one, *task, pure=False) for task in tasks]
         for future in futures:  # in submission order: each record is written as soon as it and those before it are in
             yield future.result()
@@ -205,7 +223,10 @@ def run_experiment(
     prepare(experiment, out, host)
     done = read_runs(out)
     todo = [run for run in experiment.runs if run.index not in done]
-    tasks = [(experiment.rig_for(run), [m.model_dump() for m in experiment.section.measurements], _run_info(run)) for run in todo]
+    tasks = [
+        (experiment.rig_for(run), [m.model_dump() for m in experiment.section.measurements], _run_info(run))
+        for run in todo
+    ]
     executor = executor or LocalProcesses()
     try:
         finished = 0
@@ -225,4 +246,11 @@ def run_experiment(
 
 
 def _run_info(run: Run) -> dict[str, Any]:
-    return {"run": run.run_id, "index": run.index, "point": run.point, "repeat": run.repeat, "seed": run.seed, "params": run.params}
+    return {
+        "run": run.run_id,
+        "index": run.index,
+        "point": run.point,
+        "repeat": run.repeat,
+        "seed": run.seed,
+        "params": run.params,
+    }

@@ -89,7 +89,9 @@ def parse_scheduler_address(text: str) -> str:
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}; expected an address like tcp://host:8786") from None
     if parts.scheme not in SCHEMES:
-        raise UsageError(f"{where}: unknown scheme '{parts.scheme}://'; use one of {', '.join(s + '://' for s in SCHEMES)}")
+        raise UsageError(
+            f"{where}: unknown scheme '{parts.scheme}://'; use one of {', '.join(s + '://' for s in SCHEMES)}"
+        )
     if not parts.hostname:
         raise UsageError(f"{where}: no host; expected an address like tcp://host:8786")
     if port is None or port == 0:
@@ -110,8 +112,10 @@ def probe_scheduler(address: str, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     try:
         sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout_s)
-    except socket.timeout:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s ({ENV_TIMEOUT})") from None
+    except TimeoutError:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s ({ENV_TIMEOUT})"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
     try:
@@ -120,7 +124,7 @@ def probe_scheduler(address: str, timeout_s: float) -> None:
             sock.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 chunk = sock.recv(8 - len(header))
-            except socket.timeout:
+            except TimeoutError:
                 raise ConfigError(
                     f"{address} accepts connections but sent no Dask handshake within {timeout_s:g} s: "
                     f"not a Dask scheduler? ({ENV_TIMEOUT} sets the wait)"
