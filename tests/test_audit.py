@@ -13,9 +13,10 @@ import types
 from pathlib import Path
 from typing import Any
 
-import camrig
 import pytest
 import yaml
+
+import camrig
 from camrig.audit import load_claims, run_audit
 from camrig.cli import main
 
@@ -55,9 +56,7 @@ def audit(tmp_path: Path, host: camrig.Host, claims: list[dict[str, Any]], rig: 
     return run_audit(load_claims(path, list(overrides)), host).findings
 
 
-def claim(
-    quantity: str, op: str, value: float, unit: str, **conditions: Any
-) -> dict[str, Any]:
+def claim(quantity: str, op: str, value: float, unit: str, **conditions: Any) -> dict[str, Any]:
     return {
         "quantity": quantity,
         "op": op,
@@ -82,9 +81,7 @@ def holds_after_fix(
 # -- resolution ---------------------------------------------------------------------------------------------
 
 
-def test_resolution_holds_and_fails_by_the_pixel_count(
-    tmp_path: Path, host: camrig.Host
-) -> None:
+def test_resolution_holds_and_fails_by_the_pixel_count(tmp_path: Path, host: camrig.Host) -> None:
     # 64 x 48 = 3072 px = 0.003072 MP
     ok, bad = audit(
         tmp_path,
@@ -120,9 +117,7 @@ def _dr_by_hand(
     k = span / (full_well - 5 * read) if hcg is None else span / (full_well - 5 * 6.0)
     sat = span / k
     noise_gain, noise_read = (k, read) if hcg is None else (span / hcg[0], hcg[1])
-    return math.log2(
-        sat / math.sqrt(noise_read**2 + row**2 + dark_e + 1 / (12 * noise_gain**2))
-    )
+    return math.log2(sat / math.sqrt(noise_read**2 + row**2 + dark_e + 1 / (12 * noise_gain**2)))
 
 
 def test_dynamic_range_single_gain(tmp_path: Path, host: camrig.Host) -> None:
@@ -137,53 +132,33 @@ def test_dynamic_range_single_gain(tmp_path: Path, host: camrig.Host) -> None:
             claim("dynamic_range_ev", ">=", 12.0, "stops"),
         ],
     )
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
-        expected, abs=1e-9
-    )
-    assert bad.verdict is camrig.Verdict.FAILS and bad.value == pytest.approx(
-        expected, abs=1e-9
-    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-9)
+    assert bad.verdict is camrig.Verdict.FAILS and bad.value == pytest.approx(expected, abs=1e-9)
     assert "log2(6000 / 1.5) = 11.97 EV" in bad.bound
-    assert (
-        bad.fix[0].startswith("rig.sensor.full_well_e=")
-        and "full_well_e >=" in bad.needed[0]
-    )
+    assert bad.fix[0].startswith("rig.sensor.full_well_e=") and "full_well_e >=" in bad.needed[0]
     assert "read_noise_e <=" in bad.needed[1]
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 12.0, "EV"), bad)
 
 
-def test_dynamic_range_past_the_adc_asks_for_bits(
-    tmp_path: Path, host: camrig.Host
-) -> None:
+def test_dynamic_range_past_the_adc_asks_for_bits(tmp_path: Path, host: camrig.Host) -> None:
     # at 14 bits, sigma_q / sat is fixed once the full well dominates: DR -> log2(16127 sqrt(12)) = 15.77 EV at most
     (bad,) = audit(tmp_path, host, [claim("dynamic_range_ev", ">=", 16, "EV")])
     assert bad.verdict is camrig.Verdict.FAILS
     assert "adc_bits >= 15" in bad.needed[0] and "rig.sensor.adc_bits=15" in bad.fix
-    assert (
-        "cap it" in bad.needed[1]
-    )  # read noise alone cannot: quantisation at 6000 e- caps it
+    assert "cap it" in bad.needed[1]  # read noise alone cannot: quantisation at 6000 e- caps it
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 16, "EV"), bad)
 
 
-def test_dynamic_range_measured_by_photon_transfer(
-    tmp_path: Path, host: camrig.Host
-) -> None:
+def test_dynamic_range_measured_by_photon_transfer(tmp_path: Path, host: camrig.Host) -> None:
     # measure.photon_transfer on a 256 x 256 crop: close to the model's 11.960 EV (its saturation is the
     # variance peak, a little below the ADC top), and the fix fed back holds when measured too
     expected = _dr_by_hand(6000, 1.5, 0.0, 0.0, 14, 256)
     c = claim("dynamic_range_ev", ">=", 12.0, "EV", method="measured")
-    rig = _rig(
-        sensor={"width_px": 256, "height_px": 256, "pixel_pitch_um": 20.0}
-    )  # 5.1 mm: inside the image circle
+    rig = _rig(sensor={"width_px": 256, "height_px": 256, "pixel_pitch_um": 20.0})  # 5.1 mm: inside the image circle
     (bad,) = audit(tmp_path, host, [c], rig)
-    assert (
-        bad.verdict is camrig.Verdict.FAILS and bad.method == "measure.photon_transfer"
-    )
+    assert bad.verdict is camrig.Verdict.FAILS and bad.method == "measure.photon_transfer"
     assert bad.value == pytest.approx(expected, abs=0.15)
-    assert any(
-        "measured by measure.photon_transfer" in a and "256 x 256 px crop" in a
-        for a in bad.assumptions
-    )
+    assert any("measured by measure.photon_transfer" in a and "256 x 256 px crop" in a for a in bad.assumptions)
     holds_after_fix(tmp_path, host, c, bad, rig)
 
 
@@ -209,9 +184,7 @@ def test_dynamic_range_dual_gain_preset(tmp_path: Path, host: camrig.Host) -> No
         ],
         rig,
     )
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
-        expected, abs=1e-9
-    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-9)
     assert bad.verdict is camrig.Verdict.FAILS and "log2(40000 / 0.7)" in bad.bound
     holds_after_fix(tmp_path, host, claim("dynamic_range_ev", ">=", 16, "EV"), bad, rig)
 
@@ -221,9 +194,7 @@ def test_dynamic_range_dual_gain_preset(tmp_path: Path, host: camrig.Host) -> No
 
 def test_raw_frame_rate_link_bound(tmp_path: Path, host: camrig.Host) -> None:
     # 64 x 48 x 14 bit = 43008 bit; 0.1 Gbit/s -> 430.08 us -> 2325.1 Hz; readout 48 x 3 us -> 6944 Hz; 1/1 ms = 1000 Hz
-    rig = _rig(
-        capture={"exposure_s": 0.0001}
-    )  # 1 / exposure = 10000 Hz: the link bounds it
+    rig = _rig(capture={"exposure_s": 0.0001})  # 1 / exposure = 10000 Hz: the link bounds it
     ok, bad = audit(
         tmp_path,
         host,
@@ -233,15 +204,11 @@ def test_raw_frame_rate_link_bound(tmp_path: Path, host: camrig.Host) -> None:
         ],
         rig,
     )
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
-        1e9 / 430080
-    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(1e9 / 430080)
     assert bad.verdict is camrig.Verdict.FAILS and bad.fix == [
         "rig.link.bandwidth_gbit_s=0.104"
     ]  # 43008 x 2400 = 0.1032 Gbit/s
-    holds_after_fix(
-        tmp_path, host, claim("raw_frame_rate_hz", ">=", 2400, "Hz"), bad, rig
-    )
+    holds_after_fix(tmp_path, host, claim("raw_frame_rate_hz", ">=", 2400, "Hz"), bad, rig)
 
 
 def test_raw_frame_rate_readout_bound(tmp_path: Path, host: camrig.Host) -> None:
@@ -260,23 +227,15 @@ def test_raw_frame_rate_readout_bound(tmp_path: Path, host: camrig.Host) -> None
         ],
         rig,
     )
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
-        1e9 / 1.44e6
-    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(1e9 / 1.44e6)
     assert bad.verdict is camrig.Verdict.FAILS and bad.fix == [
         "rig.sensor.row_readout_ns=20800"
     ]  # 1 ms / 48 rows = 20833 ns, 3 digits down
-    holds_after_fix(
-        tmp_path, host, claim("raw_frame_rate_hz", ">=", 1000, "Hz"), bad, rig
-    )
+    holds_after_fix(tmp_path, host, claim("raw_frame_rate_hz", ">=", 1000, "Hz"), bad, rig)
 
 
-def test_raw_frame_rate_other_resolution_cannot_be_tested(
-    tmp_path: Path, host: camrig.Host
-) -> None:
-    (f,) = audit(
-        tmp_path, host, [claim("raw_frame_rate_hz", ">=", 30, "Hz", resolution="half")]
-    )
+def test_raw_frame_rate_other_resolution_cannot_be_tested(tmp_path: Path, host: camrig.Host) -> None:
+    (f,) = audit(tmp_path, host, [claim("raw_frame_rate_hz", ">=", 30, "Hz", resolution="half")])
     assert f.verdict is camrig.Verdict.UNTESTABLE and "only 'full'" in (f.reason or "")
 
 
@@ -306,9 +265,7 @@ def test_preview_latency_exposure_condition(tmp_path: Path, host: camrig.Host) -
         host,
         [claim("preview_latency_ms", "<=", 1.0, "ms", exposure_s=0.0004)],
     )
-    assert f.verdict is camrig.Verdict.HOLDS and f.value == pytest.approx(
-        0.4 + 0.144 + 0.43008
-    )
+    assert f.verdict is camrig.Verdict.HOLDS and f.value == pytest.approx(0.4 + 0.144 + 0.43008)
 
 
 # -- sharpness ----------------------------------------------------------------------------------------------
@@ -316,34 +273,24 @@ def test_preview_latency_exposure_condition(tmp_path: Path, host: camrig.Host) -
 
 def _mtf_by_hand(nu: float, n: float, pitch: float, lam: float = 0.55) -> float:
     s = nu * lam * n / pitch
-    return (
-        (2 / math.pi)
-        * (math.acos(s) - s * math.sqrt(1 - s * s))
-        * abs(math.sin(math.pi * nu) / (math.pi * nu))
-    )
+    return (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s)) * abs(math.sin(math.pi * nu) / (math.pi * nu))
 
 
 def test_diffraction_pixel_mtf_by_hand() -> None:
     from camrig_claims.kinds import diffraction_pixel_mtf
 
     # f/4, 2.2 um, 550 nm at 0.25 cy/px: s = 0.25; (2/pi)(acos 0.25 - 0.25 sqrt(0.9375)) = 0.685037; sinc(0.25) = 0.900316
-    assert diffraction_pixel_mtf(0.25, 4.0, 2.2, 0.55) == pytest.approx(
-        0.685037 * 0.900316, abs=2e-6
-    )
+    assert diffraction_pixel_mtf(0.25, 4.0, 2.2, 0.55) == pytest.approx(0.685037 * 0.900316, abs=2e-6)
 
 
 def test_mtf50_bound_holds_fails_and_fix(tmp_path: Path, host: camrig.Host) -> None:
-    rig = _rig(
-        sensor={"pixel_pitch_um": 1.5}
-    )  # f/2.8 (SMALL_RIG's lens), 1.5 um pixels
+    rig = _rig(sensor={"pixel_pitch_um": 1.5})  # f/2.8 (SMALL_RIG's lens), 1.5 um pixels
     bisect = [0.0, 1.0]
     for _ in range(60):
         mid = sum(bisect) / 2
         bisect[_mtf_by_hand(mid, 2.8, 1.5) < 0.5] = mid
     expected = bisect[0]
-    assert (
-        0.3 < expected < 0.4
-    )  # diffraction at f/2.8 pulls the pixel aperture's 0.603 cy/px down
+    assert 0.3 < expected < 0.4  # diffraction at f/2.8 pulls the pixel aperture's 0.603 cy/px down
     ok, bad = audit(
         tmp_path,
         host,
@@ -353,15 +300,9 @@ def test_mtf50_bound_holds_fails_and_fix(tmp_path: Path, host: camrig.Host) -> N
         ],
         rig,
     )
-    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(
-        expected, abs=1e-6
-    )
-    assert bad.verdict is camrig.Verdict.FAILS and bad.fix[0].startswith(
-        "rig.lens.f_number="
-    )
-    holds_after_fix(
-        tmp_path, host, claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px"), bad, rig
-    )
+    assert ok.verdict is camrig.Verdict.HOLDS and ok.value == pytest.approx(expected, abs=1e-6)
+    assert bad.verdict is camrig.Verdict.FAILS and bad.fix[0].startswith("rig.lens.f_number=")
+    holds_after_fix(tmp_path, host, claim("mtf50_cy_px", ">=", expected + 0.02, "cy/px"), bad, rig)
     # at a stated f-number the fix is the pixel pitch; beyond the pixel aperture's 0.603 nothing helps
     (at, cap) = audit(
         tmp_path,
@@ -373,24 +314,15 @@ def test_mtf50_bound_holds_fails_and_fix(tmp_path: Path, host: camrig.Host) -> N
         rig,
     )
     assert at.fix[0].startswith("rig.sensor.pixel_pitch_um=")
-    assert (
-        cap.verdict is camrig.Verdict.FAILS
-        and "pixel aperture alone caps MTF50 at 0.603" in cap.needed[-1]
-    )
+    assert cap.verdict is camrig.Verdict.FAILS and "pixel aperture alone caps MTF50 at 0.603" in cap.needed[-1]
 
 
-def test_mtf50_condition_the_lens_cannot_produce(
-    tmp_path: Path, host: camrig.Host
-) -> None:
+def test_mtf50_condition_the_lens_cannot_produce(tmp_path: Path, host: camrig.Host) -> None:
     rig = json.loads(json.dumps(SMALL_RIG))
     rig["rig"]["lens"] = {"type": "optics.m43_35mm_f1_4"}
     rig["rig"]["sensor"]["pixel_pitch_um"] = 1.5
-    (f,) = audit(
-        tmp_path, host, [claim("mtf50_cy_px", ">=", 0.3, "cy/px", f_number=1.2)], rig
-    )
-    assert f.verdict is camrig.Verdict.UNTESTABLE and "opens to f/1.4 at most" in (
-        f.reason or ""
-    )
+    (f,) = audit(tmp_path, host, [claim("mtf50_cy_px", ">=", 0.3, "cy/px", f_number=1.2)], rig)
+    assert f.verdict is camrig.Verdict.UNTESTABLE and "opens to f/1.4 at most" in (f.reason or "")
 
 
 # -- bad input ----------------------------------------------------------------------------------------------
@@ -398,10 +330,7 @@ def test_mtf50_condition_the_lens_cannot_produce(
 
 def test_unknown_quantity_suggests(tmp_path: Path, host: camrig.Host) -> None:
     (f,) = audit(tmp_path, host, [claim("dynamic_range", ">=", 16, "EV")])
-    assert (
-        f.verdict is camrig.Verdict.UNTESTABLE
-        and "did you mean 'dynamic_range_ev'" in (f.reason or "")
-    )
+    assert f.verdict is camrig.Verdict.UNTESTABLE and "did you mean 'dynamic_range_ev'" in (f.reason or "")
 
 
 def test_unit_mismatch_says_which(tmp_path: Path, host: camrig.Host) -> None:
@@ -419,9 +348,8 @@ def test_claim_no_plugin_can_test(tmp_path: Path, host: camrig.Host) -> None:
             claim("resolution_mp", ">=", 1, "MP", lux=10),
         ],
     )
-    assert (
-        snr.verdict is camrig.Verdict.UNTESTABLE
-        and "no loaded plugin provides claim kind 'snr_db'" in (snr.reason or "")
+    assert snr.verdict is camrig.Verdict.UNTESTABLE and "no loaded plugin provides claim kind 'snr_db'" in (
+        snr.reason or ""
     )
     assert cond.verdict is camrig.Verdict.UNTESTABLE and "'lux'" in (cond.reason or "")
 
@@ -441,70 +369,49 @@ def test_third_party_kind_that_raises_is_reported_not_crashing(tmp_path: Path) -
     def kinds() -> list[camrig.ClaimKind]:
         return [camrig.ClaimKind("acme.weird_mp", ("MP",), broken)]
 
-    host = camrig.Host(
-        plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={}
-    )
+    host = camrig.Host(plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={})
     assert host.claim_kinds["acme.weird_mp"][1] == "acme"
     (f,) = audit(tmp_path, host, [claim("weird_mp", ">=", 1, "MP")])
-    assert (
-        f.verdict is camrig.Verdict.UNTESTABLE
-        and "raised ZeroDivisionError: oops" in (f.reason or "")
-    )
+    assert f.verdict is camrig.Verdict.UNTESTABLE and "raised ZeroDivisionError: oops" in (f.reason or "")
 
 
 def test_claim_kind_names_follow_family_rules() -> None:
     def kinds() -> list[camrig.ClaimKind]:
         return [camrig.ClaimKind("claims.resolution_mp", ("MP",), "x:y")]
 
-    host = camrig.Host(
-        plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={}
-    )
+    host = camrig.Host(plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(kinds))}, env={})
     info = next(p for p in host.plugins if p.name == "acme")
-    assert (
-        info.status is camrig.PluginStatus.REFUSED
-        and "belongs to plugin 'claims'" in info.detail
-    )
+    assert info.status is camrig.PluginStatus.REFUSED and "belongs to plugin 'claims'" in info.detail
 
     def bad() -> list[camrig.ClaimKind]:
         return [camrig.ClaimKind("nodot", (), "x:y")]
 
-    host = camrig.Host(
-        plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(bad))}, env={}
-    )
+    host = camrig.Host(plugins={"acme": _plugin(camrig_claim_kinds=camrig.hookimpl(bad))}, env={})
     info = next(p for p in host.plugins if p.name == "acme")
     assert info.status is camrig.PluginStatus.FAILED and "not qualified" in info.detail
 
 
 def test_bad_claims_files_are_config_errors(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
-    path.write_text(
-        "rig: {}\nclaims:\n  - {quantity: resolution_mp, op: '>', value: 1, unit: MP}\n"
-    )
+    path.write_text("rig: {}\nclaims:\n  - {quantity: resolution_mp, op: '>', value: 1, unit: MP}\n")
     with pytest.raises(camrig.ConfigError, match=r"c.yaml:3: claims.0.op"):
         load_claims(path)
-    path.write_text(
-        "claims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n"
-    )
+    path.write_text("claims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n")
     with pytest.raises(camrig.ConfigError, match="rig"):
         load_claims(path)
-    path.write_text(
-        "rig: missing.yaml\nclaims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n"
-    )
+    path.write_text("rig: missing.yaml\nclaims: [{quantity: resolution_mp, op: '>=', value: 1, unit: MP}]\n")
     with pytest.raises(camrig.ConfigError, match="missing.yaml"):
         load_claims(path)
     # hostile: the bounded loader refuses an alias bomb as it does for rig files
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi")
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
     )
     path.write_text(bomb + "rig: {}\nclaims: []\n")
     with pytest.raises(camrig.ConfigError):
         load_claims(path)
 
 
-def test_rig_path_is_relative_to_the_claims_file(
-    tmp_path: Path, host: camrig.Host
-) -> None:
+def test_rig_path_is_relative_to_the_claims_file(tmp_path: Path, host: camrig.Host) -> None:
     (tmp_path / "rigs").mkdir()
     (tmp_path / "rigs" / "small.yaml").write_text(yaml.safe_dump(SMALL_RIG))
     (tmp_path / "claims").mkdir()
@@ -533,20 +440,14 @@ def test_cli_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         )
     )
     out = tmp_path / "out"
-    assert (
-        main(["audit", str(path), "--out", str(out)]) == 0
-    )  # cannot be tested does not fail...
+    assert main(["audit", str(path), "--out", str(out)]) == 0  # cannot be tested does not fail...
     report = json.loads((out / "audit.json").read_text())
     assert [f["verdict"] for f in report["findings"]] == ["holds", "cannot be tested"]
     assert (out / "audit.html").read_text().startswith("<!doctype html>")
     assert main(["audit", str(path), "--out", str(out)]) == 2  # exists, no --force
     assert "exists; pass --force" in capsys.readouterr().err
-    assert (
-        main(["audit", str(path), "--out", str(out), "--force", "--strict"]) == 1
-    )  # ...unless --strict
-    assert (
-        main(["audit", str(path), "--set", "rig.sensor.width_px=32"]) == 1
-    )  # 32 x 48 = 0.0015 MP fails
+    assert main(["audit", str(path), "--out", str(out), "--force", "--strict"]) == 1  # ...unless --strict
+    assert main(["audit", str(path), "--set", "rig.sensor.width_px=32"]) == 1  # 32 x 48 = 0.0015 MP fails
     err = capsys.readouterr().err
     assert "camrig: claim fails: resolution_mp >= 0.003 MP" in err
     path.write_text("rig: {}\nclaims: []\n")
@@ -559,11 +460,7 @@ def test_plugins_command_lists_claim_kinds(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "claims.dynamic_range_ev  [EV/stops]" in out and "camrig_claim_kinds" in out
     assert main(["plugins", "--json"]) == 0
-    (claims,) = [
-        r
-        for r in json.loads(capsys.readouterr().out)["plugins"]
-        if r["name"] == "claims"
-    ]
+    (claims,) = [r for r in json.loads(capsys.readouterr().out)["plugins"] if r["name"] == "claims"]
     assert {k["name"] for k in claims["claim_kinds"]} >= {
         "claims.resolution_mp",
         "claims.mtf50_cy_px",
@@ -574,12 +471,7 @@ def test_seed_module_example(host: camrig.Host) -> None:
     """The seed's claims: 99.5 MP is not 100; diffraction at F1.4 allows MTF50 0.3 cy/px; 12 EV is not 16;
     RAW at 30 fps and the preview hold (no 100 MP capture: the DR is measured on a 256 x 256 crop)."""
     report = run_audit(
-        load_claims(
-            Path(__file__).parents[1]
-            / "examples"
-            / "claims"
-            / "four_thirds_module.yaml"
-        ),
+        load_claims(Path(__file__).parents[1] / "examples" / "claims" / "four_thirds_module.yaml"),
         host,
     )
     assert [f.verdict.value for f in report.findings] == [

@@ -71,9 +71,7 @@ class _ClaimsModel(CheckedModel):
     rig: str | dict[str, Any] = Field(
         description="A rig file (path relative to the claims file's folder) or an inline rig file mapping (rig, capture, plugins)."
     )
-    claims: list[Claim] = Field(
-        min_length=1, description="The claims to hold against the rig."
-    )
+    claims: list[Claim] = Field(min_length=1, description="The claims to hold against the rig.")
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,7 @@ class AuditReport(BaseModel):
         default_factory=list,
         description="The rig's fit errors and warnings (an audit runs regardless).",
     )
-    findings: list[Finding] = Field(
-        description="One finding per claim, in the file's order."
-    )
+    findings: list[Finding] = Field(description="One finding per claim, in the file's order.")
 
     @property
     def failed(self) -> list[Finding]:
@@ -109,10 +105,7 @@ class AuditReport(BaseModel):
     def render(self) -> str:
         """The verdict table, as plain text."""
         lines = [f"audit of {self.name} ({self.claims_file}; rig {self.rig})"]
-        lines += [
-            f"rig fit problem (the audit runs regardless): {p}"
-            for p in self.fit_problems
-        ]
+        lines += [f"rig fit problem (the audit runs regardless): {p}" for p in self.fit_problems]
         for f in self.findings:
             value = "-" if f.value is None else f"{f.value:.4g} {f.unit}"
             lines.append(f"{f.verdict.value.upper():<16} {f.label or f.claim}: {value}")
@@ -166,30 +159,18 @@ def load_claims(path: str | Path, overrides: Sequence[str] = ()) -> ClaimsFile:
     data, lines = read_config(path)
     source = Source(str(path), lines)
     if not isinstance(data, Mapping):
-        raise ConfigError(
-            f"{path}: a claims file must be a mapping with 'rig' and 'claims'"
-        )
+        raise ConfigError(f"{path}: a claims file must be a mapping with 'rig' and 'claims'")
     try:
         model = _ClaimsModel.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(
-            format_validation_error(exc, source, model=_ClaimsModel)
-        ) from None
+        raise ConfigError(format_validation_error(exc, source, model=_ClaimsModel)) from None
     if isinstance(model.rig, str):
         if not model.rig.strip() or "\0" in model.rig:
-            raise ConfigError(
-                f"{source.where(('rig',))}: rig: expected a rig file path, got {model.rig!r}"
-            )
+            raise ConfigError(f"{source.where(('rig',))}: rig: expected a rig file path, got {model.rig!r}")
         rig = load_rig_file(path.parent / model.rig, overrides)
     else:
-        inner = {
-            key[1:]: line
-            for key, line in lines.items()
-            if key[:1] == ("rig",) and len(key) > 1
-        }
-        rig = rig_file_from_dict(
-            model.rig, overrides, source=Source(f"{path} (rig)", inner)
-        )
+        inner = {key[1:]: line for key, line in lines.items() if key[:1] == ("rig",) and len(key) > 1}
+        rig = rig_file_from_dict(model.rig, overrides, source=Source(f"{path} (rig)", inner))
     return ClaimsFile(
         name=model.name or rig.rig.name,
         rig=rig,
@@ -211,11 +192,7 @@ def resolve_kind(host: Host, quantity: str) -> tuple[ClaimKind, str] | str:
         return f"quantity '{quantity}' is provided by several plugins ({', '.join(sorted(bare))}): write the qualified name"
     known = sorted({k.quantity for k, _ in kinds.values()} | set(kinds))
     close = difflib.get_close_matches(quantity, known, n=3, cutoff=0.6)
-    hint = (
-        f"; did you mean {', '.join(repr(c) for c in close)}?"
-        if close
-        else f"; known: {', '.join(known) or 'none'}"
-    )
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f"; known: {', '.join(known) or 'none'}"
     return f"no loaded plugin provides claim kind '{quantity}'{hint}"
 
 

@@ -98,9 +98,7 @@ class Assessment(BaseModel):
     value: float = Field(
         description="The value of the quantity for this rig under the claim's conditions, in the kind's unit."
     )
-    bound: str = Field(
-        description="The physical bound that limits the quantity, as a formula with this rig's numbers."
-    )
+    bound: str = Field(description="The physical bound that limits the quantity, as a formula with this rig's numbers.")
     needed: list[str] = Field(
         default_factory=list,
         description="What would make a failing claim hold (each alternative with its number); empty when it holds.",
@@ -125,28 +123,20 @@ class Finding(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    claim: str = Field(
-        description="The claim as written (quantity op value unit, conditions)."
-    )
-    label: str | None = Field(
-        default=None, description="The claim as the product states it, when given."
-    )
+    claim: str = Field(description="The claim as written (quantity op value unit, conditions).")
+    label: str | None = Field(default=None, description="The claim as the product states it, when given.")
     kind: str | None = Field(
         default=None,
         description="Qualified claim kind that assessed it; None when no kind matched.",
     )
-    plugin: str | None = Field(
-        default=None, description="Plugin that registered the kind."
-    )
+    plugin: str | None = Field(default=None, description="Plugin that registered the kind.")
     verdict: Verdict = Field(description="holds, fails or cannot be tested.")
     value: float | None = Field(
         default=None,
         description="The value found, in `unit`; None when it cannot be tested.",
     )
     unit: str = Field(description="Unit of the claimed and found values.")
-    bound: str | None = Field(
-        default=None, description="The physical bound, with its numbers."
-    )
+    bound: str | None = Field(default=None, description="The physical bound, with its numbers.")
     needed: list[str] = Field(
         default_factory=list,
         description="What would make the claim hold (when it fails).",
@@ -155,15 +145,9 @@ class Finding(BaseModel):
         default_factory=list,
         description="Rig overrides that make a failing claim hold (--set PATH=VALUE).",
     )
-    assumptions: list[str] = Field(
-        default_factory=list, description="Assumptions behind the value."
-    )
-    method: str | None = Field(
-        default=None, description="'model' or the measurement that gave the value."
-    )
-    reason: str | None = Field(
-        default=None, description="Why the claim cannot be tested; None otherwise."
-    )
+    assumptions: list[str] = Field(default_factory=list, description="Assumptions behind the value.")
+    method: str | None = Field(default=None, description="'model' or the measurement that gave the value.")
+    reason: str | None = Field(default=None, description="Why the claim cannot be tested; None otherwise.")
 
 
 def compare(value: float, op: str, claimed: float) -> bool:
@@ -202,22 +186,14 @@ class ClaimKind:
         """What is wrong with this registration (empty when it is sound)."""
         found = []
         if not isinstance(self.name, str) or not _NAME.match(self.name):
-            found.append(
-                f"name {self.name!r} is not qualified 'family.quantity' (lower case)"
-            )
+            found.append(f"name {self.name!r} is not qualified 'family.quantity' (lower case)")
         if not self.units or not all(isinstance(u, str) and u for u in self.units):
-            found.append(
-                f"units {self.units!r} must be a non-empty tuple of unit spellings"
-            )
+            found.append(f"units {self.units!r} must be a non-empty tuple of unit spellings")
         if isinstance(self.assess, str):
             if ":" not in self.assess:
-                found.append(
-                    f"assess {self.assess!r} is not an import string 'module:attr'"
-                )
+                found.append(f"assess {self.assess!r} is not an import string 'module:attr'")
         elif not callable(self.assess):
-            found.append(
-                f"assess {self.assess!r} is neither callable nor an import string"
-            )
+            found.append(f"assess {self.assess!r} is neither callable nor an import string")
         if not all(isinstance(c, str) for c in self.conditions):
             found.append(f"conditions {self.conditions!r} must be names")
         return found
@@ -232,9 +208,7 @@ class ClaimKind:
         return self._loaded["fn"]
 
 
-def finding(
-    kind: ClaimKind, plugin: str, claim: Claim, assessment: Assessment
-) -> Finding:
+def finding(kind: ClaimKind, plugin: str, claim: Claim, assessment: Assessment) -> Finding:
     """The verdict on ``claim`` from a kind's assessment."""
     holds = compare(assessment.value, claim.op, claim.value)
     return Finding(
@@ -246,9 +220,7 @@ def finding(
     )  # fmt: skip
 
 
-def untestable(
-    claim: Claim, reason: str, kind: ClaimKind | None = None, plugin: str | None = None
-) -> Finding:
+def untestable(claim: Claim, reason: str, kind: ClaimKind | None = None, plugin: str | None = None) -> Finding:
     """A finding that says why ``claim`` cannot be tested."""
     return Finding(
         claim=claim.describe(), label=claim.label, kind=kind.name if kind else None, plugin=plugin,

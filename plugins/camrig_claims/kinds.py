@@ -50,9 +50,7 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def _solve(
-    ok: Callable[[float], bool], good: float, bad: float, steps: int = 60
-) -> float:
+def _solve(ok: Callable[[float], bool], good: float, bad: float, steps: int = 60) -> float:
     """Bisect between ``bad`` (ok false) and ``good`` (ok true) for the boundary; returns a value where ok holds."""
     for _ in range(steps):
         mid = (good + bad) / 2
@@ -79,12 +77,8 @@ def _rebuilt(part: Any, **update: Any) -> Any:
 
 def _exposure_s(rig: camrig.Rig, claim: camrig.Claim) -> float:
     value = claim.conditions.get("exposure_s", rig.file.capture.exposure_s)
-    if isinstance(value, str) or not (
-        isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)
-    ):
-        raise camrig.Untestable(
-            f"condition exposure_s={value!r}: expected a number of seconds >= 0"
-        )
+    if isinstance(value, str) or not (isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)):
+        raise camrig.Untestable(f"condition exposure_s={value!r}: expected a number of seconds >= 0")
     return float(value)
 
 
@@ -114,9 +108,7 @@ def resolution_mp(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
         fix = [f"rig.sensor.width_px={nw}", f"rig.sensor.height_px={nh}"]
     elif claim.op == "<=" and mp > claim.value:
         scale = math.sqrt(claim.value * 1e6 / (w * h))
-        needed.append(
-            f"width_px x height_px <= {math.floor(w * scale)} x {math.floor(h * scale)}"
-        )
+        needed.append(f"width_px x height_px <= {math.floor(w * scale)} x {math.floor(h * scale)}")
     assumptions = [
         "the active pixel grid of the sensor spec (width_px x height_px), as datasheets count 'effective pixels'"
     ]
@@ -138,9 +130,7 @@ def resolution_mp(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
 # -- dynamic range ------------------------------------------------------------------------------------------
 
 
-def emva_dynamic_range(
-    sensor: Any, exposure_s: float
-) -> tuple[float, float, float, str]:
+def emva_dynamic_range(sensor: Any, exposure_s: float) -> tuple[float, float, float, str]:
     """(DR in EV, saturation in e-, temporal dark noise in e-, what sets them) of a sensor from its spec.
 
     EMVA 1288 Release 4.0 (Linear), the linear camera model: DR = mu_e.sat / sigma_d, in EV log2 of it, with
@@ -153,9 +143,7 @@ def emva_dynamic_range(
     Dual conversion gain (``hdr``, merged): saturation of the low-gain read, noise of the high-gain read.
     """
     s = sensor.spec
-    _fields(
-        s, "full_well_e", "read_noise_e", "adc_bits", "black_level_dn", role="sensor"
-    )
+    _fields(s, "full_well_e", "read_noise_e", "adc_bits", "black_level_dn", role="sensor")
     white = 2**s.adc_bits - 1
     hdr = getattr(s, "hdr", None)
     gain = getattr(sensor, "gain", None) or getattr(s, "gain_dn_per_e", None)
@@ -166,21 +154,13 @@ def emva_dynamic_range(
         doubling = getattr(s, "dark_doubling_c", None)
         rate = s.dark_current_e_s
         if doubling:
-            rate *= 2 ** (
-                (
-                    getattr(s, "temperature_c", 25.0)
-                    - getattr(s, "dark_reference_c", 25.0)
-                )
-                / doubling
-            )
+            rate *= 2 ** ((getattr(s, "temperature_c", 25.0) - getattr(s, "dark_reference_c", 25.0)) / doubling)
         dark_e = rate * exposure_s
     row = getattr(s, "row_noise_e", 0.0)
     if hdr is not None and hdr.output in ("merged", "hcg"):
         noise_gain, read = sensor.hcg_gain, hdr.hcg_read_noise_e
         what = (
-            "dual gain: low-gain saturation over high-gain noise"
-            if hdr.output == "merged"
-            else "high-gain read alone"
+            "dual gain: low-gain saturation over high-gain noise" if hdr.output == "merged" else "high-gain read alone"
         )
     else:
         noise_gain, read = (
@@ -219,9 +199,7 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
         hdr.lcg_read_noise_e if hdr is not None else s.read_noise_e)  # fmt: skip
     bound = math.log2(s.full_well_e / floor_read) if floor_read > 0 else math.inf
     value = dr if measured is None else measured
-    target = claim.value + max(
-        0.0, dr - value
-    )  # a measurement below the model: solve the model for the gap too
+    target = claim.value + max(0.0, dr - value)  # a measurement below the model: solve the model for the gap too
     needed: list[str] = []
     fix: list[str] = []
     if claim.op == ">=" and value < claim.value:
@@ -256,13 +234,9 @@ def _measured_dr(rig: camrig.Rig) -> tuple[float, int]:
     try:
         reg = rig.host.resolve("measure.photon_transfer")
     except camrig.CamrigError as exc:
-        raise camrig.Untestable(
-            f"method=measured needs measure.photon_transfer: {exc}"
-        ) from None
+        raise camrig.Untestable(f"method=measured needs measure.photon_transfer: {exc}") from None
     plane = rig.geometry.plane
-    side = (
-        min(CROP_PX, plane.width_px, plane.height_px) // 4 * 4
-    )  # whole CFA tiles, never wider than the sensor
+    side = min(CROP_PX, plane.width_px, plane.height_px) // 4 * 4  # whole CFA tiles, never wider than the sensor
     crop = camrig.load_rig(
         dict(rig.file.data),
         overrides=[
@@ -277,18 +251,12 @@ def _measured_dr(rig: camrig.Rig) -> tuple[float, int]:
     with crop:
         if not crop.report.ok:
             errors = "; ".join(p.message for p in crop.report.errors)
-            raise camrig.Untestable(
-                f"the {side} x {side} crop of the sensor to measure does not fit: {errors}"
-            )
+            raise camrig.Untestable(f"the {side} x {side} crop of the sensor to measure does not fit: {errors}")
         measurement = reg.type.load_factory()(reg.type.spec())
-        return float(
-            measurement.measure(crop, crop.capture(seed=0)).values["dynamic_range_ev"]
-        ), side
+        return float(measurement.measure(crop, crop.capture(seed=0)).values["dynamic_range_ev"]), side
 
 
-def _dr_needed(
-    sensor: Any, exposure: float, target: float
-) -> tuple[list[str], list[str]]:
+def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], list[str]]:
     """The full well (and ADC bits) or the read noise that brings the modelled DR to ``target``."""
     s = sensor.spec
     hdr = getattr(s, "hdr", None)
@@ -321,9 +289,7 @@ def _dr_needed(
             )
             break
     else:
-        out.append(
-            f"no full well reaches {target:.3g} EV at this read noise with an ADC of up to 32 bits"
-        )
+        out.append(f"no full well reaches {target:.3g} EV at this read noise with an ADC of up to 32 bits")
     # 2. read noise at this full well
     if hdr is not None and hdr.output in ("merged", "hcg"):
         field, now = "hdr.hcg_read_noise_e", hdr.hcg_read_noise_e
@@ -375,9 +341,7 @@ def _bandwidth_for(link: Any, payload: int, frame_ns: float) -> float | None:
     else:
         return None
     bw = _solve(
-        lambda b: (
-            _link_frame_ns(_rebuilt(link, bandwidth_gbit_s=b), payload) <= frame_ns
-        ),
+        lambda b: _link_frame_ns(_rebuilt(link, bandwidth_gbit_s=b), payload) <= frame_ns,
         top,
         0.0,
     )
@@ -392,18 +356,11 @@ def raw_frame_rate_hz(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment
     outlast the frame period. What would make it hold: the row time or the link bandwidth needed."""
     resolution = claim.conditions.get("resolution", "full")
     if resolution != "full":
-        raise camrig.Untestable(
-            f"condition resolution={resolution!r}: only 'full' (every pixel read) is modelled"
-        )
+        raise camrig.Untestable(f"condition resolution={resolution!r}: only 'full' (every pixel read) is modelled")
     sensor = rig.part("sensor").accessory
     s = sensor.spec
-    if not (
-        callable(getattr(sensor, "readout_ns", None))
-        and callable(getattr(sensor, "raw_bytes_per_frame", None))
-    ):
-        raise camrig.Untestable(
-            f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown"
-        )
+    if not (callable(getattr(sensor, "readout_ns", None)) and callable(getattr(sensor, "raw_bytes_per_frame", None))):
+        raise camrig.Untestable(f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown")
     assumptions = []
     if getattr(s, "readout", "full") != "full":
         sensor = _rebuilt(sensor, readout="full")
@@ -452,9 +409,7 @@ def raw_frame_rate_hz(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment
             f"bandwidth / bits = {link.spec.bandwidth_gbit_s:g} Gbit/s / {bits / 1e9:.3f} Gbit = {terms['link']:.1f} Hz"
         )
     parts.append(f"1 / exposure = {terms['exposure']:.1f} Hz")
-    assumptions.append(
-        f"{payload:,} bytes per frame ({getattr(sensor, 'output_bits', '?')}-bit samples, uncompressed)"
-    )
+    assumptions.append(f"{payload:,} bytes per frame ({getattr(sensor, 'output_bits', '?')}-bit samples, uncompressed)")
     return camrig.Assessment(
         value=fps,
         bound=f"fps <= min({', '.join(parts)})",
@@ -477,15 +432,11 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
     full = rig.part("sensor").accessory
     preview = full.preview() if callable(getattr(full, "preview", None)) else full
     if not callable(getattr(preview, "readout_ns", None)):
-        raise camrig.Untestable(
-            f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown"
-        )
+        raise camrig.Untestable(f"sensor '{rig.part('sensor').name}' has no readout_ns(): its readout time is unknown")
     payload = preview.raw_bytes_per_frame()
     readout_ms = preview.readout_ns() / 1e6
     link_part = rig.parts.get("link")
-    assumptions = [
-        "host processing on the phone is not included (measured by camrig preview): a lower bound"
-    ]
+    assumptions = ["host processing on the phone is not included (measured by camrig preview): a lower bound"]
     if link_part is None:
         link, link_ms = None, 0.0
         assumptions.append("the rig has no link: no transfer time")
@@ -493,9 +444,7 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
         link = link_part.accessory
         expected = getattr(link, "expected_transfer_ns", None)
         link_ns = (
-            expected(payload)
-            if callable(expected)
-            else link.spec.latency_ns + 8 * payload / link.spec.bandwidth_gbit_s
+            expected(payload) if callable(expected) else link.spec.latency_ns + 8 * payload / link.spec.bandwidth_gbit_s
         )
         link_ms = link_ns / 1e6
     exposure_ms = exposure * 1e3
@@ -505,13 +454,9 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
     if claim.op == "<=" and total > claim.value:
         budget = claim.value
         if exposure_ms + readout_ms < budget and link is not None:
-            bw = _bandwidth_for_latency(
-                link, payload, (budget - exposure_ms - readout_ms) * 1e6
-            )
+            bw = _bandwidth_for_latency(link, payload, (budget - exposure_ms - readout_ms) * 1e6)
             if bw is not None:
-                needed.append(
-                    f"link bandwidth_gbit_s >= {bw:g} (now {link.spec.bandwidth_gbit_s:g})"
-                )
+                needed.append(f"link bandwidth_gbit_s >= {bw:g} (now {link.spec.bandwidth_gbit_s:g})")
                 fixes.append([f"rig.link.bandwidth_gbit_s={_num(bw)}"])
         spare = budget - exposure_ms - link_ms
         spec = preview.spec
@@ -522,15 +467,9 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
         if readout_ms + link_ms < budget:
             most = _round_down((budget - readout_ms - link_ms) / 1e3)
             needed.append(f"exposure_s <= {most:g} (now {exposure:g})")
-            fixes.append(
-                []
-                if "exposure_s" in claim.conditions
-                else [f"capture.exposure_s={_num(most)}"]
-            )
+            fixes.append([] if "exposure_s" in claim.conditions else [f"capture.exposure_s={_num(most)}"])
         if not needed:
-            needed.append(
-                f"readout and link alone take {readout_ms + link_ms:.2f} ms: faster readout and link both"
-            )
+            needed.append(f"readout and link alone take {readout_ms + link_ms:.2f} ms: faster readout and link both")
     assumptions.append(
         f"preview frame {payload:,} bytes; exposure {exposure_ms:g} ms (the capture's, or the claim's exposure_s)"
     )
@@ -562,11 +501,7 @@ def _bandwidth_for_latency(link: Any, payload: int, budget_ns: float) -> float |
         top *= 16
     else:
         return None
-    return _round_up(
-        _solve(
-            lambda b: total(_rebuilt(link, bandwidth_gbit_s=b)) <= budget_ns, top, 0.0
-        )
-    )
+    return _round_up(_solve(lambda b: total(_rebuilt(link, bandwidth_gbit_s=b)) <= budget_ns, top, 0.0))
 
 
 # -- sharpness ----------------------------------------------------------------------------------------------
@@ -587,25 +522,18 @@ def diffraction_pixel_mtf(
     * a square pixel aperture of width a = p sqrt(fill factor): |sinc(nu a / p)|, sinc(x) = sin(pi x)/(pi x).
     """
     s = nu_cy_px * wavelength_um * f_number / pitch_um
-    diffraction = (
-        0.0 if s >= 1 else (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s))
-    )
+    diffraction = 0.0 if s >= 1 else (2 / math.pi) * (math.acos(s) - s * math.sqrt(1 - s * s))
     x = math.pi * nu_cy_px * math.sqrt(fill_factor)
     aperture = 1.0 if x == 0 else abs(math.sin(x) / x)
     return diffraction * aperture
 
 
-def mtf50_bound(
-    f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0
-) -> float:
+def mtf50_bound(f_number: float, pitch_um: float, wavelength_um: float, fill_factor: float = 1.0) -> float:
     """The frequency (cycles/pixel) where :func:`diffraction_pixel_mtf` first falls to 0.5 (both factors fall
     monotonically up to the first zero of the sinc at 1 / sqrt(fill factor) cycles/pixel)."""
     top = 1 / math.sqrt(fill_factor)
     return _solve(
-        lambda nu: (
-            diffraction_pixel_mtf(nu, f_number, pitch_um, wavelength_um, fill_factor)
-            >= 0.5
-        ),
+        lambda nu: diffraction_pixel_mtf(nu, f_number, pitch_um, wavelength_um, fill_factor) >= 0.5,
         0.0,
         top,
     )
@@ -619,24 +547,16 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     lens, sensor = rig.part("lens").accessory, rig.part("sensor").accessory
     ls, s = lens.spec, sensor.spec
     if not hasattr(ls, "f_number"):
-        raise camrig.Untestable(
-            f"the lens '{rig.part('lens').name}' states no f_number"
-        )
+        raise camrig.Untestable(f"the lens '{rig.part('lens').name}' states no f_number")
     widest = getattr(ls, "aberrations_f_number", None)
     n = claim.conditions.get("f_number", ls.f_number)
     if isinstance(n, str) or not (isinstance(n, (int, float)) and n >= 0.5):
         raise camrig.Untestable(f"condition f_number={n!r}: expected a number >= 0.5")
     if widest is not None and n < widest * (1 - 1e-9):
-        raise camrig.Untestable(
-            f"condition f_number={n:g}: the lens opens to f/{widest:g} at most"
-        )
+        raise camrig.Untestable(f"condition f_number={n:g}: the lens opens to f/{widest:g} at most")
     wavelength_nm = claim.conditions.get("wavelength_nm", 550.0)
-    if isinstance(wavelength_nm, str) or not (
-        isinstance(wavelength_nm, (int, float)) and 200 <= wavelength_nm <= 2000
-    ):
-        raise camrig.Untestable(
-            f"condition wavelength_nm={wavelength_nm!r}: expected 200..2000 nm"
-        )
+    if isinstance(wavelength_nm, str) or not (isinstance(wavelength_nm, (int, float)) and 200 <= wavelength_nm <= 2000):
+        raise camrig.Untestable(f"condition wavelength_nm={wavelength_nm!r}: expected 200..2000 nm")
     lam = wavelength_nm / 1e3
     fill = getattr(s, "fill_factor", 1.0)
     pitch = s.pixel_pitch_um
@@ -653,17 +573,11 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
                 n,
             )
             most = _round_down(most, 2)
-            needed.append(
-                f"f_number <= {most:g} (now f/{n:g}): diffraction then allows MTF50 {claim.value:g} cy/px"
-            )
+            needed.append(f"f_number <= {most:g} (now f/{n:g}): diffraction then allows MTF50 {claim.value:g} cy/px")
             if "f_number" not in claim.conditions:
                 fix.append(f"rig.lens.f_number={_num(most)}")
         if mtf50_bound(n, 1e4, lam, fill) >= claim.value:
-            least = _round_up(
-                _solve(
-                    lambda p: mtf50_bound(n, p, lam, fill) >= claim.value, 1e4, pitch
-                )
-            )
+            least = _round_up(_solve(lambda p: mtf50_bound(n, p, lam, fill) >= claim.value, 1e4, pitch))
             needed.append(
                 f"pixel_pitch_um >= {least:g} (now {pitch:g}) at f/{n:g}: the same lens resolves more per pixel"
             )

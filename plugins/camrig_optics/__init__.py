@@ -20,7 +20,9 @@ class AberrationZone(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     field: float = Field(ge=0, le=1, description="Relative field radius: 0 on axis, 1 at the sensor corner.")
-    zernike_waves: dict[int, float] = Field(description="RMS wavefront error per Noll index (4 defocus, 5-6 astigmatism, 7-8 coma, 11 spherical), waves.")
+    zernike_waves: dict[int, float] = Field(
+        description="RMS wavefront error per Noll index (4 defocus, 5-6 astigmatism, 7-8 coma, 11 spherical), waves."
+    )
 
 
 class IdealLensSpec(camrig.LensSpec):
@@ -44,13 +46,16 @@ class IdealLensSpec(camrig.LensSpec):
         default="diffraction", description="'diffraction': blur by the pupil's PSF per band; 'none': a pinhole image."
     )
     aberrations_f_number: float | None = Field(
-        default=None, ge=0.5,
+        default=None,
+        ge=0.5,
         description="f-number the wavefront error (zernike_waves, zones) is given at, normally the lens wide open. "
         "Stopped down to f_number, the same wavefront is seen over the smaller pupil, so aberrations shrink (spherical "
         "as (N0/N)^4). None: the waves apply at f_number as given.",
     )
     scene_supersampling: int = Field(
-        default=1, ge=1, le=8,
+        default=1,
+        ge=1,
+        le=8,
         description="Scene samples per pixel along each axis (cost grows with its square). 1 samples the scene at "
         "pixel centres, which aliases edges sharper than the blur when the PSF is under ~2 pixels (fast lenses on "
         "small pixels); 4 or more renders at the finer pitch and averages each pixel's samples (slanted-edge MTF).",
@@ -59,16 +64,24 @@ class IdealLensSpec(camrig.LensSpec):
         default_factory=dict, description="RMS wavefront error per Noll index over the whole field, waves (see zones)."
     )
     zones: list[AberrationZone] = Field(
-        default_factory=list, description="Field-dependent wavefront error, by increasing field; replaces zernike_waves."
+        default_factory=list,
+        description="Field-dependent wavefront error, by increasing field; replaces zernike_waves.",
     )
-    distortion: DistortionSpec | None = Field(default=None, description="Geometric distortion; none for a perfect rectilinear lens.")
-    tca: TcaSpec | None = Field(default=None, description="Lateral colour (transverse chromatic aberration); none for none.")
+    distortion: DistortionSpec | None = Field(
+        default=None, description="Geometric distortion; none for a perfect rectilinear lens."
+    )
+    tca: TcaSpec | None = Field(
+        default=None, description="Lateral colour (transverse chromatic aberration); none for none."
+    )
     vignetting: VignettingSpec | None = Field(
         default=None, description="Measured relative illumination, replacing cos^4 (none: the natural cos^4 falloff)."
     )
-    focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m (inf: infinity).")
+    focus_distance_m: float = Field(
+        default=math.inf, gt=0, description="Distance the lens is focused at, m (inf: infinity)."
+    )
     subject_distance_m: float = Field(
-        default=math.inf, gt=0,
+        default=math.inf,
+        gt=0,
         description="Distance of the subject, m. With a scene depth map: the subject that sets the largest blur (it sizes the blur margin).",
     )
     sensor_tilt_deg: float = Field(
@@ -78,7 +91,8 @@ class IdealLensSpec(camrig.LensSpec):
         "An adapter's tilt_deg sets it.",
     )  # fmt: skip
     sensor_tilt_azimuth_deg: float = Field(
-        default=0.0, description="Direction, degrees from +x (columns) towards +y (rows), in which the sensor leans away from the lens."
+        default=0.0,
+        description="Direction, degrees from +x (columns) towards +y (rows), in which the sensor leans away from the lens.",
     )
 
     @field_validator("zernike_waves")
@@ -118,10 +132,16 @@ class LensfunSpec(camrig.LensSpec):
     f_number: float = Field(ge=0.5, description="f-number used (not below the lens's maximum aperture).")
     transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
     mount: str | None = Field(default=None, description="None: lensfun's mount, mapped to camrig's mount names.")  # type: ignore[assignment]
-    flange_distance_mm: float | None = Field(default=None, gt=0, description="None: the mount's published flange distance, mm.")  # type: ignore[assignment]
-    image_circle_mm: float | None = Field(default=None, gt=0, description="None: the diagonal of the lens's calibration sensor, mm.")  # type: ignore[assignment]
+    flange_distance_mm: float | None = Field(
+        default=None, gt=0, description="None: the mount's published flange distance, mm."
+    )  # type: ignore[assignment]
+    image_circle_mm: float | None = Field(
+        default=None, gt=0, description="None: the diagonal of the lens's calibration sensor, mm."
+    )  # type: ignore[assignment]
     psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
-    zernike_waves: dict[int, float] = Field(default_factory=dict, description="RMS wavefront error per Noll index, waves.")
+    zernike_waves: dict[int, float] = Field(
+        default_factory=dict, description="RMS wavefront error per Noll index, waves."
+    )
     focus_distance_m: float = Field(default=math.inf, gt=0, description="Distance the lens is focused at, m.")
     subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the (flat) subject, m.")
 
