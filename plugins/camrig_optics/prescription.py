@@ -77,7 +77,7 @@ def _optiland():  # type: ignore[no-untyped-def]
     try:
         import optiland  # noqa: F401
         from optiland import optic
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    except ImportError as exc:
         raise PrescriptionError(
             "optics.prescription needs optiland: pip install 'camrig[prescription]'" + f" ({exc})"
         ) from None

@@ -308,3 +308,11 @@ def test_a_clipping_aperture_vignettes_as_the_overlap_of_two_circles():
     assert expected[-1] < 0.5  # the corner loses more than half its light
     assert np.max(np.abs(ratio - expected)) < 0.01, np.c_[ratio, expected]
     assert open_["vignetting"]["max_residual"] < 1e-3 < 0.03 < clipped["vignetting"]["max_residual"] < 0.1
+
+
+def test_without_optiland_the_error_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "optiland", None)  # import optiland now raises ImportError
+    with pytest.raises(rx.PrescriptionError, match=r"pip install 'camrig\[prescription\]'"):
+        rx.traced(singlet(f_number=6.0))
