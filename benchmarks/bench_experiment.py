@@ -1,7 +1,7 @@
 """A 48-run sweep at ~2 MP (1920 x 1080, 12 runs at 0.5 MP with --quick) on 2 worker processes against 1
 (target: >= 1.8x faster, printed as the median 1-worker time over the median 2-worker time, the two
-alternating). Each run assembles its rig, captures
-through a diffraction-limited lens, the sensor, the link and black level + demosaic, and measures latency and link load."""
+alternating). Each run assembles its rig, captures through a diffraction-limited lens, the sensor, the link
+and black level + demosaic, and measures latency and link load."""
 
 from __future__ import annotations
 

@@ -45,9 +45,17 @@ def raw_frame(rig: camrig.Rig) -> camrig.Frame:
     sensor, lens = rig.part("sensor").accessory, rig.part("lens").accessory
     rows, cols = rig.geometry.plane.height_px, rig.geometry.plane.width_px
     data = np.random.default_rng(0).integers(256, 12000, (rows, cols), dtype=np.uint16)
-    meta = camrig.FrameMeta(format="raw", units="DN", cfa="RGGB", black_level=256, white_level=16383, bit_depth=14,
-                            pitch=rig.geometry.plane.pitch_um, relative_illumination=lens.relative_illumination_profile(rig.geometry.plane),
-                            **sensor.colour_metadata(None))  # fmt: skip
+    meta = camrig.FrameMeta(
+        format="raw",
+        units="DN",
+        cfa="RGGB",
+        black_level=256,
+        white_level=16383,
+        bit_depth=14,
+        pitch=rig.geometry.plane.pitch_um,
+        relative_illumination=lens.relative_illumination_profile(rig.geometry.plane),
+        **sensor.colour_metadata(None),
+    )
     return camrig.Frame(data, meta)
 
 
@@ -64,8 +72,14 @@ def run(quick: bool) -> list[Result]:
         lambda: demosaicing_CFA_Bayer_Malvar2004(mosaic, "RGGB"),
         2 if quick else 3,
     )
-    results.append(Result(f"Malvar 2004 demosaic, {rows * cols / 1e6:.0f} MP: colour-demosaicing time / ours", theirs / ours, ">= 5",
-                          f"ours {ours:.2f} s, colour-demosaicing {theirs:.2f} s"))  # fmt: skip
+    results.append(
+        Result(
+            f"Malvar 2004 demosaic, {rows * cols / 1e6:.0f} MP: colour-demosaicing time / ours",
+            theirs / ours,
+            ">= 5",
+            f"ours {ours:.2f} s, colour-demosaicing {theirs:.2f} s",
+        )
+    )
 
     sizes = [(3000, 4000)] + ([] if quick else [(8640, 11520)])
     for rows, cols in sizes:
@@ -77,14 +91,26 @@ def run(quick: bool) -> list[Result]:
             lambda: router.develop(rig, raw, ctx), lambda: rgb.copy(), 1 if rows > 5000 else 3
         )
         mp = rows * cols / 1e6
-        results.append(Result(f"default host pipeline, {mp:.0f} MP / one copy of the RGB float32 image", pipeline_s / copy_s, "<= 100",
-                              f"pipeline {pipeline_s:.2f} s, copy {copy_s * 1e3:.0f} ms"))  # fmt: skip
+        results.append(
+            Result(
+                f"default host pipeline, {mp:.0f} MP / one copy of the RGB float32 image",
+                pipeline_s / copy_s,
+                "<= 100",
+                f"pipeline {pipeline_s:.2f} s, copy {copy_s * 1e3:.0f} ms",
+            )
+        )
         del rgb
         tracemalloc.start()
         router.develop(rig, raw, ctx)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         image = rows * cols * 3 * 4
-        results.append(Result(f"default host pipeline peak memory / RGB float32 image, {mp:.0f} MP", peak / image, "<= 3",
-                              f"peak {peak / 1e9:.2f} GB, image {image / 1e9:.2f} GB"))  # fmt: skip
+        results.append(
+            Result(
+                f"default host pipeline peak memory / RGB float32 image, {mp:.0f} MP",
+                peak / image,
+                "<= 3",
+                f"peak {peak / 1e9:.2f} GB, image {image / 1e9:.2f} GB",
+            )
+        )
     return results

@@ -101,8 +101,14 @@ def steps(quick: bool, b: float) -> list[Result]:
 
     scene_s, radiance = timed(lambda: scene.process(None, ctx, "scene"), 2)
     write_s, _ = timed(one_write, 2)
-    results.append(Result("scene (chart) / one write of its output", scene_s / write_s, "<= 2",
-                          f"scene {scene_s:.2f} s, write {write_s:.2f} s, {view.width} x {view.height} x 3"))  # fmt: skip
+    results.append(
+        Result(
+            "scene (chart) / one write of its output",
+            scene_s / write_s,
+            "<= 2",
+            f"scene {scene_s:.2f} s, write {write_s:.2f} s, {view.width} x {view.height} x 3",
+        )
+    )
     lens_s, irradiance = timed(lambda: lens.process(radiance, ctx, "lens"))
     del radiance
     mp = irradiance.data.shape[0] * irradiance.data.shape[1] / 1e6  # type: ignore[union-attr]

@@ -54,6 +54,12 @@ def run(quick: bool) -> list[Result]:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     frame_bytes = rows * cols * 3 * 4
-    results.append(Result(f"lens peak memory / 3-band float32 frame, {rows * cols / 1e6:.0f} MP", peak / frame_bytes, "<= 3",
-                          f"peak {peak / 1e6:.0f} MB, frame {frame_bytes / 1e6:.0f} MB"))  # fmt: skip
+    results.append(
+        Result(
+            f"lens peak memory / 3-band float32 frame, {rows * cols / 1e6:.0f} MP",
+            peak / frame_bytes,
+            "<= 3",
+            f"peak {peak / 1e6:.0f} MB, frame {frame_bytes / 1e6:.0f} MB",
+        )
+    )
     return results

@@ -91,8 +91,12 @@ def run(quick: bool) -> list[Result]:
                 )
                 continue
             results += [
-                Result(f"unpaced stream frame period / full-capture loop period, 2 MP, module in a {mode}", period / capture_period, "<= 1",
-                       f"stream {period * 1e3:.0f} ms/frame, capture loop {capture_period * 1e3:.0f} ms"),
+                Result(
+                    f"unpaced stream frame period / full-capture loop period, 2 MP, module in a {mode}",
+                    period / capture_period,
+                    "<= 1",
+                    f"stream {period * 1e3:.0f} ms/frame, capture loop {capture_period * 1e3:.0f} ms",
+                ),
                 Result(f"unpaced stream frame rate / 30 fps, 2 MP, module in a {mode}", 1 / period / 30, ">= 1", note),
-            ]  # fmt: skip
+            ]
     return results

@@ -49,8 +49,15 @@ def run(quick: bool) -> list[Result]:
     threads = os.cpu_count() or 1
     for n in sorted({1, threads}):
         t, b = interleaved(lambda: scene.radiance(view, plane, n), lambda: out.copy(), 3 if quick else 5)
-        results.append(Result(f"photo {rows * cols / 1e6:.0f} MP -> 3-band scene, {n} thread(s)", t / b, "<= 3",
-                              f"{t * 1e3:.0f} ms vs copy {b * 1e3:.0f} ms of {out.nbytes / 1e6:.0f} MB; table build {build * 1e3:.1f} ms"))  # fmt: skip
+        results.append(
+            Result(
+                f"photo {rows * cols / 1e6:.0f} MP -> 3-band scene, {n} thread(s)",
+                t / b,
+                "<= 3",
+                f"{t * 1e3:.0f} ms vs copy {b * 1e3:.0f} ms of {out.nbytes / 1e6:.0f} MB; table build "
+                f"{build * 1e3:.1f} ms",
+            )
+        )
     # resampled: the same photo at 40 degrees on a view of 0.9 of its pixel count per axis (bilinear)
     spec_c = ImageSpec(framing="centre", fov_deg=40.0)
     scene_c = ImageScene(spec_c)

@@ -42,7 +42,8 @@ def main() -> None:
         for mode, mb, exposure, readout, link_ms, total in budget(link):
             fps = 1e3 / link_ms if link_ms > 0 else math.inf
             print(
-                f"| {label} | {mode} | {mb:.1f} | {exposure:.1f} ms | {readout:.1f} ms | {link_ms:.1f} ms | {total:.1f} ms | {fps:.1f} |"
+                f"| {label} | {mode} | {mb:.1f} | {exposure:.1f} ms | {readout:.1f} ms | {link_ms:.1f} ms | "
+                f"{total:.1f} ms | {fps:.1f} |"
             )
 
 

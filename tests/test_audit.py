@@ -121,7 +121,8 @@ def _dr_by_hand(
 
 
 def test_dynamic_range_single_gain(tmp_path: Path, host: camrig.Host) -> None:
-    # K = 16127 / 5992.5 = 2.6912 DN/e-, sigma_q = 0.1073 e-, sigma_d = 1.50383 e-: DR = log2(5992.5 / 1.50383) = 11.960 EV
+    # K = 16127 / 5992.5 = 2.6912 DN/e-, sigma_q = 0.1073 e-, sigma_d = 1.50383 e-:
+    # DR = log2(5992.5 / 1.50383) = 11.960 EV
     expected = _dr_by_hand(6000, 1.5, 0.0, 0.0, 14, 256)
     assert expected == pytest.approx(11.9604, abs=1e-3)
     ok, bad = audit(
@@ -279,7 +280,8 @@ def _mtf_by_hand(nu: float, n: float, pitch: float, lam: float = 0.55) -> float:
 def test_diffraction_pixel_mtf_by_hand() -> None:
     from camrig_claims.kinds import diffraction_pixel_mtf
 
-    # f/4, 2.2 um, 550 nm at 0.25 cy/px: s = 0.25; (2/pi)(acos 0.25 - 0.25 sqrt(0.9375)) = 0.685037; sinc(0.25) = 0.900316
+    # f/4, 2.2 um, 550 nm at 0.25 cy/px: s = 0.25; (2/pi)(acos 0.25 - 0.25 sqrt(0.9375)) = 0.685037;
+    # sinc(0.25) = 0.900316
     assert diffraction_pixel_mtf(0.25, 4.0, 2.2, 0.55) == pytest.approx(0.685037 * 0.900316, abs=2e-6)
 
 

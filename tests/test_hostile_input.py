@@ -143,8 +143,12 @@ def test_devices_pipes_folders_and_oversized_files_are_not_read(tmp_path):
     with open(tmp_path / "big.yaml", "wb") as fh:
         fh.truncate(50 * 2**20)  # sparse: 50 MB that cost nothing to make
     (tmp_path / "folder.yaml").mkdir()
-    for path, message in [("/dev/zero", "not a regular file"), ("fifo.yaml", "not a regular file"),
-                          ("big.yaml", "more than a config file may hold"), ("folder.yaml", "is a folder")]:  # fmt: skip
+    for path, message in [
+        ("/dev/zero", "not a regular file"),
+        ("fifo.yaml", "not a regular file"),
+        ("big.yaml", "more than a config file may hold"),
+        ("folder.yaml", "is a folder"),
+    ]:
         code, _, err, peak = camrig_cli("check", path, cwd=tmp_path, timeout=20)
         assert_refused(code, err, peak, 2, path, message)
 
@@ -310,8 +314,15 @@ def test_a_killed_experiment_record_leaves_no_temporary_after_the_next_write(tmp
     runs.mkdir()
     _killed("writing", runs, "", "record")
     assert [p.name for p in runs.iterdir() if p.name.startswith(".")]
-    code = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from camrig.experiments.runner import _write_json; "
-                           "_write_json(Path(sys.argv[1]) / 'run-00002.json', {'index': 2})", str(runs)]).returncode  # fmt: skip
+    code = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from camrig.experiments.runner import _write_json; "
+            "_write_json(Path(sys.argv[1]) / 'run-00002.json', {'index': 2})",
+            str(runs),
+        ]
+    ).returncode
     assert code == 0 and sorted(p.name for p in runs.iterdir()) == ["run-00002.json"]
 
 

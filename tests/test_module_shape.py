@@ -145,7 +145,8 @@ def test_the_graph_sees_imports_of_every_form(tmp_path):
     (pkg / "sub").mkdir(parents=True)
     (pkg / "__init__.py").write_text("from .a import A\n")
     (pkg / "a.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\nA = 1\ndef f():\n    from .sub import c\n"
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\nA = 1\ndef f():\n    from .sub "
+        "import c\n"
     )
     (pkg / "b.py").write_text("from . import a\nfrom pkg import __version__\n")
     (pkg / "sub" / "__init__.py").write_text("")

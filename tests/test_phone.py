@@ -121,8 +121,12 @@ class HotPlug(RuleBasedStateMachine):
 
     @rule(width=st.sampled_from([32, 64]), ber=st.sampled_from([0.0, 1e-5]))
     def attach(self, width, ber):
-        self.phone.attach(rig(sensor={**SMALL_RIG["rig"]["sensor"], "width_px": width},
-                              link={"type": "links.optical", "bit_error_rate": ber, "max_retries": 1, "packet_bytes": 256}))  # fmt: skip
+        self.phone.attach(
+            rig(
+                sensor={**SMALL_RIG["rig"]["sensor"], "width_px": width},
+                link={"type": "links.optical", "bit_error_rate": ber, "max_retries": 1, "packet_bytes": 256},
+            )
+        )
         self.attached = True
 
     @rule()

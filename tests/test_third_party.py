@@ -102,7 +102,8 @@ from camrig_acme.tele import Tele
 lens = Tele(camrig_acme.TeleSpec(f_number=2.8, transmission=0.9))
 plane = camrig.FocalPlane(width_px=40, height_px=30, pitch_um=500.0)
 geometry = camrig.Geometry(plane=plane, view=lens.view(plane))
-frame = camrig.Frame(np.full((30, 40, 3), 2.0, np.float32), camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450, 550, 650)))
+meta = camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450, 550, 650))
+frame = camrig.Frame(np.full((30, 40, 3), 2.0, np.float32), meta)
 e = lens.process(frame, camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=geometry), "lens").data
 print(json.dumps([float(e[14, 19, 1]), float(e[0, 0, 1])]))
 """

@@ -107,7 +107,8 @@ class MountSpec(Spec):
         default=1.0,
         gt=0,
         le=4,
-        description="Relay optics: factor on the lens's focal length and f-number (a 0.71x focal reducer: 0.71; glass-free: 1).",
+        description="Relay optics: factor on the lens's focal length and f-number (a 0.71x focal reducer: 0.71; "
+        "glass-free: 1).",
     )
 
 

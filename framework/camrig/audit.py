@@ -69,7 +69,8 @@ class _ClaimsModel(CheckedModel):
         description="Name of the product the claims are about; default: the rig's name.",
     )
     rig: str | dict[str, Any] = Field(
-        description="A rig file (path relative to the claims file's folder) or an inline rig file mapping (rig, capture, plugins)."
+        description="A rig file (path relative to the claims file's folder) or an inline rig file mapping (rig, "
+        "capture, plugins)."
     )
     claims: list[Claim] = Field(min_length=1, description="The claims to hold against the rig.")
 
@@ -136,7 +137,8 @@ class AuditReport(BaseModel):
             details += "".join(f"<li>assumes: {e(a)}</li>" for a in f.assumptions)
             rows.append(
                 f"<tr class='{f.verdict.name.lower()}'><td>{e(f.verdict.value)}</td><td>{e(f.label or f.claim)}"
-                f"<br><small>{e(f.claim)}</small></td><td>{value}</td><td>{e(f.bound or '-')}</td><td><ul>{details}</ul></td></tr>"
+                f"<br><small>{e(f.claim)}</small></td><td>{value}</td><td>{e(f.bound or '-')}</td>"
+                f"<td><ul>{details}</ul></td></tr>"
             )
         problems = "".join(f"<li>{e(p)}</li>" for p in self.fit_problems)
         return (
@@ -189,7 +191,10 @@ def resolve_kind(host: Host, quantity: str) -> tuple[ClaimKind, str] | str:
     if len(bare) == 1:
         return kinds[bare[0]]
     if bare:
-        return f"quantity '{quantity}' is provided by several plugins ({', '.join(sorted(bare))}): write the qualified name"
+        return (
+            f"quantity '{quantity}' is provided by several plugins ({', '.join(sorted(bare))}): write the "
+            "qualified name"
+        )
     known = sorted({k.quantity for k, _ in kinds.values()} | set(kinds))
     close = difflib.get_close_matches(quantity, known, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f"; known: {', '.join(known) or 'none'}"

@@ -87,7 +87,8 @@ def read_config_text(path: Path, limits: Limits) -> str:
             )
         if info.st_size > limits.max_bytes:
             raise ConfigError(
-                f"{path}: {info.st_size} bytes is more than a config file may hold ({limits.max_bytes}; {ENV_MAX_BYTES})"
+                f"{path}: {info.st_size} bytes is more than a config file may hold ({limits.max_bytes}; "
+                f"{ENV_MAX_BYTES})"
             )
         chunks: list[bytes] = []
         left = limits.max_bytes + 1  # the file may grow after fstat: read no more than the cap and one byte

@@ -105,7 +105,8 @@ class Assessment(BaseModel):
     )
     fix: list[str] = Field(
         default_factory=list,
-        description="The first alternative of `needed` as rig overrides ('rig.sensor.full_well_e=123000'): fed back with "
+        description="The first alternative of `needed` as rig overrides ('rig.sensor.full_well_e=123000'): fed back "
+        "with "
         "`camrig audit --set`, the claim holds.",
     )
     assumptions: list[str] = Field(

@@ -117,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--unpaced",
         action="store_true",
-        help="run the module as fast as this machine simulates it, not at the sensor's frame rate (the simulator's ceiling)",
+        help="run the module as fast as this machine simulates it, not at the sensor's frame rate (the simulator's "
+        "ceiling)",
     )
 
     s = sub.add_parser("run", help="run an experiment: sweep, measure, write the table, plots and report")
@@ -201,7 +202,10 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         print()
         width = max(len(r["name"]) for r in records)
         for r in records:
-            contributes = f"{_count(r['accessories'], 'accessory', 'accessories')}, {_count(r['fit_rules'], 'fit rule', 'fit rules')}"
+            contributes = (
+                f"{_count(r['accessories'], 'accessory', 'accessories')}, "
+                f"{_count(r['fit_rules'], 'fit rule', 'fit rules')}"
+            )
             print(f"{r['name']:<{width}}  {r['status']:<8}  {r['version']:<8}  {contributes}")
     if not (args.plugin and not args.json):  # the one-plugin view shows the reason itself
         for r in records:
@@ -337,7 +341,8 @@ def _cmd_preview(args: argparse.Namespace) -> int:
         + (f" from the first, which came after {first_shown - start:.2f} s ({elapsed:.2f} s in all)" if steady else "")
     )
     print(
-        f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms"
+        f"latency (modelled module + link, measured host): p50 {_percentile(latencies, 50):.2f} ms, p99 "
+        f"{_percentile(latencies, 99):.2f} ms"
     )
     if dropped:
         print("dropped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items())))

@@ -53,7 +53,8 @@ def _spectral(kind: Kind, fmt: Format, dtype: np.dtype, shape: tuple[int, ...], 
         found.append(f"a {kind.value} returns float {fmt.value}, not {dtype}")
     if len(shape) != 3 or not bands or shape[2] != len(bands):
         found.append(
-            f"a {kind.value} returns (rows, cols, bands) with one bands_nm entry per band, not shape {shape} with bands {bands}"
+            f"a {kind.value} returns (rows, cols, bands) with one bands_nm entry per band, not shape {shape} with "
+            f"bands {bands}"
         )
     return found
 

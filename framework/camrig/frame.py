@@ -136,23 +136,28 @@ class FrameMeta(BaseModel):
     illuminant: str | None = Field(default=None, description="Name of the scene's light, e.g. 'D65' (scenes).")
     relative_illumination: RadialProfile | None = Field(
         default=None,
-        description="The lens's relative illumination (cos^4 fall-off, vignetting) against image-plane radius (lenses).",
+        description="The lens's relative illumination (cos^4 fall-off, vignetting) against image-plane radius "
+        "(lenses).",
     )
     camera_from_xyz: Matrix3 | None = Field(
         default=None,
-        description="Colour matrix: CIE XYZ (D65 white, Y = 1) to camera RGB under D65, the DNG ColorMatrix1 (sensors).",
+        description="Colour matrix: CIE XYZ (D65 white, Y = 1) to camera RGB under D65, the DNG ColorMatrix1 "
+        "(sensors).",
     )
     as_shot_neutral: tuple[float, float, float] | None = Field(
         default=None,
-        description="Camera RGB of a perfect white under the scene's light, largest 1: the DNG AsShotNeutral (sensors).",
+        description="Camera RGB of a perfect white under the scene's light, largest 1: the DNG AsShotNeutral "
+        "(sensors).",
     )
     noise_profile: tuple[float, float] | None = Field(
         default=None,
-        description="(S, O): temporal noise variance S x + O of a raw value x normalised to [0, 1], the DNG NoiseProfile (sensors).",
+        description="(S, O): temporal noise variance S x + O of a raw value x normalised to [0, 1], the DNG "
+        "NoiseProfile (sensors).",
     )
     xyz_d65_from_camera: Matrix3 | None = Field(
         default=None,
-        description="Camera RGB as shot to CIE XYZ adapted to D65 (Bradford), fitted under the scene's own light (sensors); "
+        description="Camera RGB as shot to CIE XYZ adapted to D65 (Bradford), fitted under the scene's own light "
+        "(sensors); "
         "colour correction prefers it to camera_from_xyz.",
     )
     white_balance_gains: tuple[float, float, float] | None = Field(

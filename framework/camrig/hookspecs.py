@@ -69,9 +69,9 @@ def camrig_accessory_types() -> Sequence[AccessoryType]:
 def camrig_fit_rules() -> Sequence[FitRule]:
     """Return fit rules to run on every rig before frames flow.
 
-    Each :class:`camrig.FitRule` has an id (``family.rule``, in one of the plugin's families), a one-line summary and a ``check(rig)`` callable
-    yielding :class:`camrig.Problem` objects. A rule that raises is reported as an error problem naming the
-    rule and its plugin; it does not abort the other checks.
+    Each :class:`camrig.FitRule` has an id (``family.rule``, in one of the plugin's families), a one-line summary and a
+    ``check(rig)`` callable yielding :class:`camrig.Problem` objects. A rule that raises is reported as an error problem
+    naming the rule and its plugin; it does not abort the other checks.
     """
 
 

@@ -281,7 +281,10 @@ def _negotiate(rig: Rig) -> list[Problem]:
             raise part_error(part, f"negotiate() returned {caps!r}, not camrig.Caps")
         broken = caps_problems(part.accessory.kind, caps)
         if broken:
-            message = f"{part.role} declares {caps.describe()}, which breaks the frame contract of a {part.accessory.kind.value}: "
+            message = (
+                f"{part.role} declares {caps.describe()}, which breaks the frame contract of a "
+                f"{part.accessory.kind.value}: "
+            )
             return [
                 Problem(
                     severity=Severity.ERROR, rule="formats", parts=(part.label,), message=message + "; ".join(broken)

@@ -275,7 +275,10 @@ class _SpecRules(_Rules):
         try:
             spec = self.type.spec.model_validate(self.values)
         except ValidationError as exc:
-            return f"the defaults do not validate ({exc.error_count()} error(s): {exc.errors()[0]['loc']}); pass spec={{...}}"
+            return (
+                f"the defaults do not validate ({exc.error_count()} error(s): {exc.errors()[0]['loc']}); pass "
+                f"spec={{...}}"
+            )
         built = self.type.load_factory()(spec)
         base = KIND_BASES[self.type.kind][0]
         if not isinstance(built, base):
@@ -427,7 +430,10 @@ class _FlowRules(_Rules):
                     f"accepts({frame.caps().describe()}) raised {type(exc).__name__}: {exc}, instead of giving a reason"
                 )
             if reason is not None and not (isinstance(reason, str) and reason.strip()):
-                return f"accepts({frame.caps().describe()}) returned {reason!r}: neither None nor the reason it cannot write it"
+                return (
+                    f"accepts({frame.caps().describe()}) returned {reason!r}: neither None nor the reason it "
+                    "cannot write it"
+                )
         return None
 
     def writer_writes(self) -> str | None:

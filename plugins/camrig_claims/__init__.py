@@ -27,19 +27,31 @@ def camrig_claim_kinds() -> list[camrig.ClaimKind]:
     return [
         camrig.ClaimKind("claims.resolution_mp", ("MP",), f"{KINDS}:resolution_mp", "sensor pixel count, megapixels"),
         camrig.ClaimKind(
-            "claims.dynamic_range_ev", ("EV", "stops"), f"{KINDS}:dynamic_range_ev",
-            "EMVA 1288 dynamic range (saturation / temporal dark noise), EV", conditions=("exposure_s", "method"),
+            "claims.dynamic_range_ev",
+            ("EV", "stops"),
+            f"{KINDS}:dynamic_range_ev",
+            "EMVA 1288 dynamic range (saturation / temporal dark noise), EV",
+            conditions=("exposure_s", "method"),
         ),
         camrig.ClaimKind(
-            "claims.raw_frame_rate_hz", ("Hz", "fps"), f"{KINDS}:raw_frame_rate_hz",
-            "full-resolution RAW frame rate through sensor readout and link, Hz", conditions=("resolution", "exposure_s"),
+            "claims.raw_frame_rate_hz",
+            ("Hz", "fps"),
+            f"{KINDS}:raw_frame_rate_hz",
+            "full-resolution RAW frame rate through sensor readout and link, Hz",
+            conditions=("resolution", "exposure_s"),
         ),
         camrig.ClaimKind(
-            "claims.preview_latency_ms", ("ms",), f"{KINDS}:preview_latency_ms",
-            "modelled preview latency to the phone: exposure + preview readout + link, ms", conditions=("exposure_s",),
+            "claims.preview_latency_ms",
+            ("ms",),
+            f"{KINDS}:preview_latency_ms",
+            "modelled preview latency to the phone: exposure + preview readout + link, ms",
+            conditions=("exposure_s",),
         ),
         camrig.ClaimKind(
-            "claims.mtf50_cy_px", ("cy/px",), f"{KINDS}:mtf50_cy_px",
-            "MTF50 at the centre, bounded by diffraction x pixel aperture, cycles/pixel", conditions=("f_number", "wavelength_nm"),
+            "claims.mtf50_cy_px",
+            ("cy/px",),
+            f"{KINDS}:mtf50_cy_px",
+            "MTF50 at the centre, bounded by diffraction x pixel aperture, cycles/pixel",
+            conditions=("f_number", "wavelength_nm"),
         ),
-    ]  # fmt: skip
+    ]

@@ -101,7 +101,8 @@ def resolution_mp(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
             nw += 1
         pitch = s.pixel_pitch_um
         needed.append(
-            f"width_px x height_px >= {nw} x {nh} ({nw * nh / 1e6:.2f} MP, the same aspect ratio): at {pitch:g} um that is "
+            f"width_px x height_px >= {nw} x {nh} ({nw * nh / 1e6:.2f} MP, the same aspect ratio): at {pitch:g} um "
+            "that is "
             f"{nw * pitch / 1e3:.2f} x {nh * pitch / 1e3:.2f} mm of silicon; on today's {w * pitch / 1e3:.2f} x "
             f"{h * pitch / 1e3:.2f} mm it needs pixel_pitch_um <= {_round_down(pitch * w / nw):g}"
         )
@@ -116,7 +117,8 @@ def resolution_mp(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     if callable(shape) and shape() != (h, w):
         oh, ow = shape()
         assumptions.append(
-            f"the capture readout outputs {ow} x {oh} = {ow * oh / 1e6:.2f} MP (binned); the claim counts pixels, not output"
+            f"the capture readout outputs {ow} x {oh} = {ow * oh / 1e6:.2f} MP (binned); the claim counts pixels, "
+            "not output"
         )
     return camrig.Assessment(
         value=mp,
@@ -207,13 +209,17 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     assumptions = [
         (
             f"model from the sensor spec (EMVA 1288 linear model, {what}), not a measurement: saturation {sat:.0f} e-, "
-            f"temporal dark noise {sigma_d:.3g} e- (read, row, dark current over {exposure * 1e3:g} ms, {s.adc_bits}-bit quantisation)"
+            f"temporal dark noise {sigma_d:.3g} e- (read, row, dark current over {exposure * 1e3:g} ms, "
+            f"{s.adc_bits}-bit quantisation)"
         ),
         "DR = saturation / dark noise, as measure.photon_transfer reports it (not the SNR = 1 threshold)",
     ]
     if measured is not None:
-        assumptions.insert(0, f"measured by measure.photon_transfer (EMVA 1288 flat-field pairs) on a {side} x {side} px crop "
-                              f"of the same sensor, link and stages left out; the model gives {dr:.3f} EV")  # fmt: skip
+        assumptions.insert(
+            0,
+            f"measured by measure.photon_transfer (EMVA 1288 flat-field pairs) on a {side} x {side} px crop "
+            f"of the same sensor, link and stages left out; the model gives {dr:.3f} EV",
+        )
     return camrig.Assessment(
         value=value,
         method="model" if measured is None else "measure.photon_transfer",
@@ -312,7 +318,8 @@ def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], 
             fix = [f"rig.sensor.read_noise_e={_num(read)}"]
     else:
         out.append(
-            f"no read noise reaches {target:.3g} EV at this full well: row, dark and quantisation noise cap it at {with_read(0.0):.2f} EV"
+            f"no read noise reaches {target:.3g} EV at this full well: row, dark and quantisation noise cap it at "
+            f"{with_read(0.0):.2f} EV"
         )
     return out, fix
 
@@ -475,7 +482,8 @@ def preview_latency_ms(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessmen
     )
     return camrig.Assessment(
         value=total,
-        bound=f"latency >= exposure + readout + link = {exposure_ms:.2f} + {readout_ms:.2f} + {link_ms:.3f} ms = {total:.2f} ms",
+        bound=f"latency >= exposure + readout + link = {exposure_ms:.2f} + {readout_ms:.2f} + {link_ms:.3f} ms = "
+        f"{total:.2f} ms",
         needed=needed,
         fix=next((f for f in fixes if f), []),
         assumptions=assumptions,
@@ -487,11 +495,11 @@ def _bandwidth_for_latency(link: Any, payload: int, budget_ns: float) -> float |
     included) fits ``budget_ns``, or None if none does."""
     expected = getattr(link, "expected_transfer_ns", None)
 
-    def total(l: Any) -> float:
+    def total(candidate: Any) -> float:
         return (
-            l.expected_transfer_ns(payload)
+            candidate.expected_transfer_ns(payload)
             if callable(expected)
-            else l.spec.latency_ns + 8 * payload / l.spec.bandwidth_gbit_s
+            else candidate.spec.latency_ns + 8 * payload / candidate.spec.bandwidth_gbit_s
         )
 
     top = link.spec.bandwidth_gbit_s * 2
@@ -585,17 +593,20 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
                 fix.append(f"rig.sensor.pixel_pitch_um={_num(least)}")
         else:
             needed.append(
-                f"the pixel aperture alone caps MTF50 at {mtf50_bound(n, 1e4, lam, fill):.3f} cy/px (fill factor {fill:g})"
+                f"the pixel aperture alone caps MTF50 at {mtf50_bound(n, 1e4, lam, fill):.3f} cy/px (fill factor "
+                f"{fill:g})"
             )
     return camrig.Assessment(
         value=bound,
-        bound=f"MTF <= diffraction(f/{n:g}, {wavelength_nm:g} nm) x pixel aperture({pitch:g} um, fill {fill:g}): MTF50 <= {bound:.3f} cy/px",
+        bound=f"MTF <= diffraction(f/{n:g}, {wavelength_nm:g} nm) x pixel aperture({pitch:g} um, fill {fill:g}): "
+        f"MTF50 <= {bound:.3f} cy/px",
         needed=needed,
         fix=fix,
         assumptions=[
             (
                 "the physical upper bound, not a measurement: the lens's aberrations, defocus, the demosaic and any "
-                "low-pass filter only lower it, so 'holds' means physics allows the claim, not that this lens reaches it"
+                "low-pass filter only lower it, so 'holds' means physics allows the claim, not that this lens "
+                "reaches it"
             ),
             f"centre of the field, {wavelength_nm:g} nm, aberration-free lens at f/{n:g}, square pixel aperture",
         ],

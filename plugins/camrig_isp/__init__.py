@@ -29,7 +29,8 @@ class LensShadingSpec(camrig.StageSpec):
         default=1.0,
         ge=0,
         le=1,
-        description="Fraction of the fall-off to correct, in EV (1: all; phones often use less to keep corner noise down).",
+        description="Fraction of the fall-off to correct, in EV (1: all; phones often use less to keep corner noise "
+        "down).",
     )
 
 

@@ -55,8 +55,15 @@ def gain_map(
     return gain
 
 
-def shade(raw: np.ndarray, pitch_mm: float, radius_mm: np.ndarray, log_factor: np.ndarray, strength: float, threads: int = 1,
-          out: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def shade(
+    raw: np.ndarray,
+    pitch_mm: float,
+    radius_mm: np.ndarray,
+    log_factor: np.ndarray,
+    strength: float,
+    threads: int = 1,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``raw`` (rows x cols, float32) times exp(-strength * interp(r, radius_mm, log_factor)) at each pixel's
     radius r from the frame centre; ``radius_mm`` must start at 0 and be uniformly spaced (see
     :func:`uniform_spacing`), beyond its last value the gain is held. ``out``: the array to write into (may be

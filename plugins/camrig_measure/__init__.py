@@ -9,8 +9,9 @@ Functions (plain arrays in linear units):
 * :func:`ciede2000` -- colour difference, CIE 142-2001 in Sharma, Wu and Dalal's formulation (2005).
 
 Accessories (kind ``measurement``) that experiments list under ``measurements``: ``measure.mtf``,
-``measure.photon_transfer``, ``measure.colour_error``, ``measure.distortion``, ``measure.vignetting``, ``measure.latency`` and
-``measure.link``. Their specs are here (cheap to import); the code is in :mod:`camrig_measure.accessories`.
+``measure.photon_transfer``, ``measure.colour_error``, ``measure.distortion``, ``measure.vignetting``,
+``measure.latency`` and ``measure.link``. Their specs are here (cheap to import); the code is in
+:mod:`camrig_measure.accessories`.
 """
 
 from __future__ import annotations
@@ -106,14 +107,33 @@ class LinkLoadSpec(camrig.MeasurementSpec):
 def camrig_accessory_types() -> list[camrig.AccessoryType]:
     kind, where = camrig.Kind.MEASUREMENT, "camrig_measure.accessories"
     return [
-        camrig.AccessoryType("measure.mtf", kind, MtfSpec, f"{where}:Mtf", "MTF curve and MTF50 (ISO 12233 slanted edge)"),
-        camrig.AccessoryType("measure.photon_transfer", kind, PhotonTransferSpec, f"{where}:PhotonTransferMeasurement",
-                             "gain, read noise, saturation, dynamic range (EMVA 1288)"),
-        camrig.AccessoryType("measure.colour_error", kind, ColourErrorSpec, f"{where}:ColourError",
-                             "CIEDE2000 on the ColorChecker"),
-        camrig.AccessoryType("measure.distortion", kind, DistortionMeasurementSpec, f"{where}:Distortion",
-                             "radial distortion in % from a dot chart"),
-        camrig.AccessoryType("measure.vignetting", kind, VignettingSpec, f"{where}:Vignetting", "corner fall-off in EV"),
-        camrig.AccessoryType("measure.latency", kind, LatencySpec, f"{where}:Latency", "modelled latency and host compute time"),
-        camrig.AccessoryType("measure.link", kind, LinkLoadSpec, f"{where}:LinkLoad", "bytes and retransmissions on the link"),
-    ]  # fmt: skip
+        camrig.AccessoryType(
+            "measure.mtf", kind, MtfSpec, f"{where}:Mtf", "MTF curve and MTF50 (ISO 12233 slanted edge)"
+        ),
+        camrig.AccessoryType(
+            "measure.photon_transfer",
+            kind,
+            PhotonTransferSpec,
+            f"{where}:PhotonTransferMeasurement",
+            "gain, read noise, saturation, dynamic range (EMVA 1288)",
+        ),
+        camrig.AccessoryType(
+            "measure.colour_error", kind, ColourErrorSpec, f"{where}:ColourError", "CIEDE2000 on the ColorChecker"
+        ),
+        camrig.AccessoryType(
+            "measure.distortion",
+            kind,
+            DistortionMeasurementSpec,
+            f"{where}:Distortion",
+            "radial distortion in % from a dot chart",
+        ),
+        camrig.AccessoryType(
+            "measure.vignetting", kind, VignettingSpec, f"{where}:Vignetting", "corner fall-off in EV"
+        ),
+        camrig.AccessoryType(
+            "measure.latency", kind, LatencySpec, f"{where}:Latency", "modelled latency and host compute time"
+        ),
+        camrig.AccessoryType(
+            "measure.link", kind, LinkLoadSpec, f"{where}:LinkLoad", "bytes and retransmissions on the link"
+        ),
+    ]

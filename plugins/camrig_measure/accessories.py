@@ -195,7 +195,8 @@ class ColourError(camrig.Measurement[ColourErrorSpec]):
         result = shot.result
         if result.meta.format is not camrig.Format.RGB_LINEAR:
             raise ValueError(
-                f"measure.colour_error needs linear sRGB (end the pipeline with isp.colour_correction), got {result.meta.format.value}"
+                "measure.colour_error needs linear sRGB (end the pipeline with isp.colour_correction), got "
+                f"{result.meta.format.value}"
             )
         to_pixel, scale = chart_to_pixels(rig, result, result.data.shape, "measure.colour_error")
         half = self.spec.patch_fraction / 2 * (2 / 6) * scale  # a patch is a third of a half-width across
@@ -256,8 +257,11 @@ class Distortion(camrig.Measurement[DistortionMeasurementSpec]):
         r, e = np.array(radii), np.array(errors)
         outer = np.isclose(r, r.max(), rtol=1e-3)
         order = np.argsort(r)
-        values = {"distortion_pct_outer": float(e[outer].mean()), "distortion_pct_max_abs": float(e[np.argmax(np.abs(e))]),
-                  "distortion_radius_mm_outer": float(r.max())}  # fmt: skip
+        values = {
+            "distortion_pct_outer": float(e[outer].mean()),
+            "distortion_pct_max_abs": float(e[np.argmax(np.abs(e))]),
+            "distortion_radius_mm_outer": float(r.max()),
+        }
         return camrig.Measured(
             values,
             {"distortion": camrig.Curve(r[order].tolist(), e[order].tolist(), "ideal radius (mm)", "distortion (%)")},

@@ -63,8 +63,13 @@ F_MFT = _adapter("FMftSpec", "F", "MFT", "Nikon F lens on a Micro Four Thirds bo
 M42_MFT = _adapter(
     "M42MftSpec", "M42", "MFT", "M42 screw-mount lens on a Micro Four Thirds body: 45.46 - 19.25 = 26.21 mm."
 )
-MFT_E = _adapter("MftESpec", "MFT", "E", "Micro Four Thirds lens on a Sony E body: 19.25 - 18.00 = 1.25 mm. (An E lens cannot go "
-                 "on an MFT body: its 18.00 mm flange is shorter than MFT's 19.25 mm.)")  # fmt: skip
+MFT_E = _adapter(
+    "MftESpec",
+    "MFT",
+    "E",
+    "Micro Four Thirds lens on a Sony E body: 19.25 - 18.00 = 1.25 mm. (An E lens cannot go "
+    "on an MFT body: its 18.00 mm flange is shorter than MFT's 19.25 mm.)",
+)
 EF_MFT_REDUCER = _adapter(
     "EfMftReducerSpec", "EF", "MFT",
     "A 0.71x focal reducer for EF lenses on MFT ('speed booster'): focal length and f-number x 0.71 (one stop "

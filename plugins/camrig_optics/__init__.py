@@ -82,17 +82,22 @@ class IdealLensSpec(camrig.LensSpec):
     subject_distance_m: float = Field(
         default=math.inf,
         gt=0,
-        description="Distance of the subject, m. With a scene depth map: the subject that sets the largest blur (it sizes the blur margin).",
+        description="Distance of the subject, m. With a scene depth map: the subject that sets the largest blur (it "
+        "sizes the blur margin).",
     )
     sensor_tilt_deg: float = Field(
-        default=0.0, ge=0, le=5,
-        description="Tilt of the sensor against the lens's image plane (a mount or adapter out of square), degrees: the "
+        default=0.0,
+        ge=0,
+        le=5,
+        description="Tilt of the sensor against the lens's image plane (a mount or adapter out of square), degrees: "
+        "the "
         "sensor meets the image plane along a line through its centre and the focus error grows linearly away from it. "
         "An adapter's tilt_deg sets it.",
-    )  # fmt: skip
+    )
     sensor_tilt_azimuth_deg: float = Field(
         default=0.0,
-        description="Direction, degrees from +x (columns) towards +y (rows), in which the sensor leans away from the lens.",
+        description="Direction, degrees from +x (columns) towards +y (rows), in which the sensor leans away from "
+        "the lens.",
     )
 
     @field_validator("zernike_waves")

@@ -242,7 +242,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         k = oversampling(plane.pitch_um, wavelength_nm * 1e-3, s.f_number)
         if k > MAX_OVERSAMPLING:
             raise ValueError(
-                f"psf: the diffraction spot (lambda N = {wavelength_nm * 1e-3 * s.f_number:.2f} um) is {k // 2}x smaller "
+                f"psf: the diffraction spot (lambda N = {wavelength_nm * 1e-3 * s.f_number:.2f} um) is {k // 2}x "
+                "smaller "
                 f"than the {plane.pitch_um} um pixel: its blur cannot be seen at this pitch; set psf: none"
             )
         waves = dict(zernike_waves)
@@ -253,8 +254,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
                             transmission=s.transmission, radius_px=margin).astype(np.float32)  # fmt: skip
 
-    def zone_weights(self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None,
-                     cols: tuple[int, int] | None = None) -> list[tuple[dict[int, float], np.ndarray | None]]:  # fmt: skip
+    def zone_weights(
+        self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None
+    ) -> list[tuple[dict[int, float], np.ndarray | None]]:
         """(wavefront, weight map or None for 'everywhere') per zone, for pixel rows ``rows`` and columns ``cols``
         (default all); hat functions of the relative field radius, so the weights sum to 1 everywhere."""
         zones = self.spec.zones
@@ -298,12 +300,15 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 k = oversampling(fine.pitch_um, band * 1e-3, self.spec.f_number)
                 if k > MAX_OVERSAMPLING:
                     raise camrig.CapsError(
-                        f"psf: {fine.pitch_um:g} um samples are {k // 2}x the diffraction spot at {band} nm; set psf: none"
+                        f"psf: {fine.pitch_um:g} um samples are {k // 2}x the diffraction spot at {band} nm; set "
+                        "psf: none"
                     )
         return camrig.Caps(
-            format=camrig.Format.IRRADIANCE, dtype="float32", shape=(plane.height_px, plane.width_px, upstream.shape[2]),
+            format=camrig.Format.IRRADIANCE,
+            dtype="float32",
+            shape=(plane.height_px, plane.width_px, upstream.shape[2]),
             bands_nm=upstream.bands_nm,
-        )  # fmt: skip
+        )
 
     TILE = 512
     """Output pixels per side of a blur tile: each tile is one small FFT per band and wavefront (cache-friendly,
@@ -450,9 +455,14 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
         return whole, step * np.arange(first, last + 1)
 
-    def _depth_layers(self, zones: list[tuple[dict[int, float], np.ndarray | None]],
-                      defocus: tuple[np.ndarray, np.ndarray] | None, margin: int,
-                      rows: tuple[int, int], cols: tuple[int, int]) -> list[tuple[dict[int, float], float | None, np.ndarray | None]]:  # fmt: skip
+    def _depth_layers(
+        self,
+        zones: list[tuple[dict[int, float], np.ndarray | None]],
+        defocus: tuple[np.ndarray, np.ndarray] | None,
+        margin: int,
+        rows: tuple[int, int],
+        cols: tuple[int, int],
+    ) -> list[tuple[dict[int, float], float | None, np.ndarray | None]]:
         """Zones x depth layers: (wavefront, defocus at 550 nm or None for the spec's, weight map or None).
 
         Without depth each zone is one entry. With it, the defocus of every pixel follows from its subject

@@ -1,10 +1,10 @@
 """Real glass: a lens built from the lensfun database (through ``lensfunpy``, which ships it).
 
-Pick a lens by maker and model; at the chosen focal length (and aperture) its measured distortion, lateral
-colour and vignetting come from lensfun's calibration, its mount from lensfun's mount name (mapped to camrig's mount names with their
-published flange distances, so an EF lens on the Four Thirds module asks for an adapter), and its image
-circle from the crop factor it was calibrated for. Everything else (diffraction, aberrations, the camera
-equation) is :class:`~camrig_optics.ideal.IdealLens`.
+Pick a lens by maker and model; at the chosen focal length (and aperture) its measured distortion, lateral colour and
+vignetting come from lensfun's calibration, its mount from lensfun's mount name (mapped to camrig's mount names with
+their published flange distances, so an EF lens on the Four Thirds module asks for an adapter), and its image circle
+from the crop factor it was calibrated for. Everything else (diffraction, aberrations, the camera equation) is
+:class:`~camrig_optics.ideal.IdealLens`.
 
 lensfun normalises radii by half the short side of the calibration sensor: diagonal 43.27 mm / crop factor,
 aspect ratio from the database entry (3:2 unless stated).
@@ -80,7 +80,8 @@ def resolve(spec: LensfunSpec) -> IdealLensSpec:
     lens = find_lens(spec.maker, spec.model)
     if not lens.min_focal - 1e-6 <= spec.focal_length_mm <= lens.max_focal + 1e-6:
         raise ValueError(
-            f"focal_length_mm: {lens.model} covers {lens.min_focal:g}-{lens.max_focal:g} mm, not {spec.focal_length_mm:g}"
+            f"focal_length_mm: {lens.model} covers {lens.min_focal:g}-{lens.max_focal:g} mm, not "
+            f"{spec.focal_length_mm:g}"
         )
     if lens.min_aperture and spec.f_number < lens.min_aperture - 1e-6:
         raise ValueError(f"f_number: {lens.model} opens to f/{lens.min_aperture:g}, not f/{spec.f_number:g}")
@@ -91,7 +92,8 @@ def resolve(spec: LensfunSpec) -> IdealLensSpec:
         mount, flange = spec.mount, spec.flange_distance_mm
     else:
         raise ValueError(
-            f"mount: lensfun mount(s) {lens.mounts} of {lens.model} have no flange distance here; set mount and flange_distance_mm"
+            f"mount: lensfun mount(s) {lens.mounts} of {lens.model} have no flange distance here; set mount and "
+            "flange_distance_mm"
         )
     ar = aspect_ratio(lens.model)
     norm_mm = FULL_FRAME_DIAGONAL_MM / lens.crop_factor / (2 * math.sqrt(1 + ar * ar))

@@ -135,8 +135,14 @@ def oversampling(pitch_um: float, wavelength_um: float, f_number: float) -> int:
     return k if k % 2 else k + 1
 
 
-def pixel_psf(wavelength_um: float, f_number: float, pitch_um: float, *, zernike_waves: Mapping[int, float] | None = None,
-              min_field_px: int = 9) -> tuple[np.ndarray, int]:  # fmt: skip
+def pixel_psf(
+    wavelength_um: float,
+    f_number: float,
+    pitch_um: float,
+    *,
+    zernike_waves: Mapping[int, float] | None = None,
+    min_field_px: int = 9,
+) -> tuple[np.ndarray, int]:
     """The PSF convolved with the square pixel aperture, at fine sampling: (array, samples per pixel)."""
     k = oversampling(pitch_um, wavelength_um, f_number)
     fine = psf(wavelength_um, f_number, pitch_um / k, zernike_waves=zernike_waves, min_field_um=min_field_px * pitch_um)
@@ -145,8 +151,15 @@ def pixel_psf(wavelength_um: float, f_number: float, pitch_um: float, *, zernike
     return blurred, k
 
 
-def pixel_kernel(wavelength_um: float, f_number: float, pitch_um: float, *, zernike_waves: Mapping[int, float] | None = None,
-                 transmission: float = 1.0, radius_px: int | None = None) -> np.ndarray:  # fmt: skip
+def pixel_kernel(
+    wavelength_um: float,
+    f_number: float,
+    pitch_um: float,
+    *,
+    zernike_waves: Mapping[int, float] | None = None,
+    transmission: float = 1.0,
+    radius_px: int | None = None,
+) -> np.ndarray:
     """Convolution kernel on the pixel grid: energy reaching each pixel from a point imaged on the centre of
     pixel (r, r), for r = radius_px. Sums to ``transmission`` (all the PSF's energy lands somewhere)."""
     blurred, k = pixel_psf(wavelength_um, f_number, pitch_um, zernike_waves=zernike_waves,

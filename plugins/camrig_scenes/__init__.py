@@ -42,7 +42,8 @@ class ChartSpec(camrig.SceneSpec):
     patches: Literal["srgb", "spectral"] = Field(
         default="srgb",
         description="Patch reflectances: 'srgb' (the chart's linear sRGB values read as reflectance in three bands "
-        "at 650, 550, 450 nm; quick, not colorimetric) or 'spectral' (measured reflectance spectra sampled at bands_nm).",
+        "at 650, 550, 450 nm; quick, not colorimetric) or 'spectral' (measured reflectance spectra sampled at "
+        "bands_nm).",
     )
 
     @model_validator(mode="after")
@@ -90,7 +91,8 @@ class PlacedSpec(camrig.SceneSpec):
     framing: FRAMINGS = Field(
         default="centre",
         description="'centre': the picture subtends fov_deg horizontally, centred on the axis; 'fill': scaled to "
-        "cover the sensor's whole field (the longer side cropped); 'fit': scaled to fit inside it (surround elsewhere).",
+        "cover the sensor's whole field (the longer side cropped); 'fit': scaled to fit inside it (surround "
+        "elsewhere).",
     )
     fov_deg: float = Field(
         default=40.0, gt=0, lt=170, description="Horizontal angle the picture subtends with framing 'centre', degrees."
@@ -98,12 +100,14 @@ class PlacedSpec(camrig.SceneSpec):
     distance_m: float = Field(
         default=math.inf,
         gt=0,
-        description="Distance of the picture's plane on the axis, m (inf: at infinity); the depth map overrides it where it has one.",
+        description="Distance of the picture's plane on the axis, m (inf: at infinity); the depth map overrides it "
+        "where it has one.",
     )
     depth_path: str | None = Field(
         default=None,
         description="Depth map of the picture, one value per pixel, same size: .npy, a 16-bit greyscale PNG or TIFF, "
-        "a float TIFF, or OpenEXR (Z channel); times depth_scale_m gives metres. Feeds the lens's depth of field (planes['depth_m']).",
+        "a float TIFF, or OpenEXR (Z channel); times depth_scale_m gives metres. Feeds the lens's depth of field "
+        "(planes['depth_m']).",
     )
     depth_scale_m: float = Field(
         default=1.0, gt=0, description="Metres per stored depth unit (0.001 for a PNG in millimetres)."
@@ -135,16 +139,19 @@ class LuminanceSpec(PlacedSpec):
         default=None,
         ge=-10,
         le=30,
-        description="Instead: the scene's metered exposure value at ISO 100; mean luminance = 12.5 x 2^EV / 100 cd/m^2 (ISO 2720, K = 12.5).",
+        description="Instead: the scene's metered exposure value at ISO 100; mean luminance = 12.5 x 2^EV / 100 "
+        "cd/m^2 (ISO 2720, K = 12.5).",
     )
     illuminant: ILLUMINANTS = Field(
         default="D65",
-        description="Light the picture's colours are seen under: CIE D65 (the sRGB white), D50, A (tungsten) or equal energy E.",
+        description="Light the picture's colours are seen under: CIE D65 (the sRGB white), D50, A (tungsten) or "
+        "equal energy E.",
     )
     bands_nm: tuple[float, ...] = Field(
         default=(450.0, 550.0, 650.0),
         min_length=1,
-        description="Centre wavelengths of the bands, nm, increasing, within 380-780 (each band reaches halfway to its neighbours).",
+        description="Centre wavelengths of the bands, nm, increasing, within 380-780 (each band reaches halfway to "
+        "its neighbours).",
     )
 
     @model_validator(mode="after")
@@ -164,7 +171,8 @@ class ImageSpec(LuminanceSpec):
 
     path: str | None = Field(
         default=None,
-        description="Image file: PNG, JPEG or TIFF, 8 or 16 bits per channel, RGB or greyscale, without alpha or palette "
+        description="Image file: PNG, JPEG or TIFF, 8 or 16 bits per channel, RGB or greyscale, without alpha or "
+        "palette "
         "(relative to the working directory). None: a built-in 24-patch chart of the ColorChecker's sRGB values.",
     )
     bit_depth: Literal[8, 16] | None = Field(
@@ -200,11 +208,13 @@ class ImageSpec(LuminanceSpec):
 
 
 class HdrSpec(LuminanceSpec):
-    """Linear HDR radiance from OpenEXR (RGB in ITU-R BT.709 primaries, or Y), with an absolute scale: no clipping, any range."""
+    """Linear HDR radiance from OpenEXR (RGB in ITU-R BT.709 primaries, or Y), with an absolute scale: no
+    clipping, any range."""
 
     path: str | None = Field(
         default=None,
-        description="OpenEXR file with R, G, B (or Y) channels of linear, scene-referred values (relative to the working "
+        description="OpenEXR file with R, G, B (or Y) channels of linear, scene-referred values (relative to the "
+        "working "
         "directory). None: a built-in step wedge of 24 one-EV steps.",
     )
 
@@ -225,24 +235,28 @@ class HyperspectralSpec(PlacedSpec):
 
     path: str | None = Field(
         default=None,
-        description="ISETCam .mat (mcCOEF, basis.basis, basis.wave, optional imgMean, illuminant, fov, dist; photons) or a "
+        description="ISETCam .mat (mcCOEF, basis.basis, basis.wave, optional imgMean, illuminant, fov, dist; "
+        "photons) or a "
         ".npy/.npz cube (rows, cols, bands). None: a built-in cube of the ColorChecker's measured spectra under D65, "
         "at wavelengths_nm (default 450, 550, 650).",
     )
     wavelengths_nm: tuple[float, ...] | None = Field(
         default=None,
         min_length=1,
-        description="Band centres of a .npy cube (or of the built-in cube), nm, increasing (a .npz holds them as 'wavelengths').",
+        description="Band centres of a .npy cube (or of the built-in cube), nm, increasing (a .npz holds them as "
+        "'wavelengths').",
     )
     units: Literal["photons", "watts"] = Field(
         default="photons",
-        description="Units of a .npy/.npz cube: 'photons' (quanta/(s sr m^2 nm), ISETCam's) or 'watts' (W/(sr m^2 nm)); .mat files are photons.",
+        description="Units of a .npy/.npz cube: 'photons' (quanta/(s sr m^2 nm), ISETCam's) or 'watts' (W/(sr m^2 "
+        "nm)); .mat files are photons.",
     )
     fov_deg: float | None = Field(  # type: ignore[assignment]
         default=None,
         gt=0,
         lt=170,
-        description="Horizontal angle the cube subtends with framing 'centre', degrees (None: the file's fov, else 40).",
+        description="Horizontal angle the cube subtends with framing 'centre', degrees (None: the file's fov, else "
+        "40).",
     )
     distance_m: float | None = Field(  # type: ignore[assignment]
         default=None, gt=0, description="Distance of the cube's plane, m (None: the file's dist, else at infinity)."
@@ -294,7 +308,8 @@ class TargetSpec(camrig.SceneSpec):
     point_diameter_deg: float = Field(
         default=0.01,
         gt=0,
-        description="Points: angular diameter of each disc, degrees (below a sample's size a point's flux goes to the sample holding its centre).",
+        description="Points: angular diameter of each disc, degrees (below a sample's size a point's flux goes to "
+        "the sample holding its centre).",
     )
     light: float = Field(default=0.8, ge=0, le=1, description="Reflectance of the light parts (and of the points).")
     dark: float = Field(

@@ -119,8 +119,21 @@ CLASS_BORDER, CLASS_LIGHT, CLASS_DARK = 24, 25, 26
 
 
 @njit(nogil=True, cache=True)
-def _fill(out: np.ndarray, table: np.ndarray, mode: int, u: np.ndarray, v: np.ndarray, t: float, col_in: np.ndarray,
-          row_in: np.ndarray, col_patch: np.ndarray, row_patch: np.ndarray, du2: np.ndarray, dv2: np.ndarray, r2: float) -> None:  # fmt: skip
+def _fill(
+    out: np.ndarray,
+    table: np.ndarray,
+    mode: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    t: float,
+    col_in: np.ndarray,
+    row_in: np.ndarray,
+    col_patch: np.ndarray,
+    row_patch: np.ndarray,
+    du2: np.ndarray,
+    dv2: np.ndarray,
+    r2: float,
+) -> None:
     """out[r, c] = table[class of (r, c)]; modes index ``LAYOUTS`` (see :meth:`Chart.reflectance`)."""
     rows, cols, bands = out.shape
     for r in range(rows):
@@ -212,9 +225,25 @@ class Chart(camrig.Scene[ChartSpec]):
         mode = LAYOUTS.index(self.spec.layout)
         t = math.tan(math.radians(self.spec.edge_angle_deg))
         out = np.empty((view.height, view.width, n), np.float32)
-        in_blocks(view.height, threads, lambda a, b: _fill(
-            out[a:b], table, mode, u, v[a:b], t, col_in, row_in[a:b], col_patch, row_patch[a:b], du2, dv2[a:b], DOT_RADIUS**2,
-        ))  # fmt: skip
+        in_blocks(
+            view.height,
+            threads,
+            lambda a, b: _fill(
+                out[a:b],
+                table,
+                mode,
+                u,
+                v[a:b],
+                t,
+                col_in,
+                row_in[a:b],
+                col_patch,
+                row_patch[a:b],
+                du2,
+                dv2[a:b],
+                DOT_RADIUS**2,
+            ),
+        )
         return out
 
     def process(self, frame: camrig.Frame | None, ctx: camrig.CaptureContext, role: str) -> camrig.Frame:

@@ -93,8 +93,18 @@ def _finite(values: np.ndarray, where: str) -> None:
 class Cube:
     """What a file holds: values per pixel (coefficients or the cube), the linear map to photons or watts."""
 
-    def __init__(self, data: np.ndarray, matrix: np.ndarray, offset: np.ndarray, diagonal: bool, wave: np.ndarray,
-                 photons: bool, illuminant: np.ndarray | None, fov: float | None, dist: float | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        data: np.ndarray,
+        matrix: np.ndarray,
+        offset: np.ndarray,
+        diagonal: bool,
+        wave: np.ndarray,
+        photons: bool,
+        illuminant: np.ndarray | None,
+        fov: float | None,
+        dist: float | None,
+    ) -> None:
         self.data, self.matrix, self.offset, self.diagonal = data, matrix, offset, diagonal
         self.wave, self.photons, self.illuminant, self.fov, self.dist = wave, photons, illuminant, fov, dist
 
@@ -125,7 +135,8 @@ def read_mat(path: str) -> Cube:
             )
         if b.shape != (len(wave), coef.shape[2]):
             raise ValueError(
-                f"{path}: basis.basis is {b.shape}; with {len(wave)} wavelengths and {coef.shape[2]} coefficients it must be {(len(wave), coef.shape[2])}"
+                f"{path}: basis.basis is {b.shape}; with {len(wave)} wavelengths and {coef.shape[2]} coefficients "
+                f"it must be {(len(wave), coef.shape[2])}"
             )
         coef = np.ascontiguousarray(coef, dtype=np.float32)
         _finite(coef, f"{path}: mcCOEF")
@@ -200,7 +211,8 @@ def read_numpy(path: str, wavelengths_nm: tuple[float, ...] | None, photons: boo
             missing = [k for k in ("cube", "wavelengths") if k not in loaded.files]
             if missing:
                 raise ValueError(
-                    f"{path}: the .npz needs arrays 'cube' and 'wavelengths'; missing {', '.join(missing)} (has {', '.join(loaded.files)})"
+                    f"{path}: the .npz needs arrays 'cube' and 'wavelengths'; missing {', '.join(missing)} (has "
+                    f"{', '.join(loaded.files)})"
                 )
             cube, wave, where = loaded["cube"], loaded["wavelengths"], f"{path}: cube"
             if wavelengths_nm is not None and not np.allclose(wave, wavelengths_nm):

@@ -87,7 +87,8 @@ def probe_image(path: str | os.PathLike[str], declared_bits: int | None = None) 
             raise ValueError(f"{p}: a palette PNG; save it as RGB (8 or 16 bits per channel)")
         if ctype in (4, 6):
             raise ValueError(
-                f"{p}: the image has an alpha channel ({PNG_COLOUR_TYPES[ctype]}); a scene needs opaque RGB or greyscale"
+                f"{p}: the image has an alpha channel ({PNG_COLOUR_TYPES[ctype]}); a scene needs opaque RGB or "
+                "greyscale"
             )
         if ctype not in (0, 2):
             raise ValueError(f"{p}: unknown PNG colour type {ctype}")
@@ -269,7 +270,8 @@ def read_exr_channels(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 
 def check_finite_nonnegative(values: np.ndarray, where: str) -> None:
-    """ValueError naming ``where`` if ``values`` hold NaN, infinity or negative numbers (with the count and first place)."""
+    """ValueError naming ``where`` if ``values`` hold NaN, infinity or negative numbers (with the count and
+    first place)."""
     bad = ~np.isfinite(values)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -280,7 +282,8 @@ def check_finite_nonnegative(values: np.ndarray, where: str) -> None:
     if negative.any():
         first = tuple(int(i) for i in np.argwhere(negative)[0])
         raise ValueError(
-            f"{where}: {int(negative.sum())} negative values (first {float(values[first]):g} at {first}); radiance cannot be negative"
+            f"{where}: {int(negative.sum())} negative values (first {float(values[first]):g} at {first}); radiance "
+            "cannot be negative"
         )
 
 

@@ -6,13 +6,13 @@ and ``fit`` scale it to cover, or to fit inside, the sensor's field (the view wi
 A view direction with tangent ``t`` looks at the picture's column ``u = t / p + width / 2 - 1/2`` (pixel
 centres at whole numbers); outside ``[-1/2, width - 1/2]`` it sees the surround.
 
-Sampling: bilinear between the four nearest pixel centres, in linear light (an encoded photo is decoded by a
-table before it is interpolated). When the picture is much finer than the view (more than 1.5 pixels per
-sample), it is first averaged over k x k pixel blocks (k the whole number of pixels per sample, again in linear
-light), so a 12 MP photo seen by a small sensor is not aliased. When every sample falls on a pixel centre (a
-photo framed to fill a sensor of its own size) a lighter kernel reads one pixel per sample. The picture's values become band radiance by
-one linear map per pixel, ``L_b = max(0, offset_b + sum_c v_c M[c, b])`` (or ``offset_b + v_b M[0, b]`` for a
-cube that already has the bands), in one compiled pass over the output on the capture's threads.
+Sampling: bilinear between the four nearest pixel centres, in linear light (an encoded photo is decoded by a table
+before it is interpolated). When the picture is much finer than the view (more than 1.5 pixels per sample), it is first
+averaged over k x k pixel blocks (k the whole number of pixels per sample, again in linear light), so a 12 MP photo seen
+by a small sensor is not aliased. When every sample falls on a pixel centre (a photo framed to fill a sensor of its own
+size) a lighter kernel reads one pixel per sample. The picture's values become band radiance by one linear map per
+pixel, ``L_b = max(0, offset_b + sum_c v_c M[c, b])`` (or ``offset_b + v_b M[0, b]`` for a cube that already has the
+bands), in one compiled pass over the output on the capture's threads.
 """
 
 from __future__ import annotations
@@ -240,7 +240,8 @@ class PictureScene:
         h, w = self.source.data.shape[:2]
         if depth.shape != (h, w):
             raise ValueError(
-                f"{spec.depth_path}: depth_path: the depth map is {depth.shape[1]} x {depth.shape[0]} pixels, "  # type: ignore[attr-defined]
+                f"{spec.depth_path}: depth_path: "  # type: ignore[attr-defined]
+                f"the depth map is {depth.shape[1]} x {depth.shape[0]} pixels, "
                 f"the picture {w} x {h}: they must match"
             )
         return depth

@@ -62,7 +62,8 @@ def decode_table(bits: int, transfer: str) -> np.ndarray:
 
 
 def band_edges(bands_nm: tuple[float, ...]) -> np.ndarray:
-    """Edges of the bands by the midpoint rule (the outer bands as wide as their neighbours; a single band is 100 nm wide)."""
+    """Edges of the bands by the midpoint rule (the outer bands as wide as their neighbours; a single band is
+    100 nm wide)."""
     b = np.asarray(bands_nm, dtype=np.float64)
     if len(b) == 1:
         return np.array([b[0] - 50.0, b[0] + 50.0])

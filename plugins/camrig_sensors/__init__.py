@@ -149,7 +149,8 @@ class CmosSensorSpec(camrig.SensorSpec):
     readout: READOUTS = Field(
         default="full",
         description="'full'; 'bin2x2_charge' (QUAD_RGGB or mono: 4 charges, one read); 'bin2x2_digital' (mean of 4 "
-        "same-colour reads); or a video readout {bin, skip, combine} (binning and skipping, simulated at its output size).",
+        "same-colour reads); or a video readout {bin, skip, combine} (binning and skipping, simulated at its output "
+        "size).",
     )
     preview_readout: READOUTS = Field(
         default="full", description="Readout of the preview (live view) mode: one of the readout values."
@@ -226,7 +227,8 @@ class CmosSensorSpec(camrig.SensorSpec):
             raise ValueError(f"{field}: a video readout needs a Bayer CFA or mono; Quad Bayer bins with bin2x2_charge")
         if video.combine == "charge" and self.cfa != "mono" and video.bin > 1:
             raise ValueError(
-                f"{field}: combine 'charge' needs same-colour neighbours sharing a floating diffusion (cfa mono), not {self.cfa}"
+                f"{field}: combine 'charge' needs same-colour neighbours sharing a floating diffusion (cfa mono), "
+                f"not {self.cfa}"
             )
         tile = video.factor * (1 if self.cfa == "mono" else 2)  # whole CFA tiles in the output
         if self.width_px < tile or self.height_px < tile:
@@ -319,7 +321,8 @@ def _readout_rule(rig: camrig.Rig) -> list[camrig.Problem]:
                 rule="sensors.readout",
                 parts=(sensor.label,),
                 message=f"{label}readout takes {readout_ns / 1e6:.2f} ms per frame, longer than 1/{rate_hz:g} s",
-                suggestion=f"the sensor reads at most {1e9 / readout_ns:.1f} fps in {label}readout '{model.spec.readout}'",
+                suggestion=f"the sensor reads at most {1e9 / readout_ns:.1f} fps in {label}readout "
+                f"'{model.spec.readout}'",
             )
         )
     return problems

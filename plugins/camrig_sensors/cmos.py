@@ -549,8 +549,19 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
         for r in range(0, rows, tile):  # per noise tile: photo-electrons of the n pixels summed, PRNU, dark, DSNU
             codes, hot = self._pattern_codes((row0 + r) // tile, min(tile, rows - r), width)
             m, o = mean[r : r + tile], offsets[r : r + tile]
-            expected_charge(irradiance[r : r + tile], weights, row0 + r, codes, _FPN_NORMAL, float(self._reads), prnu_sigma,
-                            dark_e_s * exposure_s, dsnu_sigma, m, o)  # fmt: skip
+            expected_charge(
+                irradiance[r : r + tile],
+                weights,
+                row0 + r,
+                codes,
+                _FPN_NORMAL,
+                float(self._reads),
+                prnu_sigma,
+                dark_e_s * exposure_s,
+                dsnu_sigma,
+                m,
+                o,
+            )
             if s.noise.hot and hot.size:  # a hot pixel's dark current replaces the ordinary one
                 m.ravel()[hot] += np.float32((hot_e_s - dark_e_s) * exposure_s)
         if s.readout == "bin2x2_charge":  # 4 charges share one floating diffusion: one read, summed FPN
@@ -651,7 +662,6 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
         The result does not depend on ``block_rows`` (rounded up to whole noise tiles) or ``workers``.
         """
-        s = self.spec
         unit = 2 * self.NOISE_TILE_ROWS  # whole tiles, also after charge binning halves the rows
         block = max(unit, -(-(block_rows or self.BLOCK_ROWS) // unit) * unit)
         out = np.empty(self.output_shape(), dtype=self.output_dtype)

@@ -124,5 +124,16 @@ def load_kernel() -> None:
         light.flags.writeable = writeable
         codes = np.zeros((2, 1, 2), np.uint16)
         for window in (light, light[:, :1]):  # whole frames and windows of a larger array
-            expected_charge(window, np.ones((2, 2, 3), np.float32), 0, codes[:, :, : window.shape[1]], np.zeros(2, np.float32),
-                            1.0, 0.0, 0.0, 0.0, out[:, : window.shape[1]], out.copy()[:, : window.shape[1]])  # fmt: skip
+            expected_charge(
+                window,
+                np.ones((2, 2, 3), np.float32),
+                0,
+                codes[:, :, : window.shape[1]],
+                np.zeros(2, np.float32),
+                1.0,
+                0.0,
+                0.0,
+                0.0,
+                out[:, : window.shape[1]],
+                out.copy()[:, : window.shape[1]],
+            )

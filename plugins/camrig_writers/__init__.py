@@ -36,7 +36,8 @@ class PngSpec(camrig.WriterSpec):
         default=1,
         ge=0,
         le=9,
-        description="Deflate level: 0 stores, 1-3 ISA-L's fast levels (compressed on every core), 4-9 zlib's (smaller, slower).",
+        description="Deflate level: 0 stores, 1-3 ISA-L's fast levels (compressed on every core), 4-9 zlib's "
+        "(smaller, slower).",
     )
 
 
@@ -50,14 +51,16 @@ class DngSpec(camrig.WriterSpec):
         default=21,
         ge=0,
         le=255,
-        description="EXIF LightSource code written as CalibrationIlluminant1 (21: D65, what camrig's matrix is for: XYZ adapted to D65).",
+        description="EXIF LightSource code written as CalibrationIlluminant1 (21: D65, what camrig's matrix is for: "
+        "XYZ adapted to D65).",
     )
     lens_make: str | None = Field(
         default=None, description="LensMake tag; none: the rig's make. Non-ASCII letters are transliterated."
     )
     lens_model: str | None = Field(
         default=None,
-        description="LensModel tag; none: the lens accessory with its focal length and f-number, e.g. 'optics.ideal 35 mm f/1.4'.",
+        description="LensModel tag; none: the lens accessory with its focal length and f-number, e.g. 'optics.ideal "
+        "35 mm f/1.4'.",
     )
 
 
@@ -119,9 +122,11 @@ def _ascii_rule(rig: camrig.Rig) -> list[camrig.Problem]:
                 rule="writers.ascii",
                 parts=("writers",),
                 message=(
-                    f"{where} {name!r} has no ASCII form for the file tags that record it (DNG Make, Model, LensMake, LensModel)"
+                    f"{where} {name!r} has no ASCII form for the file tags that record it (DNG Make, Model, "
+                    "LensMake, LensModel)"
                     if not written
-                    else f"{where} {name!r} is written as {written!r} in ASCII file tags (a DNG keeps the original, UTF-8, in LocalizedCameraModel)"
+                    else f"{where} {name!r} is written as {written!r} in ASCII file tags (a DNG keeps the original, "
+                    "UTF-8, in LocalizedCameraModel)"
                 ),
                 suggestion=f"give {where} in ASCII letters" if not written else None,
             )

@@ -98,8 +98,16 @@ def _chunk(kind: bytes, body: bytes | bytearray | memoryview) -> bytes:
     return struct.pack(">I", len(body)) + kind + bytes(body) + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
 
 
-def write_png(path: Path, height: int, width: int, channels: int, bit_depth: int, scanlines: Callable[[int, int], np.ndarray],
-              level: int = 1, threads: int = 1) -> None:  # fmt: skip
+def write_png(
+    path: Path,
+    height: int,
+    width: int,
+    channels: int,
+    bit_depth: int,
+    scanlines: Callable[[int, int], np.ndarray],
+    level: int = 1,
+    threads: int = 1,
+) -> None:
     """Write a PNG of ``height`` x ``width`` pixels (``channels`` 1: gray, 3: RGB; ``bit_depth`` 8 or 16).
     ``scanlines(r0, r1)`` returns the filtered scanlines of rows r0..r1 (each row: filter byte, then bytes)."""
     blocks = max(1, min(threads, height))

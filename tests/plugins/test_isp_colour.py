@@ -105,8 +105,13 @@ def test_the_default_chart_on_an_ideal_rig_renders_its_published_srgb_values():
     correction: mean CIEDE2000 to the chart's published sRGB values (colour-science's sRGB and CIEDE2000) at
     most 1 (seen: 0.15; the CIE observer sampled at three bands gave 5.3), and every patch within 2. Without
     colour correction it is far off, so the comparison can fail."""
-    stages = [{"type": "isp.black_level"}, {"type": "isp.lens_shading"}, {"type": "isp.demosaic", "method": "malvar2004"},
-              {"type": "isp.white_balance", "method": "as_shot"}, {"type": "isp.colour_correction"}]  # fmt: skip
+    stages = [
+        {"type": "isp.black_level"},
+        {"type": "isp.lens_shading"},
+        {"type": "isp.demosaic", "method": "malvar2004"},
+        {"type": "isp.white_balance", "method": "as_shot"},
+        {"type": "isp.colour_correction"},
+    ]
     spec = default_chart_rig(stages)
     reference, reference_xyz = published_chart_lab()
     rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
@@ -163,19 +168,44 @@ def test_a_singular_colour_matrix_is_refused():
 def colour_rig(stages: list[dict[str, Any]], **sensor: Any) -> dict[str, Any]:
     return {
         "rig": {
-            "name": "colour bench", "make": "camrig", "model": "colour bench", "frame_rate_hz": 1,
-            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 4, "psf": "none", "image_circle_mm": 40},
-            "sensor": {"type": "sensors.cmos", "width_px": 240, "height_px": 160, "pixel_pitch_um": 100.0,
-                       "bands_nm": BANDS, "qe": "nikon_d5100", "full_well_e": 20000, "read_noise_e": 1.5, **sensor},
+            "name": "colour bench",
+            "make": "camrig",
+            "model": "colour bench",
+            "frame_rate_hz": 1,
+            "lens": {
+                "type": "optics.ideal",
+                "focal_length_mm": 35,
+                "f_number": 4,
+                "psf": "none",
+                "image_circle_mm": 40,
+            },
+            "sensor": {
+                "type": "sensors.cmos",
+                "width_px": 240,
+                "height_px": 160,
+                "pixel_pitch_um": 100.0,
+                "bands_nm": BANDS,
+                "qe": "nikon_d5100",
+                "full_well_e": 20000,
+                "read_noise_e": 1.5,
+                **sensor,
+            },
             "attachment": {"type": "mounts.magnetic"},
             "link": {"type": "links.ideal", "bandwidth_gbit_s": 10, "latency_ns": 1},
             "stages": stages,
         },
         "capture": {
-            "scene": {"type": "scenes.chart", "bands_nm": BANDS, "patches": "spectral", "illuminant": "D65", "width_deg": 30},
-            "exposure_s": 5e-5, "seed": 1,
+            "scene": {
+                "type": "scenes.chart",
+                "bands_nm": BANDS,
+                "patches": "spectral",
+                "illuminant": "D65",
+                "width_deg": 30,
+            },
+            "exposure_s": 5e-5,
+            "seed": 1,
         },
-    }  # fmt: skip
+    }
 
 
 def patch_means(rgb: np.ndarray, width_deg: float, focal_mm: float, pitch_mm: float) -> np.ndarray:
@@ -315,8 +345,15 @@ def test_libraw_renders_our_dng_as_our_pipeline_does(tmp_path):
     assert psnr >= 80
 
 
-LIBRAW_LINEAR = {"output_color": "sRGB", "gamma": (1, 1), "no_auto_bright": True, "output_bps": 16, "use_camera_wb": True,
-                 "user_flip": 0, "adjust_maximum_thr": 0.0}  # fmt: skip
+LIBRAW_LINEAR = {
+    "output_color": "sRGB",
+    "gamma": (1, 1),
+    "no_auto_bright": True,
+    "output_bps": 16,
+    "use_camera_wb": True,
+    "user_flip": 0,
+    "adjust_maximum_thr": 0.0,
+}
 
 
 def libraw_linear(path: Any) -> np.ndarray:
@@ -335,9 +372,9 @@ def test_libraw_renders_our_dng_in_our_colours(tmp_path, chart, light):
     colour correction) against LibRaw's linear sRGB rendering of the DNG of the same raw, patch by patch,
     CIEDE2000 by colour-science. Both are clipped to [0, 1] as LibRaw's output is; exposure is matched on
     neutral 5 (LibRaw scales its white balance so the smallest gain is 1, camrig so green's is: under A that is
-    a factor of 1.2-1.4 in brightness, not a colour). Seen: mean 0.003-0.004, largest 0.008. The DNG with the D65 matrix alone
-    (what camrig wrote before) makes LibRaw white balance and apply it, the usual shortcut: under A it is 2.6
-    from camrig's colours, so the comparison can fail."""
+    a factor of 1.2-1.4 in brightness, not a colour). Seen: mean 0.003-0.004, largest 0.008. The DNG with the
+    D65 matrix alone (what camrig wrote before) makes LibRaw white balance and apply it, the usual shortcut:
+    under A it is 2.6 from camrig's colours, so the comparison can fail."""
     stages = [{"type": "isp.black_level"}, {"type": "isp.demosaic", "method": "bilinear"},
               {"type": "isp.white_balance", "method": "as_shot"}, {"type": "isp.colour_correction"}]  # fmt: skip
     spec = default_chart_rig(stages) if chart == "default" else colour_rig(stages)

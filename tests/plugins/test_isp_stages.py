@@ -175,8 +175,11 @@ def test_colour_correction_applies_the_matrix_and_refuses_a_singular_one(host, r
     rgb = np.random.default_rng(2).random((8, 8, 3))
     out = ColourCorrection(ColourCorrectionSpec(matrix=m)).process(rgb_frame(rgb), ctx(), "cc").data
     np.testing.assert_allclose(out, rgb @ np.array(m).T, rtol=1e-5)
-    rig_dict["rig"]["stages"] = [{"type": "isp.black_level"}, {"type": "isp.demosaic"},
-                                 {"type": "isp.colour_correction", "matrix": [[1, 1, 0], [1, 1, 0], [0, 0, 1]]}]  # fmt: skip
+    rig_dict["rig"]["stages"] = [
+        {"type": "isp.black_level"},
+        {"type": "isp.demosaic"},
+        {"type": "isp.colour_correction", "matrix": [[1, 1, 0], [1, 1, 0], [0, 0, 1]]},
+    ]
     with pytest.raises(camrig.RigDoesNotFit, match=r"stages\[2\].*singular"):
         camrig.assemble(host, camrig.read_rig(rig_dict))
 
@@ -245,8 +248,12 @@ def test_compiled_stages_give_the_same_result_on_any_number_of_threads():
 
     rng = np.random.default_rng(7)
     raw = camrig.Frame(rng.random((38, 50), dtype=np.float32), camrig.FrameMeta(format="raw", units="1", cfa="GRBG"))
-    chain = [Demosaic(DemosaicSpec(method="malvar2004")), WhiteBalance(WhiteBalanceSpec(method="gray_world")),
-             ColourCorrection(ColourCorrectionSpec(matrix=((1.5, -0.3, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5)))), Gamma(GammaSpec())]  # fmt: skip
+    chain = [
+        Demosaic(DemosaicSpec(method="malvar2004")),
+        WhiteBalance(WhiteBalanceSpec(method="gray_world")),
+        ColourCorrection(ColourCorrectionSpec(matrix=((1.5, -0.3, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5)))),
+        Gamma(GammaSpec()),
+    ]
     results = []
     for threads in (1, 2, 3, 8):
         frame = raw

@@ -21,15 +21,34 @@ NO_NOISE = {"shot": False, "read": False, "row": False, "dsnu": False, "prnu": F
 def mono_rig(f_number: float, pitch_um: float, supersampling: int = 1, **scene) -> camrig.Rig:
     spec = {
         "rig": {
-            "name": "bench", "frame_rate_hz": 1,
-            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": f_number, "image_circle_mm": 40,
-                     "scene_supersampling": supersampling},
-            "sensor": {"type": "sensors.cmos", "width_px": 256, "height_px": 256, "pixel_pitch_um": pitch_um, "cfa": "mono",
-                       "bands_nm": [550.0], "qe": [[0.6]], "full_well_e": 50000, "noise": NO_NOISE},
+            "name": "bench",
+            "frame_rate_hz": 1,
+            "lens": {
+                "type": "optics.ideal",
+                "focal_length_mm": 35,
+                "f_number": f_number,
+                "image_circle_mm": 40,
+                "scene_supersampling": supersampling,
+            },
+            "sensor": {
+                "type": "sensors.cmos",
+                "width_px": 256,
+                "height_px": 256,
+                "pixel_pitch_um": pitch_um,
+                "cfa": "mono",
+                "bands_nm": [550.0],
+                "qe": [[0.6]],
+                "full_well_e": 50000,
+                "noise": NO_NOISE,
+            },
             "attachment": {"type": "mounts.magnetic"},
         },
-        "capture": {"scene": {"type": "scenes.chart", "layout": "edge", "bands_nm": [550.0], **scene}, "exposure_s": 1e-3, "seed": 1},
-    }  # fmt: skip
+        "capture": {
+            "scene": {"type": "scenes.chart", "layout": "edge", "bands_nm": [550.0], **scene},
+            "exposure_s": 1e-3,
+            "seed": 1,
+        },
+    }
     return camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
 
 
@@ -110,11 +129,22 @@ def test_slanted_edge_mtf50_of_a_diffraction_limited_lens_matches_an_airy_edge(f
 
 def test_photon_transfer_dynamic_range_is_full_well_over_read_noise():
     """The spec's 6000 e- and 1.5 e- (plus 0.2 e- row noise): log2(6000 / 1.51) = 11.96 EV."""
-    spec = {"rig": {"name": "ptc", "frame_rate_hz": 1,
-                    "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 4, "psf": "none", "image_circle_mm": 40},
-                    "sensor": {"type": "sensors.cmos", "width_px": 256, "height_px": 256, "pixel_pitch_um": 3.0},
-                    "attachment": {"type": "mounts.magnetic"}},
-            "capture": {"scene": {"type": "scenes.chart"}, "exposure_s": 1e-3, "seed": 1}}  # fmt: skip
+    spec = {
+        "rig": {
+            "name": "ptc",
+            "frame_rate_hz": 1,
+            "lens": {
+                "type": "optics.ideal",
+                "focal_length_mm": 35,
+                "f_number": 4,
+                "psf": "none",
+                "image_circle_mm": 40,
+            },
+            "sensor": {"type": "sensors.cmos", "width_px": 256, "height_px": 256, "pixel_pitch_um": 3.0},
+            "attachment": {"type": "mounts.magnetic"},
+        },
+        "capture": {"scene": {"type": "scenes.chart"}, "exposure_s": 1e-3, "seed": 1},
+    }
     rig = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
     values = PhotonTransferMeasurement(PhotonTransferSpec(roi_px=128)).measure(rig, rig.capture()).values
     assert values["dynamic_range_ev"] == pytest.approx(math.log2(6000 / 1.5), abs=0.2)
@@ -176,7 +206,8 @@ def test_distortion_from_the_dot_chart_follows_the_lens_model():
     r = measured.values["distortion_radius_mm_outer"]
     assert r == pytest.approx(35 * math.tan(math.radians(3.5)) * math.hypot(1, 0.5), rel=1e-6)  # dots at (+-1, +-0.5)
     print(
-        f"distortion at {r:.2f} mm: measured {measured.values['distortion_pct_outer']:.4f} %, by hand {by_hand(r):.4f} %"
+        f"distortion at {r:.2f} mm: measured {measured.values['distortion_pct_outer']:.4f} %, by hand "
+        f"{by_hand(r):.4f} %"
     )
     assert measured.values["distortion_pct_outer"] == pytest.approx(by_hand(r), abs=0.01)  # 0.002 seen
     curve = measured.curves["distortion"]  # every dot: the radial position error in pixels (20 um)

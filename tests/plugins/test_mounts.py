@@ -49,8 +49,10 @@ def _radiance(rig):
     import numpy as np
 
     view = rig.geometry.view
-    frame = camrig.Frame(np.ones((view.height, view.width, 3), np.float32),
-                         camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450.0, 550.0, 650.0)))  # fmt: skip
+    frame = camrig.Frame(
+        np.ones((view.height, view.width, 3), np.float32),
+        camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450.0, 550.0, 650.0)),
+    )
     ctx = camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=rig.geometry)
     return frame, ctx, "lens"
 

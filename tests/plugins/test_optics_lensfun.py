@@ -62,9 +62,16 @@ def test_mount_flange_and_image_circle_come_from_the_database():
 
 def test_an_ef_lens_on_the_module_needs_the_adapter(host, rig_dict):
     rig_dict["rig"].update(
-        lens={"type": "optics.lensfun", "maker": "Canon", "model": "Canon EF 50mm f/1.8 MkII", "focal_length_mm": 50, "f_number": 2.8, "psf": "none"},
+        lens={
+            "type": "optics.lensfun",
+            "maker": "Canon",
+            "model": "Canon EF 50mm f/1.8 MkII",
+            "focal_length_mm": 50,
+            "f_number": 2.8,
+            "psf": "none",
+        },
         sensor={"type": "sensors.cmos", "width_px": 64, "height_px": 48, "pixel_pitch_um": 20.0},
-    )  # fmt: skip
+    )
     report = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False).report
     flange = {p.rule: p for p in report.problems}["mount.flange"]
     assert "add 24.75 mm of adapter" in flange.suggestion

@@ -36,13 +36,37 @@ def test_a_2_to_the_18_ratio_reaches_a_linear_sensor_intact(tmp_path):
     write_exr(tmp_path / "two.exr", {"R": value, "G": value, "B": value})
     spec = {
         "rig": {
-            "name": "hdr", "make": "camrig", "model": "hdr", "frame_rate_hz": 1,
-            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 4, "psf": "none", "image_circle_mm": 40},
-            "sensor": {"type": "sensors.cmos", "width_px": 32, "height_px": 16, "pixel_pitch_um": 10.0, "cfa": "mono",
-                       "qe": [[0.5, 0.5, 0.5]], "full_well_e": 1e9, "adc_bits": 32, "gain_dn_per_e": 1.0, "black_level_dn": 64, "noise": QUIET},
+            "name": "hdr",
+            "make": "camrig",
+            "model": "hdr",
+            "frame_rate_hz": 1,
+            "lens": {
+                "type": "optics.ideal",
+                "focal_length_mm": 35,
+                "f_number": 4,
+                "psf": "none",
+                "image_circle_mm": 40,
+            },
+            "sensor": {
+                "type": "sensors.cmos",
+                "width_px": 32,
+                "height_px": 16,
+                "pixel_pitch_um": 10.0,
+                "cfa": "mono",
+                "qe": [[0.5, 0.5, 0.5]],
+                "full_well_e": 1e9,
+                "adc_bits": 32,
+                "gain_dn_per_e": 1.0,
+                "black_level_dn": 64,
+                "noise": QUIET,
+            },
         },
-        "capture": {"scene": {"type": "scenes.hdr", "path": str(tmp_path / "two.exr"), "framing": "fill"}, "exposure_s": 0.5, "seed": 0},
-    }  # fmt: skip
+        "capture": {
+            "scene": {"type": "scenes.hdr", "path": str(tmp_path / "two.exr"), "framing": "fill"},
+            "exposure_s": 0.5,
+            "seed": 0,
+        },
+    }
     raw = camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec)).capture().raw
     electrons = raw.data.astype(np.float64) - raw.meta.black_level
     dark, bright = electrons[:, 2:12].mean(), electrons[:, 20:30].mean()

@@ -66,8 +66,14 @@ def test_isetcam_multispectral_file_gives_the_radiance_computed_by_hand(tmp_path
 
 
 def test_negative_photons_clip_at_zero_as_isetcam_does(tmp_path):
-    scipy.io.savemat(tmp_path / "n.mat", {"mcCOEF": np.array([[[1.0], [-1.0]]]), "basis": {"basis": np.ones((31, 1)) * 1e15, "wave": WAVE},
-                                          "illuminant": {"wave": WAVE, "data": np.ones(31)}})  # fmt: skip
+    scipy.io.savemat(
+        tmp_path / "n.mat",
+        {
+            "mcCOEF": np.array([[[1.0], [-1.0]]]),
+            "basis": {"basis": np.ones((31, 1)) * 1e15, "wave": WAVE},
+            "illuminant": {"wave": WAVE, "data": np.ones(31)},
+        },
+    )
     scene = HyperspectralScene(HyperspectralSpec(path=str(tmp_path / "n.mat"), fov_deg=10.0))
     out = scene.radiance(pixel_view(10.0, 2, 1))
     np.testing.assert_allclose(out[0, 0], 1e15 * H_C / (WAVE * 1e-9) * 10, rtol=1e-5)
@@ -107,12 +113,23 @@ def test_mean_luminance_rescales_the_cube():
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"mcCOEF": np.ones((2, 2, 1)), "basis": {"basis": np.ones((3, 1)), "wave": [500.0, 490.0, 510.0]}}, "basis.wave: wavelengths must increase"),
-     ({"mcCOEF": np.ones((2, 2, 2)), "basis": {"basis": np.ones((3, 1)), "wave": [480.0, 490.0, 510.0]}}, "basis.basis is (3, 1)"),
-     ({"mcCOEF": np.ones((2, 2, 1))}, "mcCOEF needs basis.basis and basis.wave"),
-     ({"something": np.ones(3)}, "not an ISETCam multispectral file"),
-     ({"mcCOEF": np.full((2, 2, 1), np.nan), "basis": {"basis": np.ones((3, 1)), "wave": [480.0, 490.0, 510.0]}}, "mcCOEF: 4 NaN")],
-)  # fmt: skip
+    [
+        (
+            {"mcCOEF": np.ones((2, 2, 1)), "basis": {"basis": np.ones((3, 1)), "wave": [500.0, 490.0, 510.0]}},
+            "basis.wave: wavelengths must increase",
+        ),
+        (
+            {"mcCOEF": np.ones((2, 2, 2)), "basis": {"basis": np.ones((3, 1)), "wave": [480.0, 490.0, 510.0]}},
+            "basis.basis is (3, 1)",
+        ),
+        ({"mcCOEF": np.ones((2, 2, 1))}, "mcCOEF needs basis.basis and basis.wave"),
+        ({"something": np.ones(3)}, "not an ISETCam multispectral file"),
+        (
+            {"mcCOEF": np.full((2, 2, 1), np.nan), "basis": {"basis": np.ones((3, 1)), "wave": [480.0, 490.0, 510.0]}},
+            "mcCOEF: 4 NaN",
+        ),
+    ],
+)
 def test_bad_mat_files_are_refused_naming_file_and_field(tmp_path, capsys, data, message):
     from camrig.cli import main
 

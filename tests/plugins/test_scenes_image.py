@@ -40,13 +40,23 @@ def rig(scene: dict[str, Any], sensor: dict[str, Any], lens: dict[str, Any] | No
         exposure_s: float = 0.01) -> camrig.Rig:  # fmt: skip
     spec = {
         "rig": {
-            "name": "bench", "make": "camrig", "model": "bench", "frame_rate_hz": 1,
-            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 4, "psf": "none", "image_circle_mm": 40, **(lens or {})},
+            "name": "bench",
+            "make": "camrig",
+            "model": "bench",
+            "frame_rate_hz": 1,
+            "lens": {
+                "type": "optics.ideal",
+                "focal_length_mm": 35,
+                "f_number": 4,
+                "psf": "none",
+                "image_circle_mm": 40,
+                **(lens or {}),
+            },
             "sensor": {"type": "sensors.cmos", **sensor},
             "stages": stages or [],
         },
         "capture": {"scene": scene, "exposure_s": exposure_s, "seed": 1},
-    }  # fmt: skip
+    }
     return camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
 
 
@@ -63,12 +73,30 @@ QUIET = {
 
 
 def mono_sensor(bands: list[float], qe: float = 0.5) -> dict[str, Any]:
-    return {"width_px": 32, "height_px": 24, "pixel_pitch_um": 10.0, "cfa": "mono", "bands_nm": bands, "qe": [[qe] * len(bands)],
-            "full_well_e": 60000, "adc_bits": 16, "gain_dn_per_e": 1.0, "black_level_dn": 100, "noise": QUIET}  # fmt: skip
+    return {
+        "width_px": 32,
+        "height_px": 24,
+        "pixel_pitch_um": 10.0,
+        "cfa": "mono",
+        "bands_nm": bands,
+        "qe": [[qe] * len(bands)],
+        "full_well_e": 60000,
+        "adc_bits": 16,
+        "gain_dn_per_e": 1.0,
+        "black_level_dn": 100,
+        "noise": QUIET,
+    }
 
 
-def camera_equation_electrons(luminance: float, f_number: float = 4, transmission: float = 0.9, pitch_um: float = 10.0,
-                              exposure_s: float = 0.01, qe: float = 0.5, band: tuple[float, float] = (395, 705)) -> float:  # fmt: skip
+def camera_equation_electrons(
+    luminance: float,
+    f_number: float = 4,
+    transmission: float = 0.9,
+    pitch_um: float = 10.0,
+    exposure_s: float = 0.01,
+    qe: float = 0.5,
+    band: tuple[float, float] = (395, 705),
+) -> float:
     """Photo-electrons of an on-axis pixel looking at a D65-lit surface of ``luminance`` (cd/m^2), by hand:
     spectral radiance L(lambda) = L_v S(lambda) / (K_m int S ybar), irradiance E = pi L T / (4 N^2) (the camera
     equation, lens at infinity, on axis), electrons = A t int E QE lambda / (h c) over the band; colour-science's
@@ -85,11 +113,17 @@ def camera_equation_electrons(luminance: float, f_number: float = 4, transmissio
 
 @pytest.mark.parametrize(
     ("code", "scale", "luminance"),
-    [(255, {"white_luminance_cd_m2": 100.0}, 100.0),  # white at 100 cd/m^2
-     (128, {"white_luminance_cd_m2": 100.0}, 100.0 * ((128 / 255 + 0.055) / 1.055) ** 2.4),  # sRGB 128 is 21.6 % of white
-     (128, {"mean_luminance_cd_m2": 30.0}, 30.0),  # a uniform image's mean is its luminance
-     (200, {"ev100": 8.0}, 12.5 * 2**8 / 100)],  # ISO 2720: L = K 2^EV / S, K = 12.5, S = 100
-)  # fmt: skip
+    [
+        (255, {"white_luminance_cd_m2": 100.0}, 100.0),  # white at 100 cd/m^2
+        (
+            128,
+            {"white_luminance_cd_m2": 100.0},
+            100.0 * ((128 / 255 + 0.055) / 1.055) ** 2.4,
+        ),  # sRGB 128 is 21.6 % of white
+        (128, {"mean_luminance_cd_m2": 30.0}, 30.0),  # a uniform image's mean is its luminance
+        (200, {"ev100": 8.0}, 12.5 * 2**8 / 100),
+    ],  # ISO 2720: L = K 2^EV / S, K = 12.5, S = 100
+)
 def test_a_uniform_photo_gives_the_electrons_of_the_camera_equation(tmp_path, code, scale, luminance):
     """A uniform 8-bit grey photo filling the view, through an ideal lens (f/4, T 0.9, no blur) onto a noiseless
     mono sensor with a flat QE of 0.5 over 31 bands: the centre pixels' electrons within 3 % of the camera
@@ -146,8 +180,12 @@ def colour_error(tmp_path, bands: list[float], qe: Any, exposure_s: float) -> np
         "full_well_e": 20000,
         "read_noise_e": 1.5,
     }
-    r = rig({"type": "scenes.image", "path": str(path), "fov_deg": 30, "bands_nm": bands, "white_luminance_cd_m2": 100.0}, sensor,
-            stages=COLOUR_STAGES, exposure_s=exposure_s)  # fmt: skip
+    r = rig(
+        {"type": "scenes.image", "path": str(path), "fov_deg": 30, "bands_nm": bands, "white_luminance_cd_m2": 100.0},
+        sensor,
+        stages=COLOUR_STAGES,
+        exposure_s=exposure_s,
+    )
     shot = r.capture()
     assert shot.raw.data.max() < shot.raw.meta.white_level  # nothing clipped
     srgb = patch_means(shot.result.data.astype(np.float64), 30, 35, 0.1)
@@ -296,12 +334,18 @@ def test_a_photo_much_larger_than_the_view_is_averaged_not_aliased():
 
 @pytest.mark.parametrize(
     ("make", "field", "message"),
-    [(None, "path", "no such file"),
-     (lambda p: Image.fromarray(np.zeros((4, 4, 4), np.uint8)).save(p), "path", "alpha channel"),
-     (lambda p: Image.fromarray(np.zeros((4, 4, 3), np.uint8)).convert("P").save(p), "path", "palette"),
-     (lambda p: p.write_bytes(b"not an image at all"), "path", "not a PNG, JPEG or TIFF"),
-     (lambda p: write_png16_all_filters(p, np.zeros((4, 4, 3), np.uint16)), "bit_depth", "holds 16-bit samples, bit_depth says 8")],
-)  # fmt: skip
+    [
+        (None, "path", "no such file"),
+        (lambda p: Image.fromarray(np.zeros((4, 4, 4), np.uint8)).save(p), "path", "alpha channel"),
+        (lambda p: Image.fromarray(np.zeros((4, 4, 3), np.uint8)).convert("P").save(p), "path", "palette"),
+        (lambda p: p.write_bytes(b"not an image at all"), "path", "not a PNG, JPEG or TIFF"),
+        (
+            lambda p: write_png16_all_filters(p, np.zeros((4, 4, 3), np.uint16)),
+            "bit_depth",
+            "holds 16-bit samples, bit_depth says 8",
+        ),
+    ],
+)
 def test_bad_photos_are_refused_in_one_line_naming_file_and_field(tmp_path, capsys, make, field, message):
     from camrig.cli import main
 

@@ -278,8 +278,16 @@ def test_video_digital_binning_is_the_mean_of_bin_squared_reads(skip):
     # 3 x 3 reads of mu = 300 e- each (K = 1 DN/e-, sigma_r = 4 e-, row noise 1 e-), averaged after the ADC: each
     # read is K (e + noise) rounded (1/12 DN^2); the mean of 9 has variance (mu + sigma_r^2 + 1/12) / 9 plus the
     # row noise of 3 rows, each shared by 3 reads: (3 sigma_row)^2 x 3 / 81 = sigma_row^2 / 3, then one more rounding.
-    kw = dict(width_px=360, height_px=240, adc_bits=16, gain_dn_per_e=1.0, black_level_dn=100, read_noise_e=4.0, row_noise_e=1.0,
-              noise={**ONLY_SHOT_AND_READ, "row": True})  # fmt: skip
+    kw = dict(
+        width_px=360,
+        height_px=240,
+        adc_bits=16,
+        gain_dn_per_e=1.0,
+        black_level_dn=100,
+        read_noise_e=4.0,
+        row_noise_e=1.0,
+        noise={**ONLY_SHOT_AND_READ, "row": True},
+    )
     sensor, irradiance = video_flat({"bin": 3, "skip": skip}, 300.0, **kw)
     assert sensor.output_shape() == (240 // (3 * skip), 360 // (3 * skip))
     assert sensor.focal_plane().pitch_um == 2.0 * 3 * skip  # imaged at the size it is read

@@ -60,9 +60,16 @@ def test_noise_profile_predicts_the_measured_temporal_variance(readout):
 
 
 def test_hdr_merged_raws_carry_no_noise_profile():
-    spec = CmosSensorSpec.model_validate({**CmosSensorSpec().model_dump(), "width_px": 64, "height_px": 64,
-                                          "full_well_e": 40000, "read_noise_e": 6,
-                                          "hdr": {"hcg_full_scale_e": 4000, "hcg_read_noise_e": 0.7, "lcg_read_noise_e": 6}})  # fmt: skip
+    spec = CmosSensorSpec.model_validate(
+        {
+            **CmosSensorSpec().model_dump(),
+            "width_px": 64,
+            "height_px": 64,
+            "full_well_e": 40000,
+            "read_noise_e": 6,
+            "hdr": {"hcg_full_scale_e": 4000, "hcg_read_noise_e": 0.7, "lcg_read_noise_e": 6},
+        }
+    )
     assert CmosSensor(spec).noise_profile() is None
 
 

@@ -76,15 +76,24 @@ def test_a_mosaic_dng_cannot_describe_is_refused(tmp_path):
 def hdr_rig(stages: list[dict]) -> dict:
     return {
         "rig": {
-            "name": "hdr", "make": "camrig", "model": "HDR module", "frame_rate_hz": 1,
-            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 4, "psf": "none", "image_circle_mm": 60},
+            "name": "hdr",
+            "make": "camrig",
+            "model": "HDR module",
+            "frame_rate_hz": 1,
+            "lens": {
+                "type": "optics.ideal",
+                "focal_length_mm": 35,
+                "f_number": 4,
+                "psf": "none",
+                "image_circle_mm": 60,
+            },
             "sensor": {"type": "sensors.m43_100mp_hdr", "width_px": 192, "height_px": 128, "pixel_pitch_um": 40.0},
             "attachment": {"type": "mounts.magnetic"},
             "link": {"type": "links.ideal", "bandwidth_gbit_s": 10, "latency_ns": 1},
             "stages": stages,
         },
         "capture": {"scene": {"type": "scenes.chart", "width_deg": 12}, "exposure_s": 1e-3, "seed": 1},
-    }  # fmt: skip
+    }
 
 
 def test_hdr_merged_raw_goes_to_a_floating_point_cfa_dng(tmp_path):

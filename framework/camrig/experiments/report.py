@@ -151,9 +151,11 @@ def write_report(experiment: Experiment, records: list[dict[str, Any]], out: Pat
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(experiment.name)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:12px}}
-td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}figure{{display:inline-block;margin:0.5em}}</style></head>
+td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}
+figure{{display:inline-block;margin:0.5em}}</style></head>
 <body><h1>{html.escape(experiment.name)}</h1>
-<p>{len(table)} runs, {len(failed)} failed. Data: <a href="results.csv">results.csv</a>, <a href="results.parquet">results.parquet</a>;
+<p>{len(table)} runs, {len(failed)} failed.
+Data: <a href="results.csv">results.csv</a>, <a href="results.parquet">results.parquet</a>;
 what produced them: <a href="experiment.json">experiment.json</a>, <a href="environment.json">environment.json</a>.</p>
 {f"<h2>Failed runs</h2><ul>{errors}</ul>" if failed else ""}
 <h2>Plots</h2>{images}
