@@ -16,6 +16,14 @@ NEEDS = {  # fields without defaults
     "optics.ideal": {"focal_length_mm": 35, "f_number": 2.8},
     "optics.lensfun": {"maker": "Canon", "model": "Canon EF 50mm f/1.8 STM", "focal_length_mm": 50, "f_number": 2.8},
     "mounts.adapter": {"front": "EF", "rear": "MFT", "length_mm": 24.75},
+    "optics.prescription": {  # a BK7 singlet, f ~ 97 mm, traced by optiland (the test extra installs it)
+        "f_number": 8,
+        "image_circle_mm": 1.0,
+        "surfaces": [
+            {"radius_mm": 100, "thickness_mm": 5, "index": 1.5168, "abbe": 64.17, "stop": True},
+            {"radius_mm": -100, "thickness_mm": 95},
+        ],
+    },
 }
 BUILT_IN = sorted(r.type.name for r in camrig.Host(env={}).accessory_types)
 
@@ -23,6 +31,11 @@ BUILT_IN = sorted(r.type.name for r in camrig.Host(env={}).accessory_types)
 @pytest.fixture(scope="module")
 def host() -> camrig.Host:
     return camrig.Host(env={})
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMRIG_CACHE_DIR", str(tmp_path / "cache"))  # a traced prescription's cache stays here
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
