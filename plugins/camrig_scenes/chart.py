@@ -25,6 +25,7 @@ import camrig
 from camrig import in_blocks
 
 from . import ChartSpec
+from .caps import radiance_caps
 
 SRGB_8BIT = np.array(
     [
@@ -178,15 +179,7 @@ class Chart(camrig.Scene[ChartSpec]):
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
         load_kernel()
-        if upstream is not None:
-            raise camrig.CapsError("a scene is the first part of the chain")
-        view = geometry.view
-        return camrig.Caps(
-            format=camrig.Format.RADIANCE,
-            dtype="float32",
-            shape=(view.height, view.width, len(self.spec.bands_nm)),
-            bands_nm=self.spec.bands_nm,
-        )
+        return radiance_caps(upstream, geometry, self.spec.bands_nm)
 
     def white_band_radiance(self) -> np.ndarray:
         """Band radiance of a perfect white diffuser, W/(m^2 sr) per band (module docstring)."""

@@ -27,6 +27,8 @@ from numba import njit
 import camrig
 from camrig import in_blocks
 
+from .caps import radiance_caps
+
 
 @dataclass(frozen=True)
 class Source:
@@ -221,13 +223,7 @@ class PictureScene:
             raise camrig.CapsError("a scene is the first part of the chain")
         source = self.source  # reads and checks the file now: a bad file fails the rig check, not a capture
         self.depth_map()
-        view = geometry.view
-        return camrig.Caps(
-            format=camrig.Format.RADIANCE,
-            dtype="float32",
-            shape=(view.height, view.width, len(source.bands_nm)),
-            bands_nm=source.bands_nm,
-        )
+        return radiance_caps(upstream, geometry, source.bands_nm)
 
     @functools.cached_property
     def _depth(self) -> np.ndarray | None:

@@ -28,6 +28,7 @@ import camrig
 from camrig import in_blocks
 
 from . import TargetSpec
+from .caps import radiance_caps
 from .spectral import white_band_radiance
 
 SUBSAMPLES = 8
@@ -105,15 +106,7 @@ class Target(camrig.Scene[TargetSpec]):
 
     def negotiate(self, upstream: camrig.Caps | None, geometry: camrig.Geometry) -> camrig.Caps:
         load_kernels()
-        if upstream is not None:
-            raise camrig.CapsError("a scene is the first part of the chain")
-        view = geometry.view
-        return camrig.Caps(
-            format=camrig.Format.RADIANCE,
-            dtype="float32",
-            shape=(view.height, view.width, len(self.spec.bands_nm)),
-            bands_nm=self.spec.bands_nm,
-        )
+        return radiance_caps(upstream, geometry, self.spec.bands_nm)
 
     def reflectance(self, view: camrig.AngularGrid, threads: int = 1) -> np.ndarray:
         """(rows, cols) reflectance of the target along each direction of ``view``, averaged over each sample."""
