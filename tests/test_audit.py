@@ -17,8 +17,10 @@ import pytest
 import yaml
 
 import camrig
+import camrig.experiments
 from camrig.audit import load_claims, run_audit
 from camrig.cli import main
+from test_experiment import dask_cluster  # noqa: F401 - the fixture: a real scheduler and worker
 
 SMALL_RIG: dict[str, Any] = {
     "rig": {
@@ -455,6 +457,85 @@ def test_cli_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path.write_text("rig: {}\nclaims: []\n")
     assert main(["audit", str(path)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) >= 1
+
+
+# -- locally and on Dask -------------------------------------------------------------------------------------
+
+MEASURED_RIG = _rig(sensor={"width_px": 256, "height_px": 256, "pixel_pitch_um": 20.0})
+MEASURED_CLAIMS = [
+    claim("dynamic_range_ev", ">=", 12.0, "EV", method="measured"),  # fails: 11.96 EV measured
+    claim("dynamic_range_ev", ">=", 11.0, "EV", method="measured", exposure_s=0.001),  # the same task: run once
+    claim("dynamic_range_ev", ">=", 11.0, "EV"),  # model: no task
+    claim("resolution_mp", ">=", 0.06, "MP"),
+]
+
+
+class CountingExecutor(camrig.experiments.LocalProcesses):
+    """This process, counting the tasks it is given and whether it was closed."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.tasks: list[Any] = []
+        self.closed = False
+
+    def submit_all(self, tasks: list[Any]) -> Any:
+        self.tasks += tasks
+        return super().submit_all(tasks)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _audit_with(tmp_path: Path, executor: Any) -> list[dict[str, Any]]:
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"rig": MEASURED_RIG, "claims": MEASURED_CLAIMS}))
+    report = run_audit(load_claims(path), camrig.Host(env={}), executor=executor)
+    return [f.model_dump(mode="json") for f in report.findings]
+
+
+def test_measurements_run_through_the_executor_once_per_task(tmp_path: Path) -> None:
+    executor = CountingExecutor()
+    found = _audit_with(tmp_path, executor)
+    assert [f["verdict"] for f in found] == ["fails", "holds", "holds", "holds"]
+    assert [f["method"] for f in found[:3]] == ["measure.photon_transfer", "measure.photon_transfer", "model"]
+    (task,) = executor.tasks  # two measured claims, one crop: measured once
+    rig, measurements, run = task
+    assert measurements == [{"type": "measure.photon_transfer"}] and run["run"] == "measurement-000"
+    assert rig["rig"]["link"] is None and rig["rig"]["sensor"]["width_px"] == 256 and executor.closed
+
+
+def test_a_failed_measurement_makes_its_claim_untestable(tmp_path: Path) -> None:
+    class Failing(CountingExecutor):
+        def submit_all(self, tasks: list[Any]) -> Any:
+            for _, _, run in tasks:
+                yield {**run, "status": "error", "error": f"{run['run']}: RuntimeError: worker lost"}
+
+    found = _audit_with(tmp_path, Failing())
+    assert found[0]["verdict"] == "cannot be tested" and "worker lost" in found[0]["reason"]
+    assert [f["verdict"] for f in found[2:]] == ["holds", "holds"]
+
+
+def test_verdicts_are_identical_locally_and_on_a_dask_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    from camrig.experiments import DaskCluster, LocalProcesses
+
+    address = request.getfixturevalue("dask_cluster")  # test_experiment's: a real `dask scheduler` and worker
+
+    here = _audit_with(tmp_path, LocalProcesses(1))
+    pool = _audit_with(tmp_path, LocalProcesses(2))  # a process pool
+    dask = _audit_with(tmp_path, DaskCluster(address, timeout_s=30))
+    assert here == pool == dask
+    assert [f["verdict"] for f in dask] == ["fails", "holds", "holds", "holds"]
+
+
+def test_cli_audit_workers_and_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"rig": MEASURED_RIG, "claims": MEASURED_CLAIMS[:1]}))
+    assert main(["audit", str(path), "--workers", "2"]) == 1  # 12 EV measured fails
+    assert "measured by measure.photon_transfer" in capsys.readouterr().out
+    assert main(["audit", str(path), "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--workers sets local worker processes" in capsys.readouterr().err
+    assert main(["audit", str(path), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
 
 
 def test_plugins_command_lists_claim_kinds(capsys: pytest.CaptureFixture[str]) -> None:

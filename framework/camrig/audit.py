@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,6 +32,7 @@ from .claims import (
     Claim,
     ClaimKind,
     Finding,
+    MeasurementTask,
     Untestable,
     Verdict,
     conditions_problem,
@@ -50,6 +51,9 @@ from .errors import ConfigError
 from .host import Host
 from .output import write_atomically
 from .rig import assemble
+
+if TYPE_CHECKING:
+    from .experiments.runner import Executor
 
 __all__ = [
     "AuditReport",
@@ -201,7 +205,8 @@ def resolve_kind(host: Host, quantity: str) -> tuple[ClaimKind, str] | str:
     return f"no loaded plugin provides claim kind '{quantity}'{hint}"
 
 
-def _assess(host: Host, rig: Any, claim: Claim) -> Finding:
+def _check(host: Host, claim: Claim) -> tuple[ClaimKind, str] | Finding:
+    """The kind that answers ``claim``, or the finding that says why none can (quantity, unit, conditions)."""
     found = resolve_kind(host, claim.quantity)
     if isinstance(found, str):
         return untestable(claim, found)
@@ -216,8 +221,13 @@ def _assess(host: Host, rig: Any, claim: Claim) -> Finding:
     problem = conditions_problem(kind, claim.conditions)
     if problem is not None:
         return untestable(claim, problem, kind, plugin)
+    return kind, plugin
+
+
+def _guarded(claim: Claim, kind: ClaimKind, plugin: str, call: Any) -> Any:
+    """``call()``, or the finding that says why it could not answer (Untestable, or any error of the kind's)."""
     try:
-        assessment = kind.load()(rig, claim)
+        return call()
     except Untestable as exc:
         return untestable(claim, str(exc), kind, plugin)
     except Exception as exc:  # noqa: BLE001 - a broken kind is reported on its claim, never ends the audit
@@ -227,7 +237,26 @@ def _assess(host: Host, rig: Any, claim: Claim) -> Finding:
             kind,
             plugin,
         )
-    return finding(kind, plugin, claim, assessment)
+
+
+def _measure(tasks: dict[str, MeasurementTask], executor: Executor | None) -> dict[str, dict[str, Any]]:
+    """Run each task once through ``executor`` (default: in this process), as ``camrig run`` runs a run;
+    the records by task key. The executor is closed afterwards."""
+    if not tasks:
+        if executor is not None:
+            executor.close()
+        return {}
+    from .experiments.runner import LocalProcesses
+
+    executor = executor or LocalProcesses(1)
+    keys = list(tasks)
+    jobs = [
+        (tasks[k].rig, tasks[k].measurements, {"run": f"measurement-{i:03d}", "index": i}) for i, k in enumerate(keys)
+    ]
+    try:
+        return {keys[record["index"]]: record for record in executor.submit_all(jobs)}
+    finally:
+        executor.close()
 
 
 def run_audit(
@@ -236,11 +265,30 @@ def run_audit(
     *,
     disable: Sequence[str] = (),
     allow: Sequence[str] | None = None,
+    executor: Executor | None = None,
 ) -> AuditReport:
-    """Assemble the claims file's rig (fit errors do not stop it) and assess every claim."""
+    """Assemble the claims file's rig (fit errors do not stop it) and assess every claim.
+
+    Claims whose kind has a ``plan`` are measured first: every task runs through ``executor`` (one of the
+    experiments' executors: :class:`~camrig.experiments.LocalProcesses` or :class:`~camrig.experiments.DaskCluster`;
+    default in this process), identical tasks once; ``executor`` is closed when they are done."""
     host = host or host_for(claims.rig, disable=disable, allow=allow)
     with assemble(host, claims.rig, strict=False) as rig:
-        findings = [_assess(host, rig, claim) for claim in claims.claims]
+        checked: list[tuple[ClaimKind, str] | Finding] = [_check(host, claim) for claim in claims.claims]
+        planned: list[MeasurementTask | Finding | None] = []
+        for claim, found in zip(claims.claims, checked, strict=True):
+            plan = None if isinstance(found, Finding) else found[0].load_plan()
+            planned.append(None if plan is None else _guarded(claim, *found, lambda p=plan, c=claim: p(rig, c)))
+        tasks = {t.key(): t for t in planned if isinstance(t, MeasurementTask)}
+        records = _measure(tasks, executor)
+        findings = []
+        for claim, found, task in zip(claims.claims, checked, planned, strict=True):
+            if isinstance(found, Finding):
+                findings.append(found)
+            elif isinstance(task, Finding):
+                findings.append(task)
+            else:
+                findings.append(_assess(rig, claim, *found, task, records.get(task.key()) if task else None))
         problems = [" ".join(p.render().split()) for p in rig.report.problems]
     return AuditReport(
         name=claims.name,
@@ -249,6 +297,25 @@ def run_audit(
         fit_problems=problems,
         findings=findings,
     )
+
+
+def _assess(
+    rig: Any,
+    claim: Claim,
+    kind: ClaimKind,
+    plugin: str,
+    task: MeasurementTask | None,
+    record: dict[str, Any] | None,
+) -> Finding:
+    if task is not None:
+        if record is None or record.get("status") != "ok":
+            why = (record or {}).get("error") or "no record came back"
+            return untestable(claim, f"the measurement it needs failed: {why}", kind, plugin)
+        call = lambda: kind.load()(rig, claim, measured={**record, "note": task.note})  # noqa: E731
+    else:
+        call = lambda: kind.load()(rig, claim)  # noqa: E731
+    assessment = _guarded(claim, kind, plugin, call)
+    return assessment if isinstance(assessment, Finding) else finding(kind, plugin, claim, assessment)
 
 
 def write_report(report: AuditReport, out: Path, *, force: bool = True) -> list[Path]:

@@ -10,13 +10,17 @@ A claims file names a rig and lists claims, each a quantity, a comparison and a 
 A :class:`ClaimKind` (registered by a plugin through the ``camrig_claim_kinds`` hook) answers one quantity:
 given the assembled rig and the claim, its ``assess`` returns an :class:`Assessment` (the value the model
 gives, the physical bound and its formula, what would make the claim hold, the assumptions) or says why it
-cannot test the claim on this rig. The host turns an assessment and the claim into a :class:`Finding`
-(holds, fails, cannot be tested). Running an audit is :func:`camrig.audit.run_audit`.
+cannot test the claim on this rig. A kind whose value comes from a measurement also has a ``plan``: given the
+rig and the claim, the :class:`MeasurementTask` to run (a rig mapping and measurement configs), which the audit
+runs through the experiments' executors (local processes or a Dask cluster) before calling
+``assess(rig, claim, measured=record)`` with the run's record. The host turns an assessment and the claim
+into a :class:`Finding` (holds, fails, cannot be tested). Running an audit is :func:`camrig.audit.run_audit`.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +39,7 @@ __all__ = [
     "Claim",
     "ClaimKind",
     "Finding",
+    "MeasurementTask",
     "Untestable",
     "Verdict",
     "compare",
@@ -156,7 +161,25 @@ def compare(value: float, op: str, claimed: float) -> bool:
     return value >= claimed if op == ">=" else value <= claimed
 
 
-Assess = Callable[["Rig", Claim], Assessment]
+Assess = Callable[..., Assessment]
+
+
+@dataclass(frozen=True)
+class MeasurementTask:
+    """What a claim needs measured: a rig file mapping (plain data, so it travels to a worker) and the
+    measurements to take on one capture of it, as ``camrig run`` runs them (:func:`camrig.experiments.run_one`).
+    ``note`` says in the report what was measured (``'on a 256 x 256 px crop'``)."""
+
+    rig: dict[str, Any]
+    measurements: list[dict[str, Any]]
+    note: str = ""
+
+    def key(self) -> str:
+        """Identical tasks (the same rig and measurements) are run once per audit."""
+        return json.dumps([self.rig, self.measurements], sort_keys=True, default=str)
+
+
+Plan = Callable[["Rig", Claim], "MeasurementTask | None"]
 
 
 @dataclass(frozen=True)
@@ -169,6 +192,11 @@ class ClaimKind:
     ``conditions`` are the condition names ``assess`` understands; a claim with any other is reported as
     cannot be tested, naming them. ``assess(rig, claim)`` (a callable or an import string ``"module:attr"``,
     loaded only when a claim needs it) returns an :class:`Assessment` or raises :class:`Untestable`.
+
+    ``plan(rig, claim)`` (optional, a callable or an import string) returns the :class:`MeasurementTask` the
+    claim needs, or None when it needs none (a model from the spec); the audit runs every task (locally or on
+    Dask) and then calls ``assess(rig, claim, measured=record)``, the record of that run (``values``,
+    ``curves``; ``status`` is ``'ok'``, else ``error`` says why, and the claim cannot be tested).
     """
 
     name: str
@@ -176,6 +204,7 @@ class ClaimKind:
     assess: str | Assess
     summary: str = ""
     conditions: tuple[str, ...] = ()
+    plan: str | Plan | None = None
     _loaded: dict[str, Assess] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -195,18 +224,29 @@ class ClaimKind:
                 found.append(f"assess {self.assess!r} is not an import string 'module:attr'")
         elif not callable(self.assess):
             found.append(f"assess {self.assess!r} is neither callable nor an import string")
+        if isinstance(self.plan, str) and ":" not in self.plan:
+            found.append(f"plan {self.plan!r} is not an import string 'module:attr'")
+        elif self.plan is not None and not isinstance(self.plan, str) and not callable(self.plan):
+            found.append(f"plan {self.plan!r} is neither callable nor an import string")
         if not all(isinstance(c, str) for c in self.conditions):
             found.append(f"conditions {self.conditions!r} must be names")
         return found
 
     def load(self) -> Assess:
         """The ``assess`` callable, importing it on first use."""
-        if not isinstance(self.assess, str):
-            return self.assess
-        if "fn" not in self._loaded:
-            module, _, attr = self.assess.partition(":")
-            self._loaded["fn"] = getattr(importlib.import_module(module), attr)
-        return self._loaded["fn"]
+        return self._import("assess", self.assess)
+
+    def load_plan(self) -> Plan | None:
+        """The ``plan`` callable (imported on first use), or None when the kind needs no measurement."""
+        return None if self.plan is None else self._import("plan", self.plan)
+
+    def _import(self, what: str, target: Any) -> Any:
+        if not isinstance(target, str):
+            return target
+        if what not in self._loaded:
+            module, _, attr = target.partition(":")
+            self._loaded[what] = getattr(importlib.import_module(module), attr)
+        return self._loaded[what]
 
 
 def finding(kind: ClaimKind, plugin: str, claim: Claim, assessment: Assessment) -> Finding:

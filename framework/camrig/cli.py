@@ -147,6 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite audit.json and audit.html in --out")
     s.add_argument("--strict", action="store_true", help="exit 1 also when a claim cannot be tested")
     s.add_argument(
+        "--workers", type=_count_arg(1), help="worker processes for the measurements claims need (default: this one)"
+    )
+    s.add_argument("--scheduler", metavar="ADDRESS", help="take the measurements on this Dask distributed scheduler")
+    s.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -406,8 +410,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         if args.out.is_dir():
             for name in ("audit.json", "audit.html"):
                 check_output_file(args.out / name, force=args.force, sidecar=False)
+    if args.scheduler is not None and args.workers is not None:
+        raise UsageError("--workers sets local worker processes; a --scheduler has its own workers")
+    from .experiments import DaskCluster, LocalProcesses
+    from .experiments.workers import parse_scheduler_address
+
+    address = parse_scheduler_address(args.scheduler) if args.scheduler is not None else None
     claims = load_claims(args.claims, args.overrides)
-    report = run_audit(claims, disable=_disabled(args), allow=_allowed(args))
+    executor = DaskCluster(address) if address is not None else LocalProcesses(args.workers or 1)
+    report = run_audit(claims, disable=_disabled(args), allow=_allowed(args), executor=executor)
     print(report.render())
     if args.out is not None:
         for path in write_report(report, args.out, force=args.force):

@@ -32,6 +32,7 @@ def camrig_claim_kinds() -> list[camrig.ClaimKind]:
             f"{KINDS}:dynamic_range_ev",
             "EMVA 1288 dynamic range (saturation / temporal dark noise), EV",
             conditions=("exposure_s", "method"),
+            plan=f"{KINDS}:dynamic_range_plan",
         ),
         camrig.ClaimKind(
             "claims.raw_frame_rate_hz",

@@ -8,15 +8,19 @@ solving for the claimed value, so the figure fed back into the rig makes the cla
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 import camrig
+from camrig.claims import MeasurementTask
+from camrig.config import apply_override
 
 __all__ = [
     "diffraction_pixel_mtf",
     "dynamic_range_ev",
+    "dynamic_range_plan",
     "emva_dynamic_range",
     "mtf50_bound",
     "mtf50_cy_px",
@@ -178,14 +182,15 @@ def emva_dynamic_range(sensor: Any, exposure_s: float) -> tuple[float, float, fl
     return math.log2(sat / sigma_d), sat, sigma_d, what
 
 
-def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
+def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim, measured: dict[str, Any] | None = None) -> camrig.Assessment:
     """Dynamic range from the sensor spec (:func:`emva_dynamic_range`). Bound: DR <= log2(full well / read
     noise) (EMVA 1288: mu_e.sat <= full well, sigma_d >= read noise). What would make it hold: the full well
     needed at this read noise (with the ADC bits it then needs), or the read noise needed at this full well.
 
     Condition ``method: measured``: the value is measured by ``measure.photon_transfer`` (EMVA 1288 flat-field
-    pairs) on a crop of the same sensor; the bound and what would make it hold still come from the model,
-    solved for the claim plus the gap by which the measurement falls below the model."""
+    pairs) on a crop of the same sensor (:func:`dynamic_range_plan`; ``measured`` is that run's record, run by
+    the audit locally or on Dask); the bound and what would make it hold still come from the model, solved for
+    the claim plus the gap by which the measurement falls below the model."""
     sensor = rig.part("sensor").accessory
     exposure = _exposure_s(rig, claim)
     dr, sat, sigma_d, what = emva_dynamic_range(sensor, exposure)
@@ -194,13 +199,16 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
         raise camrig.Untestable(
             f"condition method={method!r}: 'model' (from the spec) or 'measured' (measure.photon_transfer)"
         )
-    measured, side = _measured_dr(rig) if method == "measured" else (None, 0)
+    if method == "measured" and measured is None:
+        raise camrig.Untestable("method=measured: no photon-transfer measurement was run for it")
+    note = measured.get("note", "a crop") if measured is not None else ""
+    measured_ev = float(measured["values"]["dynamic_range_ev"]) if measured is not None else None
     s = sensor.spec
     hdr = getattr(s, "hdr", None)
     floor_read = hdr.hcg_read_noise_e if hdr is not None and hdr.output in ("merged", "hcg") else (
         hdr.lcg_read_noise_e if hdr is not None else s.read_noise_e)  # fmt: skip
     bound = math.log2(s.full_well_e / floor_read) if floor_read > 0 else math.inf
-    value = dr if measured is None else measured
+    value = dr if measured_ev is None else measured_ev
     target = claim.value + max(0.0, dr - value)  # a measurement below the model: solve the model for the gap too
     needed: list[str] = []
     fix: list[str] = []
@@ -217,7 +225,7 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     if measured is not None:
         assumptions.insert(
             0,
-            f"measured by measure.photon_transfer (EMVA 1288 flat-field pairs) on a {side} x {side} px crop "
+            f"measured by measure.photon_transfer (EMVA 1288 flat-field pairs) on {note} "
             f"of the same sensor, link and stages left out; the model gives {dr:.3f} EV",
         )
     return camrig.Assessment(
@@ -235,31 +243,31 @@ CROP_PX = 256
 figure), small enough to measure in well under a second."""
 
 
-def _measured_dr(rig: camrig.Rig) -> tuple[float, int]:
-    """Dynamic range in EV measured by ``measure.photon_transfer`` on a crop of the rig's sensor."""
+def dynamic_range_plan(rig: camrig.Rig, claim: camrig.Claim) -> MeasurementTask | None:
+    """With ``method: measured``, the measurement the claim needs: ``measure.photon_transfer`` on a crop of
+    the rig's sensor (link and stages left out), run by the audit's executor (locally or on Dask); else None."""
+    if claim.conditions.get("method", "model") != "measured":
+        return None
     try:
-        reg = rig.host.resolve("measure.photon_transfer")
+        rig.host.resolve("measure.photon_transfer")
     except camrig.CamrigError as exc:
         raise camrig.Untestable(f"method=measured needs measure.photon_transfer: {exc}") from None
     plane = rig.geometry.plane
     side = min(CROP_PX, plane.width_px, plane.height_px) // 4 * 4  # whole CFA tiles, never wider than the sensor
-    crop = camrig.load_rig(
-        dict(rig.file.data),
-        overrides=[
-            f"rig.sensor.width_px={side}",
-            f"rig.sensor.height_px={side}",
-            "rig.stages=[]",
-            "rig.link=null",
-        ],
-        host=rig.host,
-        strict=False,
-    )
-    with crop:
+    data: dict[str, Any] = json.loads(json.dumps(dict(rig.file.data), default=str))
+    for assignment in (
+        f"rig.sensor.width_px={side}",
+        f"rig.sensor.height_px={side}",
+        "rig.stages=[]",
+        "rig.link=null",
+        "capture.seed=0",
+    ):
+        data = apply_override(data, assignment)
+    with camrig.load_rig(data, host=rig.host, strict=False) as crop:  # checked here, so a misfit is said plainly
         if not crop.report.ok:
             errors = "; ".join(p.message for p in crop.report.errors)
             raise camrig.Untestable(f"the {side} x {side} crop of the sensor to measure does not fit: {errors}")
-        measurement = reg.type.load_factory()(reg.type.spec())
-        return float(measurement.measure(crop, crop.capture(seed=0)).values["dynamic_range_ev"]), side
+    return MeasurementTask(data, [{"type": "measure.photon_transfer"}], f"a {side} x {side} px crop")
 
 
 def _dr_needed(sensor: Any, exposure: float, target: float) -> tuple[list[str], list[str]]:
