@@ -564,3 +564,18 @@ def test_seed_module_example(host: camrig.Host) -> None:
         "holds",
         "holds",
     ]
+
+
+def test_shipping_camera_example(tmp_path: Path, host: camrig.Host) -> None:
+    """Balluff BVS CA-SF with the Sony IMX420, from its published EMVA 1288 figures (cited in the file):
+    SNRmax 43.8 dB -> 10^4.38 = 23988 e-; DNR 71.7 dB = 11.909 EV; 390 / 53.977 MHz = 7225.3 ns a row."""
+    path = Path(__file__).parents[1] / "examples" / "claims" / "balluff_imx420.yaml"
+    report = run_audit(load_claims(path), host)
+    assert [f.verdict.value for f in report.findings] == ["holds", "holds", "holds", "fails"]
+    mp, dr, fps, twelve = report.findings
+    assert mp.value == pytest.approx(3216 * 2208 / 1e6)
+    assert dr.value == pytest.approx(71.7 / (20 * math.log10(2)), abs=0.01)  # the published DNR, in EV
+    assert fps.value == pytest.approx(1e9 / (2208 * 7225.3))
+    assert twelve.fix == ["rig.sensor.full_well_e=25700"]
+    again = run_audit(load_claims(path, twelve.fix), host)
+    assert [f.verdict.value for f in again.findings] == ["holds"] * 4
