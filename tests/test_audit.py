@@ -579,3 +579,38 @@ def test_shipping_camera_example(tmp_path: Path, host: camrig.Host) -> None:
     assert twelve.fix == ["rig.sensor.full_well_e=25700"]
     again = run_audit(load_claims(path, twelve.fix), host)
     assert [f.verdict.value for f in again.findings] == ["holds"] * 4
+
+
+def test_report_plots_are_written_beside_the_html_and_linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from camrig.audit import write_report
+
+    path = tmp_path / "claims.yaml"
+    claims = [MEASURED_CLAIMS[0], claim("raw_frame_rate_hz", ">=", 30, "Hz"), claim("resolution_mp", ">=", 1, "MP")]
+    path.write_text(yaml.safe_dump({"rig": MEASURED_RIG, "claims": claims}))
+    report = run_audit(load_claims(path), camrig.Host(env={}))
+    ptc, fps, mp = report.findings
+    assert [p.name for p in ptc.plots] == ["photon_transfer"] and ptc.plots[0].log and len(ptc.plots[0].x) > 5
+    (bars,) = fps.plots
+    # by hand: readout 256 rows x 3 us = 0.768 ms; link 0.1 Gbit/s / (256 x 256 x 14 bit); exposure 1 ms
+    assert bars.labels == ["readout", "link", "exposure"] and bars.line == 30
+    assert bars.y == pytest.approx([1e9 / (256 * 3000), 0.1e9 / (256 * 256 * 14), 1000])
+    assert fps.value == pytest.approx(min(bars.y)) and not mp.plots
+    out = tmp_path / "out"
+    written = write_report(report, out)
+    assert [p.name for p in written] == [
+        "audit-01-photon_transfer.png",
+        "audit-02-frame_rate_terms.png",
+        "audit.json",
+        "audit.html",
+    ]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written[:2])
+    page = (out / "audit.html").read_text()
+    assert "href='audit-01-photon_transfer.png'" in page and "href='audit-02-frame_rate_terms.png'" in page
+    assert json.loads((out / "audit.json").read_text())["findings"][1]["plots"][0]["labels"][0] == "readout"
+    assert not list(out.glob(".*"))  # no temporary left
+    with pytest.raises(camrig.OutputError, match="exists"):
+        write_report(report, out, force=False)
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)  # without matplotlib: the table alone
+    bare = tmp_path / "bare"
+    assert [p.name for p in write_report(report, bare)] == ["audit.json", "audit.html"]
+    assert "href=" not in (bare / "audit.html").read_text()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .claims import (
     ClaimKind,
     Finding,
     MeasurementTask,
+    Plot,
     Untestable,
     Verdict,
     conditions_problem,
@@ -60,7 +62,9 @@ __all__ = [
     "ClaimsFile",
     "load_claims",
     "resolve_kind",
+    "plot_name",
     "run_audit",
+    "write_plots",
     "write_report",
 ]
 
@@ -130,15 +134,21 @@ class AuditReport(BaseModel):
         lines.append(", ".join(f"{n} {v.value}" for v, n in counts.items()))
         return "\n".join(lines)
 
-    def to_html(self) -> str:
-        """The verdict table as a standalone HTML page."""
+    def to_html(self, plots: Mapping[int, Sequence[str]] | None = None) -> str:
+        """The verdict table as a standalone HTML page; ``plots`` (finding index -> file names beside the page)
+        are linked from their rows."""
         e = html.escape
+        plots = plots or {}
         rows = []
-        for f in self.findings:
+        for i, f in enumerate(self.findings):
             value = "-" if f.value is None else f"{f.value:.4g} {e(f.unit)}"
             details = "".join(f"<li>to hold: {e(n)}</li>" for n in f.needed)
             details += f"<li>why: {e(f.reason)}</li>" if f.reason else ""
             details += "".join(f"<li>assumes: {e(a)}</li>" for a in f.assumptions)
+            details += "".join(
+                f"<li>plot: <a href='{e(name)}'>{e(plot.title)}</a></li>"
+                for name, plot in zip(plots.get(i, ()), f.plots, strict=False)
+            )
             rows.append(
                 f"<tr class='{f.verdict.name.lower()}'><td>{e(f.verdict.value)}</td><td>{e(f.label or f.claim)}"
                 f"<br><small>{e(f.claim)}</small></td><td>{value}</td><td>{e(f.bound or '-')}</td>"
@@ -318,11 +328,60 @@ def _assess(
     return assessment if isinstance(assessment, Finding) else finding(kind, plugin, claim, assessment)
 
 
+def plot_name(index: int, plot: Plot) -> str:
+    """The file a finding's plot is written to, beside audit.html."""
+    return f"audit-{index + 1:02d}-{plot.name}.png"
+
+
+def write_plots(report: AuditReport, out: Path, *, force: bool = True) -> dict[int, list[str]]:
+    """Draw every finding's plots (matplotlib, imported here) into ``out``, each atomically; the file names
+    by finding index. Without matplotlib, none (the table says everything the plots show)."""
+    if not any(f.plots for f in report.findings):
+        return {}
+    try:
+        import matplotlib
+    except ImportError:
+        return {}
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names: dict[int, list[str]] = {}
+    for i, f in enumerate(report.findings):
+        for plot in f.plots:
+            fig, ax = plt.subplots(figsize=(6, 4))
+            if plot.style == "bars":
+                ax.bar(plot.labels, plot.y, color="#59a")
+                if plot.log:
+                    ax.set_yscale("log")
+            else:
+                ax.plot(plot.x, plot.y, marker="o")
+                if plot.log:
+                    ax.set_xscale("log")
+                    ax.set_yscale("log")
+                ax.set_xlabel(plot.x_label)
+            if plot.line is not None:
+                ax.axhline(plot.line, color="#b00", linestyle="--", label=plot.line_label or None)
+                if plot.line_label:
+                    ax.legend(fontsize=8)
+            ax.set_ylabel(plot.y_label)
+            ax.set_title(plot.title, fontsize=9)
+            ax.grid(alpha=0.3)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+            plt.close(fig)
+            data = buffer.getvalue()
+            path = write_atomically(out / plot_name(i, plot), lambda tmp, d=data: tmp.write_bytes(d), force=force)
+            names.setdefault(i, []).append(path.name)
+    return names
+
+
 def write_report(report: AuditReport, out: Path, *, force: bool = True) -> list[Path]:
-    """Write ``out/audit.json`` and ``out/audit.html``, each atomically (the folder is made if missing)."""
+    """Write the plots behind the verdicts (``out/audit-NN-NAME.png``), ``out/audit.json`` and
+    ``out/audit.html`` (linking the plots), each atomically (the folder is made if missing)."""
     out.mkdir(parents=True, exist_ok=True)
+    plots = write_plots(report, out, force=force)
     text = json.dumps(report.model_dump(mode="json"), indent=2)
-    return [
+    return [out / name for names in plots.values() for name in names] + [
         write_atomically(
             out / "audit.json",
             lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"),
@@ -330,7 +389,7 @@ def write_report(report: AuditReport, out: Path, *, force: bool = True) -> list[
         ),
         write_atomically(
             out / "audit.html",
-            lambda tmp: tmp.write_text(report.to_html(), encoding="utf-8"),
+            lambda tmp: tmp.write_text(report.to_html(plots), encoding="utf-8"),
             force=force,
         ),
     ]

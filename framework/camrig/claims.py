@@ -40,6 +40,7 @@ __all__ = [
     "ClaimKind",
     "Finding",
     "MeasurementTask",
+    "Plot",
     "Untestable",
     "Verdict",
     "compare",
@@ -95,6 +96,25 @@ class Untestable(Exception):
     the message is the reason shown in the report."""
 
 
+class Plot(BaseModel):
+    """The data behind a verdict, drawn beside ``audit.html`` and linked from its row: a curve (``x``, ``y``)
+    or bars (``labels``, ``y``), with an optional horizontal line (the claimed value)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$", description="File-name part: 'photon_transfer', 'frame_rate_terms'.")
+    title: str = Field(description="What the plot shows.")
+    style: Literal["curve", "bars"] = Field(description="'curve' (x against y) or 'bars' (one bar per label).")
+    x_label: str = Field(default="", description="Label of the x axis (curves).")
+    y_label: str = Field(description="Label of the y axis.")
+    x: list[float] = Field(default_factory=list, description="x values (curves).")
+    y: list[float] = Field(description="y values: one per x, or one per label.")
+    labels: list[str] = Field(default_factory=list, description="Bar labels (bars).")
+    line: float | None = Field(default=None, description="A horizontal reference line (the claimed value).")
+    line_label: str = Field(default="", description="The reference line's legend.")
+    log: bool = Field(default=False, description="Logarithmic axes (both for curves, y for bars).")
+
+
 class Assessment(BaseModel):
     """What a claim kind found: the value the model gives, its physical bound, and what would make a claim hold."""
 
@@ -122,6 +142,7 @@ class Assessment(BaseModel):
         default="model",
         description="How the value was obtained: 'model' (from the specs) or a measurement's name.",
     )
+    plots: list[Plot] = Field(default_factory=list, description="The data behind the verdict, to draw.")
 
 
 class Finding(BaseModel):
@@ -154,6 +175,7 @@ class Finding(BaseModel):
     assumptions: list[str] = Field(default_factory=list, description="Assumptions behind the value.")
     method: str | None = Field(default=None, description="'model' or the measurement that gave the value.")
     reason: str | None = Field(default=None, description="Why the claim cannot be tested; None otherwise.")
+    plots: list[Plot] = Field(default_factory=list, description="The data behind the verdict (drawn in audit.html).")
 
 
 def compare(value: float, op: str, claimed: float) -> bool:
@@ -257,7 +279,7 @@ def finding(kind: ClaimKind, plugin: str, claim: Claim, assessment: Assessment) 
         verdict=Verdict.HOLDS if holds else Verdict.FAILS, value=assessment.value, unit=claim.unit,
         bound=assessment.bound, needed=[] if holds else assessment.needed,
         fix=[] if holds else assessment.fix, assumptions=assessment.assumptions,
-        method=assessment.method,
+        method=assessment.method, plots=assessment.plots,
     )  # fmt: skip
 
 

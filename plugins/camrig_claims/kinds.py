@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import camrig
-from camrig.claims import MeasurementTask
+from camrig.claims import MeasurementTask, Plot
 from camrig.config import apply_override
 
 __all__ = [
@@ -228,8 +228,25 @@ def dynamic_range_ev(rig: camrig.Rig, claim: camrig.Claim, measured: dict[str, A
             f"measured by measure.photon_transfer (EMVA 1288 flat-field pairs) on {note} "
             f"of the same sensor, link and stages left out; the model gives {dr:.3f} EV",
         )
+    plots = []
+    if measured is not None:
+        curve = next((c for k, c in measured.get("curves", {}).items() if k.endswith(":photon_transfer")), None)
+        if curve is not None:
+            plots.append(
+                Plot(
+                    name="photon_transfer",
+                    title=f"photon transfer on {note}: DR {measured_ev:.2f} EV measured, {dr:.2f} EV modelled",
+                    style="curve",
+                    x_label=curve["x_label"],
+                    y_label=curve["y_label"],
+                    x=curve["x"],
+                    y=curve["y"],
+                    log=True,
+                )
+            )
     return camrig.Assessment(
         value=value,
+        plots=plots,
         method="model" if measured is None else "measure.photon_transfer",
         bound=f"DR <= log2(full well / read noise) = log2({s.full_well_e:g} / {floor_read:g}) = {bound:.2f} EV",
         needed=needed,
@@ -425,8 +442,20 @@ def raw_frame_rate_hz(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment
         )
     parts.append(f"1 / exposure = {terms['exposure']:.1f} Hz")
     assumptions.append(f"{payload:,} bytes per frame ({getattr(sensor, 'output_bits', '?')}-bit samples, uncompressed)")
+    finite = {k: v for k, v in terms.items() if math.isfinite(v)}
+    plot = Plot(
+        name="frame_rate_terms",
+        title=f"frame-rate bounds: the least, {fps:.1f} Hz, is the rate",
+        style="bars",
+        y_label="frame rate bound (Hz)",
+        labels=list(finite),
+        y=list(finite.values()),
+        line=claim.value,
+        line_label=f"claimed {claim.op} {claim.value:g} Hz",
+    )
     return camrig.Assessment(
         value=fps,
+        plots=[plot],
         bound=f"fps <= min({', '.join(parts)})",
         needed=needed,
         fix=fix,
