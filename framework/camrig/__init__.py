@@ -47,7 +47,7 @@ from .errors import (
     UnknownAccessoryError,
 )
 from .fit import FitReport, FitRule, Problem, Severity
-from .frame import Caps, Format, Frame, FrameMeta, RadialProfile, StageRecord
+from .frame import Caps, Format, Frame, FrameMeta, LensWarp, RadialProfile, StageRecord
 from .geometry import AngularGrid, FocalPlane, Geometry
 from .hookspecs import hookimpl, hookspec
 from .host import PLUGIN_API_VERSION, Host, Part, PluginInfo, PluginStatus, Registered
@@ -83,6 +83,7 @@ __all__ = [
     "Kind",
     "Lens",
     "LensSpec",
+    "LensWarp",
     "Link",
     "LinkSpec",
     "Measured",

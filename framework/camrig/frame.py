@@ -98,6 +98,37 @@ class RadialProfile(BaseModel):
         return self
 
 
+class LensWarp(BaseModel):
+    """Where the lens puts light relative to a pinhole image (geometric distortion, and lateral colour per colour
+    plane), as the polynomial of the DNG WarpRectilinear opcode (Adobe DNG Specification 1.4, opcode 1), on the
+    focal plane around the optical axis. An ideal position (x, y) mm (y grows downwards), with
+    (u, v) = (x, y) / ``norm_radius_mm`` and r^2 = u^2 + v^2, lands at (u', v') x ``norm_radius_mm``:
+    u' = u (k0 + k1 r^2 + k2 r^4 + k3 r^6) + 2 p1 u v + p2 (r^2 + 2 u^2),
+    v' = v (k0 + k1 r^2 + k2 r^4 + k3 r^6) + p1 (r^2 + 2 v^2) + 2 p2 u v."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    norm_radius_mm: float = Field(gt=0, description="Focal-plane radius at which u^2 + v^2 = 1, mm.")
+    planes: tuple[tuple[float, float, float, float, float, float], ...] = Field(
+        min_length=1,
+        max_length=3,
+        description="(k0, k1, k2, k3, p1, p2): one set for every colour, or three for the camera's R, G, B planes "
+        "(lateral colour).",
+    )
+    max_error_um: float = Field(
+        default=0.0,
+        ge=0,
+        description="Largest distance on the sensor between this polynomial and the lens's own "
+        "model, um (0: the lens's model is this polynomial).",
+    )
+
+    @model_validator(mode="after")
+    def _planes(self) -> LensWarp:
+        if len(self.planes) == 2:
+            raise ValueError("a lens warp has one coefficient set or three (R, G, B), not two")
+        return self
+
+
 class FrameMeta(BaseModel):
     """Metadata carried with a frame (DESIGN.md, 'Frame').
 
@@ -138,6 +169,11 @@ class FrameMeta(BaseModel):
         default=None,
         description="The lens's relative illumination (cos^4 fall-off, vignetting) against image-plane radius "
         "(lenses).",
+    )
+    distortion: LensWarp | None = Field(
+        default=None,
+        description="The lens's geometric distortion and lateral colour, ideal to real focal-plane position (lenses; "
+        "the DNG writer's WarpRectilinear).",
     )
     camera_from_xyz: Matrix3 | None = Field(
         default=None,

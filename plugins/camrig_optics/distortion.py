@@ -153,3 +153,45 @@ def vignetting_factor(spec: VignettingSpec, radius_mm: np.ndarray) -> np.ndarray
     """Relative illumination at ``radius_mm`` from the axis."""
     r2 = (np.asarray(radius_mm) / spec.norm_radius_mm) ** 2
     return 1 + spec.k1 * r2 + spec.k2 * r2**2 + spec.k3 * r2**3
+
+
+def tca(spec: TcaSpec, coefficients: tuple[float, ...], x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Real position in one colour of green-image position (x, y), mm (inverse of :func:`untca`)."""
+    s = tca_scale(spec, coefficients, np.hypot(x, y) / spec.norm_radius_mm)
+    return x * s, y * s
+
+
+def warp_polynomial(
+    distortion: DistortionSpec | None, lateral: TcaSpec | None, width_mm: float, height_mm: float, samples: int = 41
+) -> tuple[float, list[tuple[float, ...]], float]:
+    """The distortion (and lateral colour) as the DNG WarpRectilinear polynomial (:class:`camrig.LensWarp`):
+    (norm_radius_mm, one coefficient set (k0, k1, k2, k3, p1, p2) or three for R, G, B, largest error in um),
+    least-squares fitted on a ``samples`` x ``samples`` grid of ideal positions over the sensor
+    (``width_mm`` x ``height_mm``, centred on the axis). Brown-Conrady, poly3 and poly5 with no or linear
+    lateral colour are polynomials of this form, reproduced to rounding; ptlens and poly3 lateral colour (odd
+    powers of r) are approximated, and the error says how well."""
+    norm = distortion.norm_radius_mm if distortion is not None else lateral.norm_radius_mm  # type: ignore[union-attr]
+    gx, gy = np.meshgrid(
+        np.linspace(-width_mm / 2, width_mm / 2, samples), np.linspace(-height_mm / 2, height_mm / 2, samples)
+    )
+    x, y = gx.ravel(), gy.ravel()
+    u, v = x / norm, y / norm
+    r2 = u * u + v * v
+    a = np.concatenate(
+        [
+            np.stack([u, u * r2, u * r2**2, u * r2**3, 2 * u * v, r2 + 2 * u * u], axis=1),
+            np.stack([v, v * r2, v * r2**2, v * r2**3, r2 + 2 * v * v, 2 * u * v], axis=1),
+        ]
+    )
+    xd, yd = distort(distortion, x, y) if distortion is not None else (x, y)
+    targets = [(xd, yd)]
+    if lateral is not None:
+        targets = [tca(lateral, lateral.red, xd, yd), (xd, yd), tca(lateral, lateral.blue, xd, yd)]
+    planes, error = [], 0.0
+    for tx, ty in targets:
+        b = np.concatenate([tx, ty]) / norm
+        k = np.linalg.lstsq(a, b, rcond=None)[0]
+        residual = (a @ k - b) * norm
+        error = max(error, float(np.max(np.hypot(residual[: x.size], residual[x.size :]))) * 1e3)
+        planes.append(tuple(float(c) for c in k))
+    return norm, planes, error

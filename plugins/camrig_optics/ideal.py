@@ -38,7 +38,7 @@ from scipy import fft, ndimage
 import camrig
 
 from . import IdealLensSpec
-from .distortion import undistort, untca, vignetting_factor
+from .distortion import undistort, untca, vignetting_factor, warp_polynomial
 from .psf import defocus_waves, defocus_waves_map, focal_shift_waves, oversampling, pixel_kernel, stopped_down
 from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, store
 from .tiles import load_kernels as load_tile_kernels
@@ -341,7 +341,18 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             f_number=s.f_number,
             focal_length_mm=s.focal_length_mm,
             relative_illumination=self.relative_illumination_profile(pixels),
+            distortion=self.warp(pixels),
         )
+
+    def warp(self, plane: camrig.FocalPlane) -> camrig.LensWarp | None:
+        """The distortion and lateral colour as the DNG WarpRectilinear polynomial, fitted over ``plane`` (what the
+        DNG writer puts in OpcodeList3); None for a rectilinear lens with no lateral colour."""
+        s = self.spec
+        if s.distortion is None and s.tca is None:
+            return None
+        width, height = plane.width_px * plane.pitch_um * 1e-3, plane.height_px * plane.pitch_um * 1e-3
+        norm, planes, error = warp_polynomial(s.distortion, s.tca, width, height)
+        return camrig.LensWarp(norm_radius_mm=norm, planes=tuple(planes), max_error_um=error)  # type: ignore[arg-type]
 
     def _blurred(self, frame: camrig.Frame, plane: camrig.FocalPlane, margin: int, threads: int = 1,
                  into: np.ndarray | None = None) -> np.ndarray:  # fmt: skip

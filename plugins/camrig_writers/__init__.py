@@ -62,6 +62,12 @@ class DngSpec(camrig.WriterSpec):
         description="LensModel tag; none: the lens accessory with its focal length and f-number, e.g. 'optics.ideal "
         "35 mm f/1.4'.",
     )
+    lens_opcodes: bool = Field(
+        default=True,
+        description="Write the lens's corrections as DNG opcodes when the frame carries them: a GainMap (1 / the "
+        "relative illumination; OpcodeList2, not after isp.lens_shading) and a WarpRectilinear (distortion and "
+        "lateral colour; OpcodeList3), for converters that apply opcodes.",
+    )
 
 
 class TiffSpec(camrig.WriterSpec):

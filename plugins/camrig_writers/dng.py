@@ -6,6 +6,10 @@ ForwardMatrix1, AsShotNeutral, NoiseProfile, and the exposure settings (Exposure
 colour matrices are the one camrig's colour correction applies (:func:`colour_matrices`), from the frame's
 ``xyz_d65_from_camera`` or ``camera_from_xyz`` and ``as_shot_neutral`` (the sensor's model); the noise profile is
 ``noise_profile``. Without them: identity, (1, 1, 1) and no NoiseProfile tag.
+
+The lens's corrections go in as opcodes (DNG 1.3+, chapter 7; ``DngSpec.lens_opcodes``): a GainMap in
+OpcodeList2 from ``relative_illumination`` and a WarpRectilinear in OpcodeList3 from ``distortion``
+(:func:`lens_opcodes`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import camrig
 from . import DngSpec, ascii_name
 
 CFA_CODES = {"R": 0, "G": 1, "B": 2}
-BYTE, ASCII, SHORT, LONG, RATIONAL, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 10, 12
+BYTE, ASCII, SHORT, LONG, RATIONAL, UNDEFINED, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 7, 10, 12
 D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
 """CIE XYZ of D65, Y = 1 (CIE 015:2018)."""
 D50_WHITE_XYZ = np.array([0.9642, 1.0, 0.8249])
@@ -116,6 +120,102 @@ def _lens_names(frame: camrig.Frame, spec: DngSpec) -> tuple[str, str] | None:
     model = spec.lens_model or " ".join(x for x in (lens, detail) if x)
     make = spec.lens_make or str(meta.extra.get("make", "camrig"))
     return ascii_name(make) or "camrig", ascii_name(model) or "lens"
+
+
+OPCODE_LIST2, OPCODE_LIST3 = 51009, 51022
+"""OpcodeList2 (applied to the raw after linearisation) and OpcodeList3 (after demosaicing), DNG 1.3+."""
+GAIN_MAP, WARP_RECTILINEAR = 9, 1
+"""Opcode IDs (Adobe DNG Specification 1.4, chapter 7)."""
+OPCODE_VERSION = 0x01030000
+"""The DNG version each opcode needs: 1.3.0.0."""
+OPCODE_OPTIONAL = 1
+"""Opcode flag bit 0: a reader that does not know the opcode may skip it (the file stays readable)."""
+GAIN_MAP_TOLERANCE = 1e-3
+"""Largest relative error of the GainMap's bilinear interpolation against 1 / relative illumination."""
+
+
+def _opcode(opcode_id: int, params: bytes) -> bytes:
+    """One opcode: ID, DNG version, flags, parameter byte count, parameters (big-endian, as the lists always are)."""
+    return struct.pack(">IIII", opcode_id, OPCODE_VERSION, OPCODE_OPTIONAL, len(params)) + params
+
+
+def _bilinear(gains: np.ndarray, v: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """A gain map (points_v x points_h, spanning [0, 1] x [0, 1]) at relative positions ``v`` (rows) x ``h``
+    (columns), interpolated bilinearly."""
+    fv, fh = v * (gains.shape[0] - 1), h * (gains.shape[1] - 1)
+    iv = np.clip(np.floor(fv).astype(int), 0, gains.shape[0] - 2)
+    ih = np.clip(np.floor(fh).astype(int), 0, gains.shape[1] - 2)
+    tv, th = (fv - iv)[:, None], (fh - ih)[None, :]
+    top = gains[iv][:, ih] * (1 - th) + gains[iv][:, ih + 1] * th
+    bottom = gains[iv + 1][:, ih] * (1 - th) + gains[iv + 1][:, ih + 1] * th
+    return top * (1 - tv) + bottom * tv  # type: ignore[no-any-return]
+
+
+def gain_map(meta: camrig.FrameMeta, rows: int, cols: int, planes: int) -> bytes | None:
+    """The GainMap opcode (ID 9) that undoes the lens's fall-off: gain 1 / relative illumination (the frame's
+    ``relative_illumination``, interpolated in radius from the optical axis at the image's centre, pixel pitch
+    ``meta.pitch``) on a grid spanning the image (map points at relative positions 0 .. 1; the DNG SDK puts pixel
+    (r, c) at ((r + 0.5) / rows, (c + 0.5) / cols)), one map for every plane and CFA colour (camrig's fall-off is
+    the same in every colour). The grid doubles from 9 points along the long side until bilinear interpolation
+    is within ``GAIN_MAP_TOLERANCE`` of the exact gain at every pixel (checked on at most ~250k of them), up to
+    1025 and at most a point per pixel (a smooth fall-off needs 17 to 65; the sharp edge of an image circle inside
+    the frame, a few pixels wide, needs about a point per pixel). None without a fall-off or a pitch, or where the
+    lens reports no light."""
+    profile, pitch = meta.relative_illumination, meta.pitch
+    if profile is None or pitch is None or min(profile.factor) <= 0:
+        return None
+    radius, factor, p = np.asarray(profile.radius_mm), np.asarray(profile.factor), pitch * 1e-3
+
+    def gain(v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        y, x = (v - 0.5) * rows * p, (h - 0.5) * cols * p
+        return 1.0 / np.interp(np.hypot(y[:, None], x[None, :]), radius, factor)  # type: ignore[no-any-return]
+
+    step = max(1, math.ceil(math.sqrt(rows * cols / 250_000)))
+    pv = (np.unique(np.r_[np.arange(0, rows, step), rows - 1]) + 0.5) / rows
+    ph = (np.unique(np.r_[np.arange(0, cols, step), cols - 1]) + 0.5) / cols
+    exact = gain(pv, ph)
+    for n in (9, 17, 33, 65, 129, 257, 513, 1025):
+        n = min(n, max(rows, cols))  # at most a point per pixel
+        points_v = max(2, math.ceil((n - 1) * rows / max(rows, cols)) + 1)
+        points_h = max(2, math.ceil((n - 1) * cols / max(rows, cols)) + 1)
+        gains = gain(np.linspace(0, 1, points_v), np.linspace(0, 1, points_h))
+        if n == max(rows, cols) or np.max(np.abs(_bilinear(gains, pv, ph) / exact - 1)) <= GAIN_MAP_TOLERANCE:
+            break
+    params = struct.pack(">10I", 0, 0, rows, cols, 0, planes, 1, 1, points_v, points_h)
+    params += struct.pack(">4d", 1 / (points_v - 1), 1 / (points_h - 1), 0.0, 0.0) + struct.pack(">I", 1)
+    return _opcode(GAIN_MAP, params + gains.astype(">f4").tobytes())
+
+
+def warp_rectilinear(meta: camrig.FrameMeta, rows: int, cols: int) -> bytes | None:
+    """The WarpRectilinear opcode (ID 1) of the frame's ``distortion`` (:class:`camrig.LensWarp`): for each
+    corrected (ideal) pixel, where the lens put it. In the DNG SDK's frame (pixel (r, c) at (r, c), the image
+    spanning [0, cols] x [0, rows], the centre at (cx cols, cy rows), r normalised by the largest distance m from
+    the centre to a corner), the optical axis at pixel ((cols - 1) / 2, (rows - 1) / 2) gives
+    cx = (cols - 1) / (2 cols), and the lens's polynomial in radius ``norm_radius_mm`` rescales exactly:
+    kr_i = k_i s^(2i), kt0 = p1 s, kt1 = p2 s with s = m x pitch / norm_radius_mm. None without a distortion or a
+    pitch."""
+    warp, pitch = meta.distortion, meta.pitch
+    if warp is None or pitch is None:
+        return None
+    cx, cy = (cols - 1) / (2 * cols), (rows - 1) / (2 * rows)
+    m = math.hypot(max(cx, 1 - cx) * cols, max(cy, 1 - cy) * rows)
+    s = m * pitch * 1e-3 / warp.norm_radius_mm
+    params = struct.pack(">I", len(warp.planes))
+    for k0, k1, k2, k3, p1, p2 in warp.planes:
+        params += struct.pack(">6d", k0, k1 * s**2, k2 * s**4, k3 * s**6, p1 * s, p2 * s)
+    return _opcode(WARP_RECTILINEAR, params + struct.pack(">2d", cx, cy))
+
+
+def lens_opcodes(frame: camrig.Frame) -> dict[int, bytes]:
+    """{tag: opcode list} of the lens's corrections (count, then the opcodes): OpcodeList2 with the GainMap
+    unless ``isp.lens_shading`` already corrected the fall-off, OpcodeList3 with the WarpRectilinear."""
+    meta, (rows, cols) = frame.meta, frame.data.shape[:2]
+    shaded = any(record.accessory == "isp.lens_shading" for record in meta.history)
+    lists = {
+        OPCODE_LIST2: None if shaded else gain_map(meta, rows, cols, 3 if frame.data.ndim == 3 else 1),
+        OPCODE_LIST3: warp_rectilinear(meta, rows, cols),
+    }
+    return {tag: struct.pack(">I", 1) + op for tag, op in lists.items() if op is not None}
 
 
 DNG_SHOT_TAGS = {50735, 50736, 50730}
@@ -257,6 +357,8 @@ class DngWriter(camrig.Writer[DngSpec]):
             localized = f"{names[0]} {names[1]}".encode() + b"\0"
             tags.append((50709, BYTE, len(localized), localized, True))
         tags += self._shot_tags(frame)
+        if self.spec.lens_opcodes:
+            tags += [(tag, UNDEFINED, len(data), data, True) for tag, data in lens_opcodes(frame).items()]
         if self.exif_entries(frame):
             tags.append((EXIF_PLACEHOLDER, LONG, 1, 0, True))  # becomes the ExifIFD pointer once the image is written
         return tags
