@@ -348,11 +348,11 @@ def test_claim_no_plugin_can_test(tmp_path: Path, host: camrig.Host) -> None:
         tmp_path,
         host,
         [
-            claim("snr_db", ">=", 30, "dB", lux=10),
+            claim("noise_floor_db", ">=", 30, "dB", lux=10),
             claim("resolution_mp", ">=", 1, "MP", lux=10),
         ],
     )
-    assert snr.verdict is camrig.Verdict.UNTESTABLE and "no loaded plugin provides claim kind 'snr_db'" in (
+    assert snr.verdict is camrig.Verdict.UNTESTABLE and "no loaded plugin provides claim kind 'noise_floor_db'" in (
         snr.reason or ""
     )
     assert cond.verdict is camrig.Verdict.UNTESTABLE and "'lux'" in (cond.reason or "")
@@ -614,3 +614,60 @@ def test_report_plots_are_written_beside_the_html_and_linked(tmp_path: Path, mon
     bare = tmp_path / "bare"
     assert [p.name for p in write_report(report, bare)] == ["audit.json", "audit.html"]
     assert "href=" not in (bare / "audit.html").read_text()
+
+
+# -- snr_db -------------------------------------------------------------------------------------------------
+
+
+def _snr_by_hand(lux: float, f_number: float, exposure_s: float, pitch_um: float) -> tuple[float, float]:
+    """(electrons, SNR dB) of an 18 % grey patch, by hand: L = 0.18 E / pi; E_img = pi L T / (4 N^2) with the
+    ideal lens's T = 0.9; 683 lm/W at 555 nm, h c / lambda = 3.5793e-19 J; QE 0.6 (sensors.cmos peak_qe);
+    sigma_d^2 = 1.5^2 + 1 / (12 K^2), K = (16383 - 256) / 6000 DN/e-."""
+    e_img = math.pi * (0.18 * lux / math.pi) * 0.9 / (4 * f_number**2)
+    photon_j = 6.62607015e-34 * 299792458.0 / 555e-9
+    mu = 0.6 * e_img / (683 * photon_j) * (pitch_um * 1e-6) ** 2 * exposure_s
+    sigma2 = 1.5**2 + 1 / (12 * ((16383 - 256) / 6000) ** 2)
+    return mu, 20 * math.log10(mu / math.sqrt(mu + sigma2))
+
+
+def test_snr_at_a_light_level_by_hand(tmp_path: Path, host: camrig.Host) -> None:
+    rig = _rig(sensor={"pixel_pitch_um": 4.0})
+    mu, snr = _snr_by_hand(10, 2.8, 1 / 30, 4.0)
+    assert mu == pytest.approx(67.6, abs=0.1) and snr == pytest.approx(18.16, abs=0.01)
+    ok = claim("snr_db", ">=", 18, "dB", lux=10, exposure_s=1 / 30)
+    bad = claim("snr_db", ">=", 20, "dB", lux=10, exposure_s=1 / 30)
+    (good, failed) = audit(tmp_path, host, [ok, bad], rig)
+    assert good.verdict is camrig.Verdict.HOLDS and good.value == pytest.approx(snr, abs=1e-4)
+    assert failed.verdict is camrig.Verdict.FAILS and failed.value == pytest.approx(snr, abs=1e-4)
+    # 20 dB needs mu = (100 + sqrt(100^2 + 4 x 100 x sigma_d^2)) / 2 = 102.2 e-; shot noise alone caps 67.6 e-
+    # at 10 log10(67.6) = 18.3 dB, so no read noise reaches it
+    assert any("102.2 e-" in n for n in failed.needed) and any("no read noise reaches it" in n for n in failed.needed)
+    assert failed.fix[0].startswith("rig.lens.f_number=")  # the exposure is the claim's: the lens opens instead
+    n_needed = float(failed.fix[0].partition("=")[2])
+    assert n_needed == pytest.approx(2.8 * math.sqrt(mu / 102.2), abs=0.01)
+    assert "<= sqrt(mu_e) (shot noise alone) = 18.30 dB" in (failed.bound or "")
+    holds_after_fix(tmp_path, host, bad, failed, rig)
+    # without an exposure condition the capture's is used, and the fix is a longer exposure
+    plain = claim("snr_db", ">=", 20, "dB", lux=10)
+    (at_capture,) = audit(tmp_path, host, [plain], rig)
+    assert at_capture.value == pytest.approx(_snr_by_hand(10, 2.8, 0.001, 4.0)[1], abs=1e-4)
+    assert at_capture.fix[0].startswith("capture.exposure_s=")
+    holds_after_fix(tmp_path, host, plain, at_capture, rig)
+
+
+def test_snr_needs_a_light_level_and_says_when_the_pixel_saturates(tmp_path: Path, host: camrig.Host) -> None:
+    rig = _rig(sensor={"pixel_pitch_um": 4.0})
+    (nolux, bright, read) = audit(
+        tmp_path,
+        host,
+        [
+            claim("snr_db", ">=", 20, "dB"),
+            claim("snr_db", ">=", 20, "dB", lux=1e5, exposure_s=1),
+            claim("snr_db", ">=", 30, "dB", lux=1000, exposure_s=0.01),
+        ],
+        rig,
+    )
+    assert nolux.verdict is camrig.Verdict.UNTESTABLE and "condition lux" in (nolux.reason or "")
+    assert bright.verdict is camrig.Verdict.UNTESTABLE and "saturates the pixel" in (bright.reason or "")
+    mu, snr = _snr_by_hand(1000, 2.8, 0.01, 4.0)  # 2028 e-: 32.6 dB, shot-noise dominated
+    assert read.verdict is camrig.Verdict.HOLDS and read.value == pytest.approx(snr, abs=1e-4)

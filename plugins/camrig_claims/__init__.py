@@ -7,7 +7,8 @@ bound that limits it and what would make a failing claim hold:
 * ``claims.dynamic_range_ev``: EMVA 1288 dynamic range, saturation over temporal dark noise;
 * ``claims.raw_frame_rate_hz``: full-resolution RAW frames per second through readout and link;
 * ``claims.preview_latency_ms``: exposure + preview readout + link transfer of a preview frame;
-* ``claims.mtf50_cy_px``: MTF50 at the centre, bounded by diffraction x pixel aperture.
+* ``claims.mtf50_cy_px``: MTF50 at the centre, bounded by diffraction x pixel aperture;
+* ``claims.snr_db``: SNR of a mid-grey patch at a light level (lux) and exposure, EMVA 1288 linear model.
 
 This module is light (registrations only); the models live in :mod:`camrig_claims.kinds`, imported when a
 claim needs them.
@@ -54,5 +55,12 @@ def camrig_claim_kinds() -> list[camrig.ClaimKind]:
             f"{KINDS}:mtf50_cy_px",
             "MTF50 at the centre, bounded by diffraction x pixel aperture, cycles/pixel",
             conditions=("f_number", "wavelength_nm"),
+        ),
+        camrig.ClaimKind(
+            "claims.snr_db",
+            ("dB",),
+            f"{KINDS}:snr_db",
+            "SNR of a mid-grey patch at a light level and exposure (EMVA 1288 linear model), dB",
+            conditions=("lux", "exposure_s", "f_number", "reflectance", "qe"),
         ),
     ]

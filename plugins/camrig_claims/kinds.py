@@ -27,6 +27,7 @@ __all__ = [
     "preview_latency_ms",
     "raw_frame_rate_hz",
     "resolution_mp",
+    "snr_db",
 ]
 
 
@@ -646,5 +647,145 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
                 "reaches it"
             ),
             f"centre of the field, {wavelength_nm:g} nm, aberration-free lens at f/{n:g}, square pixel aperture",
+        ],
+    )
+
+
+# -- signal-to-noise ratio at a light level -------------------------------------------------------------
+
+LM_PER_W_555 = 683.0
+"""Luminous efficacy of monochromatic radiation of 540 THz (555 nm in air): 683 lm/W, the SI definition of
+the candela (BIPM, The International System of Units, 9th edition, 2019, section 2.3.1)."""
+H_J_S, C_M_S = 6.62607015e-34, 299792458.0  # SI defining constants (exact)
+PHOTON_NM = 555.0
+
+
+def photons_per_lux_s_m2(wavelength_nm: float = PHOTON_NM) -> float:
+    """Photons per second per m^2 in 1 lux of monochromatic light at ``wavelength_nm`` (555 nm: where 1 W is
+    683 lm): 1 / (683 lm/W x h c / lambda) = 4.09e15 at 555 nm."""
+    return 1 / (LM_PER_W_555 * H_J_S * C_M_S / (wavelength_nm * 1e-9))
+
+
+def electrons_at(lux: float, reflectance: float, f_number: float, transmission: float, exposure_s: float,
+                 pitch_um: float, fill: float, qe: float) -> float:  # fmt: skip
+    """Mean photo-electrons per pixel at the image centre when a Lambertian scene of ``reflectance`` under
+    ``lux`` is imaged: luminance L = R E / pi (cd/m^2); sensor-plane illuminance by the camera equation
+    E_img = pi L T / (4 N^2) (on axis, object far away, cos^4 fall-off and magnification left out); photons
+    = E_img x photons_per_lux_s_m2 x pixel area x fill factor x t; electrons = QE x photons."""
+    luminance = reflectance * lux / math.pi
+    e_img = math.pi * luminance * transmission / (4 * f_number**2)
+    return qe * e_img * photons_per_lux_s_m2() * (pitch_um * 1e-6) ** 2 * fill * exposure_s
+
+
+def _snr_db(mu_e: float, sigma_d: float) -> float:
+    return 20 * math.log10(mu_e / math.sqrt(mu_e + sigma_d**2)) if mu_e > 0 else -math.inf
+
+
+def _condition(claim: camrig.Claim, name: str, default: float, low: float, high: float) -> float:
+    value = claim.conditions.get(name, default)
+    if isinstance(value, str) or not (isinstance(value, (int, float)) and low <= value <= high):
+        raise camrig.Untestable(f"condition {name}={value!r}: expected a number in {low:g}..{high:g}")
+    return float(value)
+
+
+def snr_db(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
+    """SNR of a mid-grey patch at a light level, dB, by the EMVA 1288 linear model: SNR = mu_e / sqrt(mu_e +
+    sigma_d^2), mu_e from :func:`electrons_at` and sigma_d the temporal dark noise of
+    :func:`emva_dynamic_range` (read, row, dark current over the exposure, quantisation). Bound: SNR <=
+    sqrt(mu_e), photon shot noise alone (10 log10 mu_e dB). What would make it hold: the electrons needed,
+    mu_e = (s^2 + sqrt(s^4 + 4 s^2 sigma_d^2)) / 2 for SNR s, as the exposure, the f-number, the light level
+    or the pixel pitch that collects them, or (when shot noise allows it) the read noise needed.
+
+    Conditions: ``lux`` (scene illuminance, required), ``exposure_s`` (default the capture's), ``f_number``
+    (default the lens's), ``reflectance`` (default 0.18, the mid-grey of ISO 12232 exposure), ``qe`` (default
+    the sensor's peak_qe)."""
+    if "lux" not in claim.conditions:
+        raise camrig.Untestable("snr_db needs the light level: condition lux (scene illuminance)")
+    lux = _condition(claim, "lux", 0, 1e-6, 1e6)
+    exposure = _exposure_s(rig, claim)
+    if exposure <= 0:
+        raise camrig.Untestable("condition exposure_s=0: no light is collected")
+    lens, sensor = rig.part("lens").accessory, rig.part("sensor").accessory
+    ls, s = lens.spec, sensor.spec
+    if not hasattr(ls, "f_number") and "f_number" not in claim.conditions:
+        raise camrig.Untestable(f"the lens '{rig.part('lens').name}' states no f_number: give condition f_number")
+    n = _condition(claim, "f_number", getattr(ls, "f_number", 0), 0.5, 128)
+    reflectance = _condition(claim, "reflectance", 0.18, 1e-6, 1)
+    _fields(s, "pixel_pitch_um", role="sensor")
+    qe = _condition(claim, "qe", getattr(s, "peak_qe", -1), 1e-6, 1)
+    transmission = float(getattr(ls, "transmission", 1.0))
+    fill, pitch = getattr(s, "fill_factor", 1.0), s.pixel_pitch_um
+    mu = electrons_at(lux, reflectance, n, transmission, exposure, pitch, fill, qe)
+    _, sat, sigma_d, what = emva_dynamic_range(sensor, exposure)
+    if mu >= sat:
+        raise camrig.Untestable(
+            f"{mu:.0f} e- at {lux:g} lux over {exposure:g} s saturates the pixel ({sat:.0f} e-): the SNR claim is "
+            "for a shorter exposure or less light"
+        )
+    value = _snr_db(mu, sigma_d)
+    needed: list[str] = []
+    fix: list[str] = []
+    if claim.op == ">=" and value < claim.value:
+        target = 10 ** (claim.value / 20)
+        need = (target**2 + math.sqrt(target**4 + 4 * target**2 * sigma_d**2)) / 2
+        ratio = need / mu
+        if need >= sat:
+            needed.append(f"{need:.0f} e- a pixel, more than it holds ({sat:.0f} e-): a larger full well first")
+        else:
+
+            def snr_at(t: float) -> float:
+                mu_t = electrons_at(lux, reflectance, n, transmission, t, pitch, fill, qe)
+                return _snr_db(mu_t, emva_dynamic_range(sensor, t)[2])
+
+            top = exposure * ratio * 4  # dark current grows with the exposure too: solve the model, not the ratio
+            t = (
+                _round_up(_solve(lambda x: snr_at(x) >= claim.value, top, exposure))
+                if snr_at(top) >= claim.value
+                else None
+            )
+            if t is not None:
+                needed.append(f"exposure_s >= {t:g} (now {exposure:g}): {need:.1f} e- instead of {mu:.1f}")
+                if "exposure_s" not in claim.conditions:
+                    fix.append(f"capture.exposure_s={_num(t)}")
+            most = _round_down(n / math.sqrt(ratio))
+            needed.append(f"f_number <= {most:g} (now f/{n:g})")
+            if not fix and "f_number" not in claim.conditions:
+                fix.append(f"rig.lens.f_number={_num(most)}")
+            needed.append(f"light >= {_round_up(lux * ratio):g} lux (the claim is at {lux:g})")
+            least = _round_up(pitch * math.sqrt(ratio))
+            needed.append(f"pixel_pitch_um >= {least:g} (now {pitch:g}): a larger pixel collects more")
+            if not fix:
+                fix.append(f"rig.sensor.pixel_pitch_um={_num(least)}")
+        other = sigma_d**2 - s.read_noise_e**2 if getattr(s, "hdr", None) is None else None
+        limit = mu**2 / target**2 - mu  # the largest sigma_d^2 that still gives the SNR at these electrons
+        if other is not None and limit > other:
+            read = _round_down(math.sqrt(limit - other))
+            needed.append(f"read_noise_e <= {read:g} e- rms at this light (now {s.read_noise_e:g})")
+        elif mu < target**2:
+            needed.append(
+                f"no read noise reaches it: shot noise alone caps the SNR at {10 * math.log10(mu):.2f} dB "
+                f"with {mu:.1f} e-"
+            )
+    return camrig.Assessment(
+        value=value,
+        bound=f"SNR = mu_e / sqrt(mu_e + sigma_d^2) = {mu:.1f} / sqrt({mu:.1f} + {sigma_d:.3g}^2) = {value:.2f} dB "
+        f"<= sqrt(mu_e) (shot noise alone) = {10 * math.log10(mu):.2f} dB",
+        needed=needed,
+        fix=fix,
+        assumptions=[
+            (
+                f"a Lambertian patch of reflectance {reflectance:g} under {lux:g} lux, imaged at the centre by the "
+                f"camera equation E = pi L T / (4 N^2) at f/{n:g}, T = {transmission:g} (cos^4 fall-off, "
+                "magnification and flare left out)"
+            ),
+            (
+                f"light counted as monochromatic 555 nm, 683 lm/W (SI candela definition): "
+                f"{photons_per_lux_s_m2():.4g} photons/(s m^2 lux), the fewest photons per lux of any visible "
+                "light, so a broadband scene gives more signal"
+            ),
+            (
+                f"QE {qe:g}, fill factor {fill:g}, {pitch:g} um pixel, {exposure:g} s: {mu:.1f} e-; temporal dark "
+                f"noise {sigma_d:.3g} e- (EMVA 1288 linear model, {what}); PRNU and fixed-pattern noise left out"
+            ),
         ],
     )
