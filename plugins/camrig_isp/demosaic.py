@@ -153,18 +153,21 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1, out: np.
     if out is None:
         out = np.empty((*mosaic.shape, 3), dtype=np.float32)
 
+    piece = max(PAD_ROWS, PIECE_BYTES // (4 * (mosaic.shape[1] + 4)))  # a preview frame is one piece
+
     def work(a: int, b: int) -> None:
-        for top in range(a, b, PAD_ROWS):  # each piece mirrored by 2 samples on its own: no padded copy of the frame
-            _malvar_into(
-                _mirrored_rows(mosaic, top, min(b, top + PAD_ROWS), 2), kinds, out[top : min(b, top + PAD_ROWS)]
-            )
+        for top in range(a, b, piece):  # each piece mirrored by 2 samples on its own: no padded copy of the frame
+            _malvar_into(_mirrored_rows(mosaic, top, min(b, top + piece), 2), kinds, out[top : min(b, top + piece)])
 
     in_blocks(len(out), threads, work, align=2)
     return out
 
 
 PAD_ROWS = 256
-"""Rows of the mosaic mirrored and filtered at a time."""
+"""Fewest rows of the mosaic mirrored and filtered at a time."""
+PIECE_BYTES = 16 << 20
+"""Bytes of mirrored mosaic a piece may hold: a 100 MP frame goes in pieces of a few hundred rows, a preview
+frame in one (each piece costs a small copy and a call)."""
 
 
 def _mirrored_rows(a: np.ndarray, top: int, stop: int, r: int) -> np.ndarray:
