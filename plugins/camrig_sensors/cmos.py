@@ -395,15 +395,13 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
 
     def mean_electrons(self, irradiance: np.ndarray, exposure_s: float, row0: int = 0) -> np.ndarray:
         """Expected photo-electrons per pixel (no PRNU, no noise) of rows ``row0...`` on the CFA, float32."""
-        s = self.spec
-        tile = qe_row_tile(s.cfa)
-        th, tw = tile.shape
-        weights = (self._qe[:, None, :] * self.photons_per_w_m2(exposure_s)[None, None, :]).astype(np.float32)
+        weights = self._phase_weights(exposure_s)
+        th, tw = weights.shape[:2]
         mean = np.empty(irradiance.shape[:2], dtype=np.float32)
         for dy in range(th):
             for dx in range(tw):
                 r = (dy - row0) % th
-                mean[r::th, dx::tw] = irradiance[r::th, dx::tw, :] @ weights[tile[dy, dx], 0]
+                mean[r::th, dx::tw] = irradiance[r::th, dx::tw, :] @ weights[dy, dx]
         return mean
 
     FIXED_PATTERN_CACHE_BYTES = 128 << 20
@@ -447,18 +445,6 @@ class CmosSensor(camrig.Sensor[CmosSensorSpec]):
             s.hot_pixel_dark_current_e_s + (n - 1) * dark,
             (s.dsnu_e if on.dsnu else 0.0) * math.sqrt(n),
         )
-
-    def _draw_fixed_patterns(self, tile: int, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """PRNU factor, dark current (e-/s) and DSNU offset (e-) of physical noise tile ``tile``, as arrays (the
-        readout applies them from the codes in one pass: :func:`camrig_sensors.readout.expected_charge`)."""
-        codes, hot = self._pattern_codes(tile, rows, width)
-        prnu_sigma, dark_e_s, hot_e_s, dsnu_sigma = self._pattern_scales()
-        draws = np.take(_FPN_NORMAL, codes)
-        prnu = draws[0] * np.float32(prnu_sigma) + np.float32(1)
-        dark = np.full((rows, width), dark_e_s, dtype=np.float32)
-        if self.spec.noise.hot:
-            dark.ravel()[hot] = hot_e_s
-        return prnu, dark, draws[1] * np.float32(dsnu_sigma)
 
     def _quantise(self, volts_e: np.ndarray, gain: float) -> np.ndarray:
         """Electrons (with noise and offsets) to DN: scale, add black, round, clip to the ADC (in place)."""

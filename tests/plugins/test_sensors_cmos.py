@@ -336,10 +336,11 @@ def test_video_fixed_patterns_have_the_statistics_of_the_mean_of_their_pixels():
         dsnu_e=3.0,
         noise={**ONLY_SHOT_AND_READ, "shot": False, "read": False, "prnu": True, "dsnu": True},
     )
-    sensor, _ = video_flat({"bin": 4}, 1.0, **kw)
-    prnu, dark, dsnu = sensor._draw_fixed_patterns(0, 120, 120)
-    assert prnu.std() == pytest.approx(0.02 / 4, rel=0.05)  # the mean gain of 16 pixels
-    assert dsnu.std() == pytest.approx(3.0 * 4, rel=0.05)  # the summed offset of 16 pixels (sum domain)
+    sensor, irradiance = video_flat({"bin": 4}, 1000.0, **kw)  # 1000 e- per pixel, 16 000 e- per output value
+    mean, offsets = sensor._expected_charge(irradiance, 0, 1e-3, None)  # the charge the readout draws from
+    assert mean.mean() == pytest.approx(16 * 1000.0, rel=1e-3)
+    assert (mean / 16000.0).std() == pytest.approx(0.02 / 4, rel=0.05)  # the mean gain of 16 pixels
+    assert offsets.std() == pytest.approx(3.0 * 4, rel=0.05)  # the summed offset of 16 pixels (sum domain)
 
 
 @pytest.mark.parametrize(
