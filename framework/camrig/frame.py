@@ -271,51 +271,47 @@ class Frame:
 def count_nonfinite(array: np.ndarray, threads: int = 1) -> int:
     """Number of non-finite values (NaN, +-inf) in ``array``; 0 for integer arrays.
 
-    The common case (all finite) costs one vectorised sum and allocates nothing of the array's size: NaN and
-    inf propagate through a sum, so a finite sum proves every value finite. A non-finite sum may also be an
-    overflow of large finite values, so only then do we count exactly. A large array is summed in ``threads``
-    parts at once (NumPy releases the interpreter lock in a sum).
+    The common case (all finite) costs one sum and allocates nothing of the array's size: NaN and inf propagate
+    through a sum, so a finite sum proves every value finite. A non-finite sum may also be an overflow of large
+    finite values, so only then do we count exactly. A large real array whose rows are contiguous (a whole
+    array, or a window of a larger one) is summed by a compiled pass in ``threads`` parts at once.
     """
     if array.dtype.kind not in "fc":
         return 0
-    flat = array.reshape(-1) if array.flags.c_contiguous else None
-    rowwise = array.ndim >= 2 and array[0].flags.c_contiguous and array.strides[0] >= array[0].nbytes  # rows apart
-    if rowwise and array.dtype.kind == "f" and array.size >= PARALLEL_CHECK_SIZE:
+    compiled = array.dtype in (np.float32, np.float64) and array.size >= PARALLEL_CHECK_SIZE
+    blocks = _sum_blocks(array, threads) if compiled else None
+    if blocks is not None:
         from ._sum import quick_sum  # compiled: loaded only once a large frame is checked
 
-        rows = array.reshape(array.shape[0], -1)  # a view: each row is contiguous (a window of a larger array too)
-        edges = [len(rows) * i // max(1, threads) for i in range(max(1, threads) + 1)]
-        sums = [0.0] * (len(edges) - 1)
+        sums = [0.0] * len(blocks)
 
         def block(i: int) -> None:
-            sums[i] = float(quick_sum(rows[edges[i] : edges[i + 1]]))
+            sums[i] = float(quick_sum(blocks[i]))
 
-        if len(sums) == 1:
+        if len(blocks) == 1:
             block(0)
         else:
-            with ThreadPoolExecutor(len(sums)) as pool:
-                list(pool.map(block, range(len(sums))))
-        if all(math.isfinite(v) for v in sums):
-            return 0
-        return int(array.size - np.count_nonzero(np.isfinite(array)))
-    parts = min(threads, array.size // PARALLEL_CHECK_SIZE) if flat is not None else 1
-    with np.errstate(over="ignore", invalid="ignore"):
-        if parts > 1:
-            assert flat is not None
-            edges = [flat.size * i // parts for i in range(parts + 1)]
-            with ThreadPoolExecutor(parts) as pool:
-                sums = list(pool.map(lambda i: _quiet_sum(flat[edges[i] : edges[i + 1]]), range(parts)))
-            total = abs(sum(sums))  # abs: a complex sum's modulus is finite only if both parts are
-        else:
-            total = abs(array.sum())
-        if math.isfinite(total):
-            return 0
-    return int(array.size - np.count_nonzero(np.isfinite(array)))
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                list(pool.map(block, range(len(blocks))))
+        finite = all(math.isfinite(v) for v in sums)
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = math.isfinite(abs(array.sum()))  # abs: a complex sum's modulus is finite only if both parts are
+    return 0 if finite else int(array.size - np.count_nonzero(np.isfinite(array)))
 
 
-def _quiet_sum(part: np.ndarray) -> Any:
-    with np.errstate(over="ignore", invalid="ignore"):  # error state is per thread
-        return part.sum()
+def _sum_blocks(array: np.ndarray, threads: int) -> list[np.ndarray] | None:
+    """``array`` as up to ``threads`` 2-D views with contiguous rows (row blocks of a frame or of a window of a
+    larger array; segments of a 1-D array), or None when its rows are not contiguous."""
+    parts = max(1, threads)
+    if array.ndim >= 2 and array[0].flags.c_contiguous and array.strides[0] >= array[0].nbytes:
+        rows = array.reshape(array.shape[0], -1)  # a view: each row is contiguous
+        edges = [len(rows) * i // parts for i in range(parts + 1)]
+        return [rows[a:b] for a, b in zip(edges, edges[1:]) if b > a]
+    if array.ndim == 1 and array.flags.c_contiguous:
+        edges = [array.size * i // parts for i in range(parts + 1)]
+        return [array[a:b].reshape(1, -1) for a, b in zip(edges, edges[1:]) if b > a]
+    return None
 
 
 PARALLEL_CHECK_SIZE = 1 << 20
