@@ -25,7 +25,7 @@ import difflib
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
@@ -410,7 +410,6 @@ class Host:
         claim_kinds = self._call_own("camrig_claim_kinds", name)
         problems: list[str] = []
         refused: list[str] = []
-        seen: set[str] = set()
 
         def owned(what: str, qualified: str) -> bool:
             """Whether ``qualified`` is in one of this plugin's families; a name in another's is refused."""
@@ -427,19 +426,26 @@ class Host:
                 )
             return False
 
-        for t in types:
-            if not isinstance(t, AccessoryType):
-                problems.append(f"camrig_accessory_types returned {t!r}, not a camrig.AccessoryType")
-                continue
-            found = t.problems()
-            problems += [f"accessory {t.name!r}: {p}" for p in found]
-            if found or not owned("accessory", t.name):
-                continue
-            if t.name in self._types:
-                refused.append(f"accessory '{t.name}' is already registered by plugin '{self._types[t.name].plugin}'")
-            elif t.name in seen:
-                problems.append(f"accessory '{t.name}' is registered twice by this plugin")
-            seen.add(t.name)
+        def check(entries: list[Any], cls: type, hook: str, what: str, owner_of: Callable[[str], str | None]) -> None:
+            """Each entry of ``hook``: of its class, valid, in this plugin's families, new to the host and to it."""
+            seen: set[str] = set()
+            for entry in entries:
+                if not isinstance(entry, cls):
+                    problems.append(f"{hook} returned {entry!r}, not a camrig.{cls.__name__}")
+                    continue
+                found = entry.problems()
+                problems.extend(f"{what} {entry.name!r}: {p}" for p in found)
+                if found or not owned(what, entry.name):
+                    continue
+                owner = owner_of(entry.name)
+                if owner is not None:
+                    refused.append(f"{what} '{entry.name}' is already registered by plugin '{owner}'")
+                elif entry.name in seen:
+                    problems.append(f"{what} '{entry.name}' is registered twice by this plugin")
+                seen.add(entry.name)
+
+        check(types, AccessoryType, "camrig_accessory_types", "accessory",
+              lambda n: self._types[n].plugin if n in self._types else None)  # fmt: skip
         for r in rules:
             if not isinstance(r, FitRule):
                 problems.append(f"camrig_fit_rules returned {r!r}, not a camrig.FitRule")
@@ -447,22 +453,8 @@ class Host:
                 continue
             elif r.id in self._rules:
                 refused.append(f"fit rule '{r.id}' is already registered by plugin '{self._rules[r.id][1]}'")
-        kinds_seen: set[str] = set()
-        for k in claim_kinds:
-            if not isinstance(k, ClaimKind):
-                problems.append(f"camrig_claim_kinds returned {k!r}, not a camrig.ClaimKind")
-                continue
-            found = k.problems()
-            problems += [f"claim kind {k.name!r}: {p}" for p in found]
-            if found or not owned("claim kind", k.name):
-                continue
-            if k.name in self._claim_kinds:
-                refused.append(
-                    f"claim kind '{k.name}' is already registered by plugin '{self._claim_kinds[k.name][1]}'"
-                )
-            elif k.name in kinds_seen:
-                problems.append(f"claim kind '{k.name}' is registered twice by this plugin")
-            kinds_seen.add(k.name)
+        check(claim_kinds, ClaimKind, "camrig_claim_kinds", "claim kind",
+              lambda n: self._claim_kinds[n][1] if n in self._claim_kinds else None)  # fmt: skip
         if problems:
             raise _Rejected("; ".join(problems + refused))
         if refused:
