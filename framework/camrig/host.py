@@ -426,7 +426,13 @@ class Host:
                 )
             return False
 
-        def check(entries: list[Any], cls: type, hook: str, what: str, owner_of: Callable[[str], str | None]) -> None:
+        def check(
+            entries: list[Any],
+            cls: type[AccessoryType | ClaimKind],
+            hook: str,
+            what: str,
+            owner_of: Callable[[str], str | None],
+        ) -> None:
             """Each entry of ``hook``: of its class, valid, in this plugin's families, new to the host and to it."""
             seen: set[str] = set()
             for entry in entries:
