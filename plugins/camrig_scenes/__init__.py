@@ -287,19 +287,23 @@ class HyperspectralSpec(PlacedSpec):
 
 
 class TargetSpec(camrig.SceneSpec):
-    """A standard test target at infinity, centred on the axis: a Siemens star or a grid of point sources."""
+    """A standard test target centred on the axis: a Siemens star, a grid of point sources, the ISO 12233 e-SFR
+    chart, the USAF 1951 bars or a star field at given magnitudes (docs/scenes.md)."""
 
-    pattern: Literal["siemens_star", "points"] = Field(
+    pattern: Literal["siemens_star", "points", "esfr", "usaf1951", "star_field"] = Field(
         default="siemens_star",
         description="'siemens_star': binary sectors, light and dark, on a light ground (ISO 12233:2017 Annex F style "
         "star, for MTF in every direction); 'points': light discs on a black ground on a square grid (PSF, distortion "
-        "and field checks).",
+        "and field checks); 'esfr': the ISO 12233:2017 e-SFR chart (slanted dark squares, 4:1 contrast, at the centre "
+        "and across the field); 'usaf1951': the USAF 1951 bars (MIL-STD-150A) at distance_m; 'star_field': point "
+        "stars of given magnitudes on a black sky.",
     )
     width_deg: float = Field(
         default=20.0,
         gt=0,
         lt=170,
-        description="Diameter of the star, or width of the field of points (height 2/3 of it), degrees.",
+        description="Diameter of the star, or width of the field of points, of the e-SFR chart or of the star field "
+        "(height 2/3 of it), degrees.",
     )
     cycles: int = Field(default=36, ge=2, le=1000, description="Siemens star: light-dark pairs around the star.")
     point_spacing_deg: float = Field(
@@ -311,9 +315,67 @@ class TargetSpec(camrig.SceneSpec):
         description="Points: angular diameter of each disc, degrees (below a sample's size a point's flux goes to "
         "the sample holding its centre).",
     )
-    light: float = Field(default=0.8, ge=0, le=1, description="Reflectance of the light parts (and of the points).")
+    light: float = Field(
+        default=0.8, ge=0, le=1, description="Reflectance of the light parts (the ground; the points)."
+    )
     dark: float = Field(
-        default=0.05, ge=0, le=1, description="Reflectance of the star's dark sectors (the points' ground is black)."
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Reflectance of the star's dark sectors and of the USAF bars (the points' ground is black; the "
+        "e-SFR squares are light / esfr_contrast).",
+    )
+    esfr_fields: tuple[float, ...] = Field(
+        default=(0.5, 0.8),
+        description="e-SFR: relative field heights (fractions of the chart's half-diagonal, in [0, 1)) of the "
+        "squares placed towards the four corners, besides the one on the axis.",
+    )
+    esfr_square: float = Field(
+        default=0.08, gt=0, lt=0.5, description="e-SFR: side of each square as a fraction of the chart's width."
+    )
+    esfr_angle_deg: float = Field(
+        default=5.0, ge=2, le=20, description="e-SFR: rotation of the squares (their edges' slant), degrees."
+    )
+    esfr_contrast: float = Field(
+        default=4.0,
+        gt=1,
+        le=100,
+        description="e-SFR: light-to-dark reflectance ratio of the edges (ISO 12233:2014 and 2017: 4:1).",
+    )
+    usaf_groups: tuple[int, ...] = Field(
+        default=(-2, -1, 0, 1),
+        min_length=1,
+        max_length=12,
+        description="USAF 1951: groups drawn, left to right, each with its elements 1-6 (R = 2^(g + (e-1)/6) lp/mm).",
+    )
+    usaf_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="USAF 1951: the chart's size over the MIL-STD-150A size (10: bars ten times wider, a tenth of "
+        "the lp/mm).",
+    )
+    distance_m: float = Field(
+        default=math.inf,
+        gt=0,
+        description="Distance of the target's plane on the axis, m (inf: at infinity). The USAF 1951 chart needs it "
+        "(its bars are in lp/mm); a finite distance gives the lens a depth map (planes['depth_m']).",
+    )
+    star_magnitudes: tuple[float, ...] = Field(
+        default=(0.0, 1.0, 2.0, 3.0, 4.0, 5.0),
+        min_length=1,
+        max_length=100_000,
+        description="Star field: visual magnitude of each star (Vega = 0; 10^(-0.4 m) of its irradiance).",
+    )
+    star_positions_deg: tuple[tuple[float, float], ...] | None = Field(
+        default=None,
+        description="Star field: (x, y) angle of each star from the axis, degrees (x right, y down), one pair per "
+        "magnitude. None: uniform at random over width_deg x 2/3 width_deg from star_seed.",
+    )
+    star_seed: int = Field(default=0, ge=0, description="Star field: seed of the random positions.")
+    star_spectrum: Literal["vega", "flat"] = Field(
+        default="vega",
+        description="Star field: spectrum of every star: 'vega' (Bessell et al. 1998 UBVRI zero points) or 'flat' "
+        "(Vega's V-band f_lambda at every wavelength).",
     )
     white_luminance_cd_m2: float = Field(
         default=100.0, gt=0, description="Luminance of a perfect white under the target's light, cd/m^2."
@@ -327,9 +389,46 @@ class TargetSpec(camrig.SceneSpec):
         description="Centre wavelengths of the bands, nm, increasing, within 380-780.",
     )
 
+    @field_validator("star_magnitudes")
+    @classmethod
+    def _finite_magnitudes(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        bad = [m for m in value if not math.isfinite(m) or abs(m) > 50]
+        if bad:
+            raise ValueError(f"star magnitudes must be finite and within +-50, got {bad[0]}")
+        return value
+
+    @field_validator("star_positions_deg")
+    @classmethod
+    def _finite_positions(cls, value: tuple[tuple[float, float], ...] | None) -> tuple[tuple[float, float], ...] | None:
+        if value is not None and not all(math.isfinite(a) and abs(a) < 85 for pair in value for a in pair):
+            raise ValueError("star positions must be finite angles within +-85 degrees")
+        return value
+
+    @field_validator("esfr_fields")
+    @classmethod
+    def _fields(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not all(0 < f < 1 for f in value):
+            raise ValueError(f"relative field heights must lie in (0, 1), got {value}")
+        return value
+
     @model_validator(mode="after")
     def _bands(self) -> TargetSpec:
         _increasing_in(self.bands_nm, "bands_nm")
+        if self.pattern == "star_field" and self.star_positions_deg is not None:
+            if len(self.star_positions_deg) != len(self.star_magnitudes):
+                raise ValueError(
+                    f"star_positions_deg: {len(self.star_positions_deg)} positions for "
+                    f"{len(self.star_magnitudes)} star_magnitudes; give one (x, y) pair per star"
+                )
+        if self.pattern == "esfr":
+            from .esfr import check_layout
+
+            check_layout(self.width_deg, self.esfr_square, self.esfr_fields, self.esfr_angle_deg)
+        if self.pattern == "usaf1951":
+            if math.isinf(self.distance_m):
+                raise ValueError("distance_m: the USAF 1951 chart is in lp/mm, give its distance (finite, in m)")
+            if len(set(self.usaf_groups)) != len(self.usaf_groups) or not all(-10 <= g <= 12 for g in self.usaf_groups):
+                raise ValueError(f"usaf_groups: distinct groups from -10 to 12, got {self.usaf_groups}")
         return self
 
 
@@ -369,6 +468,6 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
             kind=camrig.Kind.SCENE,
             spec=TargetSpec,
             factory="camrig_scenes.targets:Target",
-            summary="standard test targets: Siemens star, grid of point sources",
+            summary="standard test targets: Siemens star, point grid, ISO 12233 e-SFR chart, USAF 1951, star field",
         ),
     ]
