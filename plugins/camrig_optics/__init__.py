@@ -271,21 +271,49 @@ class PrescriptionSpec(camrig.LensSpec):
         return self
 
 
+class DesignLensSpec(camrig.LensSpec):
+    """A lens from a published prescription shipped with camrig and shipped traced (camrig_optics/data/,
+    camrig_optics.designs): focal length, distortion, relative illumination, lateral colour and wavefront zones
+    come from the trace at the working f-number; no optiland needed (docs/optics.md, 'Published designs')."""
+
+    design: Literal["m43_35mm_f1_4", "ef_50mm_f1_8"] = Field(
+        description="The design: data/NAME.prescription.json (the cited surfaces) and data/NAME.trace.json (traced)."
+    )
+    f_number: float = Field(
+        ge=0.5, description="Working f-number, within the traced range (wide open to f/16); the sensor at best focus."
+    )
+    transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
+    mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
+    flange_distance_mm: float = Field(
+        default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm."
+    )
+    vignetting_rolloff_mm: float = Field(
+        default=2.0, gt=0, description="Radial distance beyond the image circle over which light falls to zero, mm."
+    )
+    psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
+    scene_supersampling: int = Field(
+        default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal)."
+    )
+    focus_distance_m: float = Field(
+        default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus)."
+    )
+    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the subject, m.")
+    sensor_tilt_deg: float = Field(
+        default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees."
+    )
+    sensor_tilt_azimuth_deg: float = Field(
+        default=0.0, description="Direction the sensor leans away from the lens, degrees from +x."
+    )
+
+
 M43_35MM_F1_4 = camrig.spec_preset(
-    IdealLensSpec,
+    DesignLensSpec,
     "M43_35mm_F1_4Spec",
-    "The module's 35mm F1.4 for Four Thirds (MFT mount, 22 mm image circle). Wavefront error is an assumption "
-    "for a well-corrected fast normal lens, not design data: lambda/25 RMS spherical on axis, astigmatism and "
-    "coma growing to ~lambda/7 RMS at the corner.",
-    focal_length_mm=35.0,
+    "The module's 35mm F1.4 for Four Thirds (MFT mount, 22 mm image circle): Marquardt's seven-element double "
+    "Gauss, US 3,552,829 Example 1, scaled from 50 to 35 mm, traced (camrig_optics/data/m43_35mm_f1_4.*.json).",
+    design="m43_35mm_f1_4",
     f_number=1.4,
-    aberrations_f_number=1.4,
     image_circle_mm=22.0,
-    zones=[
-        AberrationZone(field=0.0, zernike_waves={11: 0.04}),
-        AberrationZone(field=0.7, zernike_waves={11: 0.04, 5: 0.06, 8: 0.04}),
-        AberrationZone(field=1.0, zernike_waves={11: 0.04, 5: 0.12, 8: 0.08}),
-    ],
 )
 PHONE_MAIN = camrig.spec_preset(
     IdealLensSpec,
@@ -304,17 +332,16 @@ PHONE_MAIN = camrig.spec_preset(
     ],
 )
 EF_50MM_F1_8 = camrig.spec_preset(
-    IdealLensSpec,
+    DesignLensSpec,
     "EF50mmF1_8Spec",
     "A full-frame 50mm f/1.8 for the Canon EF mount (flange 44.00 mm): on the Four Thirds module it needs an "
-    "EF to MFT adapter of 24.75 mm. Wavefront error assumed (lambda/15 RMS spherical wide open).",
-    focal_length_mm=50.0,
+    "EF to MFT adapter of 24.75 mm. Nakagawa's seven-element double Gauss, US 4,094,588 Example 1, at 50 mm, its "
+    "stop closed to f/1.8, traced (camrig_optics/data/ef_50mm_f1_8.*.json).",
+    design="ef_50mm_f1_8",
     f_number=1.8,
-    aberrations_f_number=1.8,
     image_circle_mm=43.3,
     mount="EF",
     flange_distance_mm=44.0,
-    zernike_waves={11: 0.07},
 )
 
 LENSES: dict[str, tuple[type[IdealLensSpec], str]] = {
@@ -322,9 +349,11 @@ LENSES: dict[str, tuple[type[IdealLensSpec], str]] = {
         IdealLensSpec,
         "rectilinear lens: camera equation, cos^4, diffraction, Zernike aberrations, defocus",
     ),
-    "optics.m43_35mm_f1_4": (M43_35MM_F1_4, "the module's 35mm F1.4 (MFT)"),
     "optics.phone_main": (PHONE_MAIN, "phone main camera, 6.8 mm F1.8 (fixed)"),
-    "optics.ef_50mm_f1_8": (EF_50MM_F1_8, "full-frame 50mm f/1.8 (Canon EF)"),
+}
+DESIGN_LENSES: dict[str, tuple[type[DesignLensSpec], str]] = {
+    "optics.m43_35mm_f1_4": (M43_35MM_F1_4, "the module's 35mm F1.4 (MFT), traced from US 3,552,829"),
+    "optics.ef_50mm_f1_8": (EF_50MM_F1_8, "full-frame 50mm f/1.8 (Canon EF), traced from US 4,094,588"),
 }
 
 
@@ -334,6 +363,10 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
         *(
             camrig.AccessoryType(name, camrig.Kind.LENS, spec, "camrig_optics.ideal:IdealLens", summary)
             for name, (spec, summary) in LENSES.items()
+        ),
+        *(
+            camrig.AccessoryType(name, camrig.Kind.LENS, spec, "camrig_optics.designs:DesignLens", summary)
+            for name, (spec, summary) in DESIGN_LENSES.items()
         ),
         camrig.AccessoryType("optics.lensfun", camrig.Kind.LENS, LensfunSpec, "camrig_optics.lensfun:LensfunLens",
                              "a real lens from the lensfun database (distortion, lateral colour, mount)"),

@@ -101,8 +101,8 @@ def test_stopping_down_shows_the_inner_part_of_the_same_wavefront():
 
 
 def test_a_lens_cannot_open_wider_than_its_known_wavefront():
-    from camrig_optics import M43_35MM_F1_4
+    from camrig_optics import IdealLensSpec
 
-    assert M43_35MM_F1_4(f_number=2.8).aberrations_f_number == 1.4
+    assert IdealLensSpec(focal_length_mm=35, f_number=2.8, aberrations_f_number=1.4).aberrations_f_number == 1.4
     with pytest.raises(ValueError, match="opens wider than the aberrations_f_number 1.4"):
-        M43_35MM_F1_4(f_number=1.2)
+        IdealLensSpec(focal_length_mm=35, f_number=1.2, aberrations_f_number=1.4)
