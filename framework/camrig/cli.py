@@ -102,6 +102,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_count_arg(0), help="override capture.seed")
     s.add_argument("--raw", action="store_true", help="write the raw frame as the host receives it")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    s = sub.add_parser(
+        "compare", help="capture two rigs on the same scene; write one figure: side by side, 100 % crops (PNG)"
+    )
+    s.add_argument("rig_a", type=Path, help="first rig file (.yaml, .yml or .toml)")
+    s.add_argument("rig_b", type=Path, help="second rig file")
+    s.add_argument(
+        "--scene",
+        type=_path_arg,
+        help="file with a 'capture' section (a rig file's will do) replacing both rigs' scene (and exposure, seed "
+        "where it gives them)",
+    )
+    s.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a field of both"
+    )
+    s.add_argument("--out", type=_path_arg, required=True, help="output figure (.png)")
+    s.add_argument("--seed", type=_count_arg(0), help="seed of both captures (default: the scene file's, else RIG_A's)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     s = sub.add_parser("preview", help="stream preview frames; print frame rate and latency percentiles")
     rig_args(s)
     s.add_argument("--frames", type=_count_arg(1), default=30, help="frames to stream (default 30)")
@@ -291,6 +308,41 @@ def _cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import capture_panel, fraction_for, read_compared_rig, require_matplotlib, write_figure
+
+    out = check_output_file(args.out, force=args.force, sidecar=False)
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"{out}: the compare figure is a PNG; give a name ending in .png")
+    require_matplotlib()
+    rigs: list[Rig] = []
+    try:
+        for path in (args.rig_a, args.rig_b):
+            file = read_compared_rig(path, args.scene, args.overrides)
+            try:
+                rigs.append(assemble(host_for(file, disable=_disabled(args), allow=_allowed(args)), file))
+            except RigDoesNotFit as exc:
+                code, lines = _failure(exc)
+                for line in lines:
+                    print(f"camrig: {path}: {line}", file=sys.stderr)
+                return code
+        seed = args.seed if args.seed is not None else rigs[0].file.capture.seed
+        fraction = fraction_for(rigs)
+        panels = []
+        for rig in rigs:  # one capture at a time; only the overview and crops stay
+            for p in rig.report.problems:
+                print(f"camrig: {rig.file.source.name}: {_one_line(p.render())}", file=sys.stderr)
+            panels.append(capture_panel(rig, fraction, seed=seed))
+    finally:
+        for rig in rigs:
+            rig.close()
+    sources = {"rig_a": str(args.rig_a), "rig_b": str(args.rig_b), "seed": str(seed), "scene": str(args.scene or "")}
+    title = f"{panels[0].name} vs {panels[1].name}" + (f" on {args.scene.name}" if args.scene else "")
+    write_figure(panels, out, title=f"{title}, seed {seed}", metadata=sources, force=args.force)
+    print(f"wrote {out} ({panels[0].name} vs {panels[1].name}, seed {seed})")
+    return EXIT_OK
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
@@ -437,6 +489,7 @@ COMMANDS = {
     "schema": _cmd_schema,
     "check": _cmd_check,
     "capture": _cmd_capture,
+    "compare": _cmd_compare,
     "preview": _cmd_preview,
 }
 

@@ -267,6 +267,12 @@ class Frame:
         extra = f", planes={sorted(self.planes)}" if self.planes else ""
         return f"Frame({self.caps().describe()}, units={self.meta.units!r}{extra})"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a box-filtered thumbnail (at most 256 px) beside the metadata (:mod:`camrig.display`)."""
+        from .display import frame_html
+
+        return frame_html(self)
+
 
 def count_nonfinite(array: np.ndarray, threads: int = 1) -> int:
     """Number of non-finite values (NaN, +-inf) in ``array``; 0 for integer arrays.

@@ -226,6 +226,12 @@ class Rig:
     def __repr__(self) -> str:
         return f"Rig({self.name!r}, parts={list(self.parts)})"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the parts, every fit rule with its verdict and the report ``camrig check`` prints."""
+        from .display import rig_html
+
+        return rig_html(self)
+
 
 def _group(parts: dict[str, Part], group: str) -> list[Part]:
     """The parts of a list-valued role ('adapters', 'stages'), in order."""

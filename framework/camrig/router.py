@@ -55,6 +55,12 @@ class CaptureResult:
         """Modelled time from exposure start to the processed frame, ns."""
         return sum(self.result.meta.modelled_ns.values())
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the result's thumbnail and metadata, the raw caps and timings (:mod:`camrig.display`)."""
+        from .display import capture_html
+
+        return capture_html(self)
+
 
 def checked_output(part: Part, out: object, declared: Caps, threads: int = 1) -> Frame:
     """``out``, what ``part`` returned from ``process``, if it is a frame that matches the caps the part
