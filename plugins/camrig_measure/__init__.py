@@ -6,7 +6,9 @@ Functions (plain arrays in linear units):
   Annex D (e-SFR);
 * :func:`photon_transfer` -- conversion gain, read noise, saturation capacity, dynamic range and SNR from
   flat-field frame pairs, after EMVA 1288 Release 4.0, section 6;
-* :func:`ciede2000` -- colour difference, CIE 142-2001 in Sharma, Wu and Dalal's formulation (2005).
+* :func:`ciede2000` -- colour difference, CIE 142-2001 in Sharma, Wu and Dalal's formulation (2005);
+* :func:`siemens_star_mtf` -- the MTF from a binary Siemens star, the fundamental around rings (after ISO
+  12233:2017 Annex F, s-SFR).
 
 Accessories (kind ``measurement``) that experiments list under ``measurements``: ``measure.mtf``,
 ``measure.photon_transfer``, ``measure.colour_error``, ``measure.distortion``, ``measure.vignetting``,
@@ -25,8 +27,17 @@ import camrig
 from .ciede2000 import ciede2000
 from .ptc import PhotonTransfer, photon_transfer
 from .sfr import EdgeMtf, slanted_edge_mtf
+from .star import StarMtf, siemens_star_mtf
 
-__all__ = ["EdgeMtf", "PhotonTransfer", "ciede2000", "photon_transfer", "slanted_edge_mtf"]
+__all__ = [
+    "EdgeMtf",
+    "PhotonTransfer",
+    "StarMtf",
+    "ciede2000",
+    "photon_transfer",
+    "siemens_star_mtf",
+    "slanted_edge_mtf",
+]
 
 camrig_api = ">=1,<2"
 
