@@ -8,18 +8,20 @@ resolution measurement using sinusoidal Siemens stars", Proc. SPIE 6502 (2007): 
 
 and the image along that circle is fitted, by least squares on the pixels of a ring one pixel wide (at their
 own angles: no interpolation, whose own blur would bias the result), with ``I = c0 + a cos(n phi) + b sin(n
-phi)``. ISO's star is sinusoidal; ours (``scenes.target``) is binary, a square wave in ``phi`` whose
-fundamental has the amplitude ``(4 / pi)(L - D) / 2`` and whose mean is ``(L + D) / 2``. The lens and pixels
-pass the fundamental at the ring's frequency times the MTF, and keep the mean, so
+phi)`` plus the same terms at 3n, 5n, ... while they lie below Nyquist (a ring's pixels are not evenly spread
+in angle, so an unfitted harmonic would leak into the fundamental: +-0.01 at the outer rings, seen). ISO's star
+is sinusoidal; ours (``scenes.target``) is binary, a square wave in ``phi`` whose fundamental has the amplitude
+``(4 / pi)(L - D) / 2`` and whose mean is ``(L + D) / 2``. The lens and pixels pass the fundamental at the
+ring's frequency times the MTF, and keep the mean, so
 
     MTF(f) = sqrt(a^2 + b^2) / ((4 / pi) c0 m),    m = (L - D) / (L + D)
 
 with ``m`` the star's own modulation (from its reflectances): each ring is normalised by its own mean, so
-shading (cos^4, vignetting) across the star cancels. Harmonics 3n, 5n, ... are orthogonal to the fitted
-fundamental on a full circle. Rings run from the one whose fundamental is ``max_frequency_cy_px`` (0.5: beyond
-it the pixels alias) out to 2 pixels inside the star's rim, one per pixel of radius. ``direction`` keeps the
-pixels where the frequency runs along x (within 22.5 degrees of the vertical through the centre, above and
-below it: two of ISO's 8 segments) or along y; a slanted edge that is near-vertical measures along x.
+shading (cos^4, vignetting) across the star cancels. Rings run from the one whose fundamental is
+``max_frequency_cy_px`` (0.5: beyond it the pixels alias) out to 2 pixels inside the star's rim (95 % of its
+radius), one per pixel of radius. ``direction`` keeps the pixels where the frequency runs along x (within 22.5
+degrees of the vertical through the centre, above and below it: two of ISO's 8 segments) or along y; a
+slanted edge that is near-vertical measures along x.
 """
 
 from __future__ import annotations
@@ -119,11 +121,14 @@ def siemens_star_mtf(
         if here.sum() < 12:
             continue
         p = phi[here] * cycles
-        design = np.stack([np.ones(p.size), np.cos(p), np.sin(p)], axis=1)
-        (c0, a, b), *_ = np.linalg.lstsq(design, values[here], rcond=None)
+        rho_mean = float(radius[here].mean())
+        # the fundamental and the odd harmonics below Nyquist (a ring's pixels are not evenly spaced in angle,
+        # so an unfitted harmonic would leak into the fundamental)
+        harmonics = [k for k in range(1, 12, 2) if k * cycles / (2 * np.pi * rho_mean) < 0.5] or [1]
+        columns = [np.ones(p.size)] + [g(k * p) for k in harmonics for g in (np.cos, np.sin)]
+        (c0, a, b, *_), *_ = np.linalg.lstsq(np.stack(columns, axis=1), values[here], rcond=None)
         if c0 <= 0:
             raise ValueError(f"the ring at {rho:.0f} px has a mean of {c0:.3g}: give a linear image above black")
-        rho_mean = float(radius[here].mean())
         frequency.append(cycles / (2 * np.pi * rho_mean))
         mtf.append(np.hypot(a, b) / (4 / np.pi * c0 * modulation))
         used.append(rho_mean)
