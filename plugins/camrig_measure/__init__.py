@@ -10,7 +10,7 @@ Functions (plain arrays in linear units):
 * :func:`siemens_star_mtf` -- the MTF from a binary Siemens star, the fundamental around rings (after ISO
   12233:2017 Annex F, s-SFR).
 
-Accessories (kind ``measurement``) that experiments list under ``measurements``: ``measure.mtf``,
+Accessories (kind ``measurement``) that experiments list under ``measurements``: ``measure.mtf``, ``measure.star_mtf``,
 ``measure.photon_transfer``, ``measure.colour_error``, ``measure.distortion``, ``measure.vignetting``,
 ``measure.latency`` and ``measure.link``. Their specs are here (cheap to import); the code is in
 :mod:`camrig_measure.accessories`.
@@ -68,6 +68,21 @@ class MtfSpec(camrig.MeasurementSpec):
         return v
 
 
+class StarMtfSpec(camrig.MeasurementSpec):
+    """MTF and MTF50 from a Siemens star (scenes.target, pattern: siemens_star, centred on the axis): the
+    fundamental of its sectors around rings (camrig_measure.star)."""
+
+    image: Literal["raw", "result"] = Field(
+        default="raw",
+        description="'raw': the mosaic above black, each CFA phase divided by its mean (a neutral star); 'result': "
+        "the luminance of the pipeline's linear RGB output.",
+    )
+    direction: Literal["all", "x", "y"] = Field(
+        default="all",
+        description="Frequencies along every direction, or along x (the segments above and below the centre) or y.",
+    )
+
+
 class PhotonTransferSpec(camrig.MeasurementSpec):
     """EMVA 1288 photon transfer of the rig's sensor: flat-field pairs from dark to beyond saturation through the
     sensor and link (the scene and lens are bypassed), giving gain, read noise, saturation and dynamic range."""
@@ -120,6 +135,9 @@ def camrig_accessory_types() -> list[camrig.AccessoryType]:
     return [
         camrig.AccessoryType(
             "measure.mtf", kind, MtfSpec, f"{where}:Mtf", "MTF curve and MTF50 (ISO 12233 slanted edge)"
+        ),
+        camrig.AccessoryType(
+            "measure.star_mtf", kind, StarMtfSpec, f"{where}:StarMtf", "MTF curve and MTF50 from a Siemens star"
         ),
         camrig.AccessoryType(
             "measure.photon_transfer",

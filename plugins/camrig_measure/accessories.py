@@ -18,11 +18,13 @@ from . import (
     LinkLoadSpec,
     MtfSpec,
     PhotonTransferSpec,
+    StarMtfSpec,
     VignettingSpec,
 )
 from .ciede2000 import ciede2000, xyz_to_lab
 from .ptc import photon_transfer
 from .sfr import slanted_edge_mtf
+from .star import siemens_star_mtf
 
 
 def green_plane(raw: camrig.Frame) -> np.ndarray:
@@ -102,6 +104,39 @@ class Mtf(camrig.Measurement[MtfSpec]):
         curve = camrig.Curve(
             frequency[keep].tolist(), np.asarray(edge.mtf)[keep].tolist(), "frequency (cycles/pixel)", "MTF"
         )
+        return camrig.Measured(values, {"mtf": curve})
+
+
+class StarMtf(camrig.Measurement[StarMtfSpec]):
+    """The star's centre is the frame's centre, its radius ``tan(width_deg / 2) f / pitch`` pixels and its
+    modulation ``(light - dark) / (light + dark)`` from the scene's spec (lens distortion ignored). On the raw, each
+    CFA phase is divided by its own mean (gains only: the rings need the black level at zero)."""
+
+    def measure(self, rig: camrig.Rig, shot: camrig.CaptureResult) -> camrig.Measured:
+        s = self.spec
+        scene = rig.part("scene").accessory.spec
+        if getattr(scene, "pattern", None) != "siemens_star":
+            raise ValueError("measure.star_mtf needs scenes.target with pattern: siemens_star")
+        if s.image == "raw":
+            frame = shot.raw
+            plane = frame.data.astype(np.float64) - (frame.meta.black_level or 0.0)
+            if frame.meta.cfa not in (None, "mono") and plane.ndim == 2:
+                for i in range(4):
+                    phase = plane[i // 2 :: 2, i % 2 :: 2]
+                    phase /= max(float(phase.mean()), 1e-12)
+        else:
+            frame = shot.result
+            plane = gray_image(shot, "result", "measure.star_mtf")
+        _, radius_px = chart_to_pixels(rig, frame, plane.shape, "measure.star_mtf")
+        rows, cols = plane.shape
+        modulation = (scene.light - scene.dark) / (scene.light + scene.dark)
+        star = siemens_star_mtf(
+            plane, ((cols - 1) / 2, (rows - 1) / 2), scene.cycles, radius_px, modulation, direction=s.direction
+        )
+        values = {"mtf50_cy_px": star.mtf50, "mtf_at_quarter_cy_px": float(star.at(0.25))}
+        if frame.meta.pitch:
+            values["mtf50_lp_mm"] = star.mtf50 / (frame.meta.pitch * 1e-3)
+        curve = camrig.Curve(star.frequency_cy_px.tolist(), star.mtf.tolist(), "frequency (cycles/pixel)", "MTF")
         return camrig.Measured(values, {"mtf": curve})
 
 
