@@ -22,15 +22,26 @@ def run(capsys, *argv):
     return code, out, err
 
 
+def sized(folder: Path, name: str, cols: int, rows: int) -> Path:
+    """The small module at ``cols`` x ``rows`` pixels (the same pitch: a smaller field), named ``name``."""
+    text = Path(SMALL).read_text().replace('name = "small module"', f'name = "{name}"')
+    path = folder / f"{name.replace(' ', '_')}.toml"
+    path.write_text(
+        text.replace("width_px = 640", f"width_px = {cols}").replace("height_px = 480", f"height_px = {rows}")
+    )
+    return path
+
+
+@pytest.fixture
+def quarter(tmp_path):
+    """The small module at 320 x 240."""
+    return sized(tmp_path, "quarter module", 320, 240)
+
+
 @pytest.fixture
 def half_size(tmp_path):
-    """The small module with half its pixels in each direction (320 x 240, the same pitch: half the field)."""
-    text = Path(SMALL).read_text()
-    text = text.replace('name = "small module"', 'name = "half module"').replace("width_px = 640", "width_px = 320")
-    text = text.replace("height_px = 480", "height_px = 240")
-    path = tmp_path / "half.toml"
-    path.write_text(text)
-    return path
+    """The small module at 160 x 120."""
+    return sized(tmp_path, "half module", 160, 120)
 
 
 def display_8bit(frame, row, col, rows, cols):
@@ -39,21 +50,24 @@ def display_8bit(frame, row, col, rows, cols):
     return np.round(np.clip(window, 0, 1) * 255).astype(np.uint8)
 
 
-def test_figure_crops_are_the_captured_pixels_at_100_percent(capsys, tmp_path, half_size):
+def test_figure_crops_are_the_captured_pixels_at_100_percent(capsys, tmp_path, quarter, half_size):
     out = tmp_path / "cmp.png"
-    code, stdout, err = run(capsys, "compare", SMALL, str(half_size), "--out", str(out), "--seed", "3")
+    code, stdout, err = run(capsys, "compare", str(quarter), str(half_size), "--out", str(out), "--seed", "3")
     assert code == 0, err
     assert f"wrote {out}" in stdout and not list(tmp_path.glob(".*tmp*"))  # landed atomically, no temporary left
     image = Image.open(out)
     pixels = np.asarray(image.convert("RGB"))
     crops = json.loads(image.text["camrig.crops"])
     assert image.text["seed"] == "3"
-    # the same fraction of each field: a third of the width at most (documented), so 640 -> 213 px, 320 -> 107 px
+    # the same fraction of each field: a third of the width at most (documented), so 320 -> 107 px, 160 -> 53 px
     sizes = {(c["rig"], c["crop"]): c["size"] for c in crops}
-    assert sizes[("small module", "centre")] == [160, 213] and sizes[("half module", "centre")] == [80, 107]
-    # the figure holds both overviews (at most 480 px) and the crops side by side: wider than the crops
-    assert image.size[0] > 213 * 2 + 107 * 2 and image.size[1] > 160 + 240
-    for name, rig_file, (rows, cols) in (("small module", SMALL, (480, 640)), ("half module", half_size, (240, 320))):
+    assert sizes[("quarter module", "centre")] == [80, 107] and sizes[("half module", "centre")] == [40, 53]
+    # the figure holds both overviews and the crops side by side
+    assert image.size[0] > 320 + 160 and image.size[1] > 240 + 80
+    for name, rig_file, (rows, cols) in (
+        ("quarter module", quarter, (240, 320)),
+        ("half module", half_size, (120, 160)),
+    ):
         frame = load_rig(rig_file).capture(seed=3).result
         assert frame.data.shape[:2] == (rows, cols)
         for label in ("centre", "top-left corner"):
@@ -108,17 +122,61 @@ def test_scene_file_replaces_both_scenes_and_its_errors_name_it(capsys, tmp_path
     assert code == 2 and err.count("\n") == 1 and f"{no_capture}: a scene file needs a 'capture' section" in err
 
 
-def test_scene_file_is_what_both_rigs_see(capsys, tmp_path, half_size):
+def test_scene_file_is_what_both_rigs_see(capsys, tmp_path, quarter, half_size):
     scene = tmp_path / "flat.yaml"  # a flat field in place of the chart: its own scene section, whole
     scene.write_text("capture:\n  scene: {type: scenes.chart, layout: flat}\n  seed: 5\n")
     out = tmp_path / "flat.png"
-    code, _, err = run(capsys, "compare", SMALL, str(half_size), "--scene", str(scene), "--out", str(out))
+    code, _, err = run(capsys, "compare", str(quarter), str(half_size), "--scene", str(scene), "--out", str(out))
     assert code == 0, err
     image = Image.open(out)
     assert image.text["seed"] == "5"  # the scene file's seed, for both
     pixels = np.asarray(image.convert("RGB"))
-    expected = load_rig(SMALL, overrides=["capture.scene={type: scenes.chart, layout: flat}"]).capture(seed=5).result
-    c = next(c for c in json.loads(image.text["camrig.crops"]) if c["rig"] == "small module" and c["crop"] == "centre")
+    expected = load_rig(quarter, overrides=["capture.scene={type: scenes.chart, layout: flat}"]).capture(seed=5).result
+    c = next(
+        c for c in json.loads(image.text["camrig.crops"]) if c["rig"] == "quarter module" and c["crop"] == "centre"
+    )
     (top, left), (h, w) = c["figure_origin"], c["size"]
     r, col = c["frame_origin"]
     np.testing.assert_array_equal(pixels[top : top + h, left : left + w], display_8bit(expected, r, col, h, w))
+
+
+def test_experiment_report_shows_each_points_result(tmp_path):
+    from camrig.experiments import experiment_from_dict
+    from camrig.experiments.report import write_report
+    from camrig.experiments.runner import run_one
+
+    rig = {
+        "rig": {
+            "lens": {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 2.8, "psf": "none"},
+            "sensor": {"type": "sensors.cmos", "width_px": 320, "height_px": 240, "pixel_pitch_um": 54.0},
+            "stages": [{"type": "isp.black_level"}, {"type": "isp.demosaic"}, {"type": "isp.gamma"}],
+        },
+        "capture": {"scene": {"type": "scenes.chart"}, "exposure_s": 1e-5},
+    }
+    sweep = {"grid": {"capture.exposure_s": [1e-5, 4e-5]}}
+    e = experiment_from_dict({"experiment": {"name": "looks", "rig": rig, "sweep": sweep, "repeats": 2}})
+    records = [  # what a worker returns for each run (in this process: no pool to start)
+        run_one(
+            e.rig_for(run),
+            [],
+            {
+                "run": run.run_id,
+                "index": run.index,
+                "point": run.point,
+                "repeat": run.repeat,
+                "seed": run.seed,
+                "params": run.params,
+            },
+        )  # fmt: skip
+        for run in e.runs
+    ]
+    write_report(e, records, tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert page.count('<img src="thumbnails/') == 2  # one per point (first repeat), not per run
+    assert "<figcaption>capture.exposure_s=4e-05</figcaption>" in page
+    run = next(run for run in e.runs if run.point == 1 and run.repeat == 0)
+    shown = np.asarray(Image.open(tmp_path / "thumbnails" / f"{run.run_id}.png").convert("RGB"), dtype=float)
+    frame = load_rig(e.rig_for(run)).capture().result
+    factor = 2  # 320 px to at most 160
+    boxed = np.asarray(frame.data, dtype=np.float64).reshape(120, factor, 160, factor, 3).mean(axis=(1, 3))
+    assert shown.shape == (120, 160, 3) and np.abs(shown - np.round(np.clip(boxed, 0, 1) * 255)).max() <= 1

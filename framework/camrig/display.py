@@ -41,6 +41,7 @@ __all__ = [
     "linear_rgb",
     "thumbnail",
     "png_bytes",
+    "thumbnail_base64",
     "frame_html",
     "capture_html",
     "rig_html",
@@ -201,6 +202,11 @@ def png_bytes(rgb: np.ndarray) -> bytes:
         + chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 6))
         + chunk(b"IEND", b"")
     )
+
+
+def thumbnail_base64(frame: Frame, max_px: int = THUMBNAIL_PX) -> str:
+    """:func:`thumbnail` as base64 PNG text (for a JSON record or an HTML page)."""
+    return base64.b64encode(png_bytes(thumbnail(frame, max_px)[0])).decode("ascii")
 
 
 # -- HTML for Jupyter --------------------------------------------------------------------------------------

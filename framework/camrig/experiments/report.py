@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import io
@@ -15,7 +16,10 @@ from typing import Any
 from ..output import write_atomically
 from .experiment import Experiment
 
-__all__ = ["RESERVED", "rows", "write_table", "plots", "write_report"]
+__all__ = ["RESERVED", "REPORT_THUMBNAIL_PX", "rows", "write_table", "plots", "thumbnails", "write_report"]
+
+REPORT_THUMBNAIL_PX = 160
+"""Longest side of the thumbnail of each sweep point's result (its first repeat) in the report, pixels."""
 
 RESERVED = ("run", "point", "repeat", "seed", "status", "error", "compute_s")
 """Table columns every row has, before the swept parameters and the measured values."""
@@ -134,9 +138,36 @@ def _write_bytes(path: Path, data: bytes) -> Path:
     return write_atomically(path, write, force=True)
 
 
+def thumbnails(experiment: Experiment, records: list[dict[str, Any]], out: Path) -> list[tuple[Path, str]]:
+    """``thumbnails/run-NNNNN.png``: the result of each sweep point's first repeat as the worker box-filtered it
+    (:mod:`camrig.display`), with a caption naming the point's parameters."""
+    paths = experiment.section.sweep.paths()
+    written = []
+    for r in records:
+        data = r.get("thumbnail_png")
+        if r["status"] != "ok" or not isinstance(data, str):
+            continue
+        try:
+            png = base64.b64decode(data, validate=True)
+        except ValueError:  # a record edited by hand: no picture, the table still stands
+            continue
+        (out / "thumbnails").mkdir(exist_ok=True)
+        caption = ", ".join(f"{p}={_cell(r['params'].get(p))}" for p in paths) or r["run"]
+        written.append((_write_bytes(out / "thumbnails" / f"{r['run']}.png", png), caption))
+    return written
+
+
+_THUMBNAIL_NOTE = (
+    f"The output of each point's first repeat, the mean of k x k pixel blocks (at most {REPORT_THUMBNAIL_PX} px), "
+    "display-referred output as it is; other formats scaled to their 99.5th percentile and sRGB-encoded."
+)
+
+
 def write_report(experiment: Experiment, records: list[dict[str, Any]], out: Path) -> Path:
-    """``report.html``: the table, failed runs with their reasons, and every plot."""
+    """``report.html``: the table, failed runs with their reasons, every plot and a thumbnail of each sweep
+    point's result."""
     figures = plots(experiment, records, out)
+    looks = thumbnails(experiment, records, out)
     table = rows(experiment, records)
     columns = list(dict.fromkeys(k for row in table for k in row if k != "error"))
 
@@ -148,17 +179,24 @@ def write_report(experiment: Experiment, records: list[dict[str, Any]], out: Pat
     failed = [r for r in table if r["status"] != "ok"]
     errors = "".join(f"<li>{html.escape(r['error'])}</li>" for r in failed)
     images = "".join(f'<figure><img src="plots/{p.name}" alt="{html.escape(p.stem)}"></figure>' for p in figures)
+    points = "".join(
+        f'<figure><img src="thumbnails/{p.name}" alt="{html.escape(p.stem)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for p, caption in looks
+    )
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(experiment.name)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}
-figure{{display:inline-block;margin:0.5em}}</style></head>
+figure{{display:inline-block;margin:0.5em;vertical-align:top}}figcaption{{font-size:11px;max-width:200px}}
+</style></head>
 <body><h1>{html.escape(experiment.name)}</h1>
 <p>{len(table)} runs, {len(failed)} failed.
 Data: <a href="results.csv">results.csv</a>, <a href="results.parquet">results.parquet</a>;
 what produced them: <a href="experiment.json">experiment.json</a>, <a href="environment.json">environment.json</a>.</p>
 {f"<h2>Failed runs</h2><ul>{errors}</ul>" if failed else ""}
 <h2>Plots</h2>{images}
+{f"<h2>Results at each point</h2><p>{_THUMBNAIL_NOTE}</p>{points}" if looks else ""}
 <h2>Results</h2><table><tr>{head}</tr>{body}</table>
 </body></html>
 """

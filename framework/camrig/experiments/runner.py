@@ -28,12 +28,13 @@ from typing import Any
 from ..accessory import Kind, Measured
 from ..api import read_rig
 from ..config import PartConfig, Source
+from ..display import thumbnail_base64
 from ..errors import CamrigError, ConfigError, OutputError
 from ..host import Host, usable_cores
 from ..output import write_atomically
 from ..rig import assemble
 from .experiment import Experiment, Run, check_paths
-from .report import write_report, write_table
+from .report import REPORT_THUMBNAIL_PX, write_report, write_table
 from .workers import die_with_parent, parse_scheduler_address, probe_scheduler, scheduler_timeout_s
 
 __all__ = [
@@ -60,6 +61,8 @@ def run_one(
         host = Host(disable=file.plugins.disable, allow=file.plugins.allow, threads=threads)
         assembled = assemble(host, file)
         shot = assembled.capture()
+        if run.get("repeat") == 0:  # a look at each sweep point, for the report
+            record["thumbnail_png"] = thumbnail_base64(shot.result, REPORT_THUMBNAIL_PX)
         for i, cfg in enumerate(measurements):
             part = host.build(
                 PartConfig(**cfg),
