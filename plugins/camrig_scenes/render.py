@@ -44,59 +44,231 @@ class Source:
     illuminant: str | None
 
 
+TABLE, SELECT, IDENTITY, MATRIX = 0, 1, 2, 3
+"""How a :class:`BandMap` takes a pixel's values to band radiance (its ``mode``)."""
+
+
+@dataclass(frozen=True)
+class BandMap:
+    """A :class:`Source`'s map to band radiance as the kernels take it, built once per picture.
+
+    When every band is fed by at most one channel (an RGB scene, whose bands are its channels times the
+    white's; a grey photo; a cube in its own bands), ``L_b = max(0, offset_b + v_{channel[b]} scale_b)``:
+    ``IDENTITY`` when band b is channel b, ``SELECT`` otherwise, and ``TABLE`` for a coded picture, whose whole
+    chain from code to band radiance is then one table per band, ``table[b, code] = offset_b + lut[code]
+    scale_b`` (in float64, rounded once; clipped at 0 after interpolation, which keeps weights summing to 1).
+    Otherwise ``MATRIX``: ``L_b = max(0, offset_b + sum_c v_c matrix[c, b])`` with the full matrix."""
+
+    mode: int
+    channel: np.ndarray  # (bands,) int64: the channel feeding each band (TABLE, SELECT, IDENTITY)
+    scale: np.ndarray  # (bands,) float64: its factor
+    matrix: np.ndarray  # (channels, bands) float64 (a diagonal expanded)
+    offset: np.ndarray  # (bands,) float64
+    table: np.ndarray  # (bands, codes) float32 with TABLE, else (0, 0)
+
+
+def band_map(source: Source, coded: bool = True) -> BandMap:
+    """The :class:`BandMap` of ``source`` (its tables are the one-time cost of a picture); ``coded=False``: of
+    its values once decoded (a picture averaged into float values before sampling)."""
+    channels, bands = source.data.shape[2], len(source.bands_nm)
+    if source.diagonal:
+        matrix = np.zeros((channels, bands))
+        matrix[np.arange(bands), np.arange(bands)] = source.matrix[0]
+    else:
+        matrix = np.asarray(source.matrix, np.float64)
+    nonzero = matrix != 0
+    channel = np.argmax(nonzero, axis=0).astype(np.int64)
+    scale = matrix[channel, np.arange(bands)]
+    offset = np.ascontiguousarray(source.offset, np.float64)
+    table = np.zeros((0, 0), np.float32)
+    if not (nonzero.sum(axis=0) <= 1).all():
+        mode = MATRIX
+    elif source.lut is not None and coded:
+        mode = TABLE
+        lut = source.lut.astype(np.float64)
+        table = (offset[:, None] + lut[None, :] * scale[:, None]).astype(np.float32)
+    elif channels == bands and (channel == np.arange(bands)).all():
+        mode = IDENTITY
+    else:
+        mode = SELECT
+    return BandMap(mode, channel, scale, np.ascontiguousarray(matrix), offset, table)
+
+
 @njit(nogil=True, cache=True)
-def _render(out, src, lut, matrix, offset, diagonal, ys, fy, xs, fx, surround):  # noqa: ANN001
-    """out[r, c] = max(0, offset + v M) with v the bilinear sample of ``src`` (decoded by ``lut``, unless None)
-    at rows ys[r] + fy[r] and columns xs[c] + fx[c]; ``surround`` where ys or xs is -1 (module docstring)."""
+def _surround(out, ys, c_lo, c_hi, surround):  # noqa: ANN001
+    """out[r, c] = surround for the rows outside the picture (ys[r] < 0) and the columns outside c_lo ... c_hi."""
     rows, cols, bands = out.shape
-    h, w, channels = src.shape
-    v = np.empty(channels, np.float64)
     for r in range(rows):
-        y0 = ys[r]
-        for c in range(cols):
-            x0 = xs[c]
-            if y0 < 0 or x0 < 0:
-                for b in range(bands):
-                    out[r, c, b] = surround[b]
-                continue
-            wy, wx = fy[r], fx[c]
-            y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
-            for k in range(channels):
-                if lut is None:
-                    a, b_, c_, d = src[y0, x0, k], src[y0, x1, k], src[y1, x0, k], src[y1, x1, k]
-                else:
-                    a, b_, c_, d = lut[src[y0, x0, k]], lut[src[y0, x1, k]], lut[src[y1, x0, k]], lut[src[y1, x1, k]]
-                if wx == 0.0 and wy == 0.0:
-                    v[k] = a
-                else:
-                    v[k] = (1.0 - wy) * ((1.0 - wx) * a + wx * b_) + wy * ((1.0 - wx) * c_ + wx * d)
+        lo, hi = (c_lo, c_hi) if ys[r] >= 0 else (cols, cols)
+        for c in range(lo):
             for b in range(bands):
-                if diagonal:
-                    value = offset[b] + v[b] * matrix[0, b]
-                else:
-                    value = offset[b]
-                    for k in range(channels):
-                        value += v[k] * matrix[k, b]
-                out[r, c, b] = value if value > 0.0 else 0.0
+                out[r, c, b] = surround[b]
+        for c in range(hi, cols):
+            for b in range(bands):
+                out[r, c, b] = surround[b]
 
 
 @njit(nogil=True, cache=True)
-def _render_aligned(out, src, lut, matrix, ys, xs, surround):  # noqa: ANN001
-    """The common case of :func:`_render` with every sample on a pixel centre (a photo framed to fill a sensor
-    of its own size), three channels decoded by ``lut``: out[r, c] = max(0, lut[src[ys[r], xs[c]]] M)."""
-    rows, cols, bands = out.shape
-    for r in range(rows):
+def _nearest_table(out, src, table, channel, ys, xs, c_lo, c_hi):  # noqa: ANN001
+    """out[r, c, b] = max(0, table[b, src[ys[r], xs[c], channel[b]]]): a coded picture (``TABLE``) whose samples
+    fall on its pixel centres, for the rows with ys >= 0 and the columns c_lo ... c_hi."""
+    bands, channels = out.shape[2], src.shape[2]
+    zero = np.float32(0.0)
+    for r in range(out.shape[0]):
         y = ys[r]
-        for c in range(cols):
-            x = xs[c]
-            if y < 0 or x < 0:
+        if y < 0:
+            continue
+        row, o = src[y], out[r]
+        if bands == 3 and channels == 3 and channel[0] == 2 and channel[1] == 1 and channel[2] == 0:
+            t0, t1, t2 = table[0], table[1], table[2]  # an RGB scene: bands B, G, R from channels R, G, B
+            for c in range(c_lo, c_hi):
+                x = xs[c]
+                o[c, 0] = max(t0[row[x, 2]], zero)
+                o[c, 1] = max(t1[row[x, 1]], zero)
+                o[c, 2] = max(t2[row[x, 0]], zero)
+        else:
+            for c in range(c_lo, c_hi):
+                x = xs[c]
                 for b in range(bands):
-                    out[r, c, b] = surround[b]
-                continue
-            v0, v1, v2 = lut[src[y, x, 0]], lut[src[y, x, 1]], lut[src[y, x, 2]]
+                    o[c, b] = max(table[b, row[x, channel[b]]], zero)
+
+
+@njit(nogil=True, cache=True)
+def _apply_row(o, values, lut, mode, channel, scale, matrix, offset, acc):  # noqa: ANN001
+    """o[j, b] = max(0, offset_b + ...) of the values of pixel j (decoded by ``lut`` unless None) by ``mode``
+    (:class:`BandMap`; TABLE: the values are band values already)."""
+    n, bands = o.shape
+    if mode == TABLE:
+        for j in range(n):
             for b in range(bands):
-                value = v0 * matrix[0, b] + v1 * matrix[1, b] + v2 * matrix[2, b]
-                out[r, c, b] = value if value > 0.0 else 0.0
+                o[j, b] = max(values[j, b], 0.0)
+    elif mode == IDENTITY:
+        for j in range(n):
+            for b in range(bands):
+                v = values[j, b] if lut is None else lut[values[j, b]]
+                o[j, b] = max(offset[b] + v * scale[b], 0.0)
+    elif mode == SELECT:
+        for j in range(n):
+            for b in range(bands):
+                v = values[j, channel[b]] if lut is None else lut[values[j, channel[b]]]
+                o[j, b] = max(offset[b] + v * scale[b], 0.0)
+    else:
+        for j in range(n):
+            for b in range(bands):
+                acc[b] = offset[b]
+            for k in range(values.shape[1]):
+                v = np.float64(values[j, k] if lut is None else lut[values[j, k]])
+                for b in range(bands):
+                    acc[b] += v * matrix[k, b]
+            for b in range(bands):
+                o[j, b] = max(acc[b], 0.0)
+
+
+@njit(nogil=True, cache=True)
+def _nearest(out, src, lut, mode, channel, scale, matrix, offset, ys, xs, c_lo, c_hi):  # noqa: ANN001
+    """out[r, c] = the band radiance (:func:`_apply_row`) of src[ys[r], xs[c]], for the rows with ys >= 0 and
+    the columns c_lo ... c_hi (read in place when the columns are consecutive pixels, as on the sensor's grid)."""
+    n = c_hi - c_lo
+    consecutive = n > 0 and xs[c_hi - 1] - xs[c_lo] == n - 1
+    line = np.empty((n, src.shape[2]), src.dtype)
+    acc = np.empty(out.shape[2], np.float64)
+    for r in range(out.shape[0]):
+        y = ys[r]
+        if y < 0:
+            continue
+        row = src[y]
+        if consecutive:
+            values = row[xs[c_lo] : xs[c_lo] + n]
+        else:
+            for j in range(n):
+                line[j] = row[xs[c_lo + j]]
+            values = line
+        _apply_row(out[r, c_lo:c_hi], values, lut, mode, channel, scale, matrix, offset, acc)
+
+
+@njit(nogil=True, cache=True)
+def _decode_row(dst, src, lut, table, mode, channel, y):  # noqa: ANN001
+    """dst[x] = picture row y as the interpolation takes it: band values table[b, code of channel[b]] (TABLE),
+    else the channels decoded by ``lut`` (or as they are); dst[w] = dst[w - 1] (the right neighbour of the
+    last pixel, weighted 0)."""
+    row = src[y]
+    w, channels = row.shape[0], row.shape[1]
+    if lut is None:  # a float picture: as it is (pruned at compile time, as the branches below for one)
+        for x in range(w):
+            for c in range(channels):
+                dst[x, c] = row[x, c]
+    elif mode == TABLE:
+        k = dst.shape[1]
+        if k == 3 and channels == 3 and channel[0] == 2 and channel[1] == 1 and channel[2] == 0:
+            t0, t1, t2 = table[0], table[1], table[2]
+            for x in range(w):
+                dst[x, 0] = t0[row[x, 2]]
+                dst[x, 1] = t1[row[x, 1]]
+                dst[x, 2] = t2[row[x, 0]]
+        else:
+            for x in range(w):
+                for b in range(k):
+                    dst[x, b] = table[b, row[x, channel[b]]]
+    else:
+        for x in range(w):
+            for c in range(channels):
+                dst[x, c] = lut[row[x, c]]
+    dst[w] = dst[w - 1]
+
+
+@njit(nogil=True, cache=True)
+def _bilinear(out, src, lut, table, mode, channel, scale, matrix, offset, ys, fy, xs, fx, c_lo, c_hi):  # noqa: ANN001
+    """out[r, c] = the band radiance (:func:`_to_bands`) of the bilinear sample of ``src`` (decoded) at row
+    ys[r] + fy[r] and column xs[c] + fx[c], for the rows with ys >= 0 and the columns c_lo ... c_hi.
+
+    The two picture rows around an output row are decoded once each (kept while the next output row needs
+    them), blended along the column, then interpolated along the row into the output: in float32, the
+    picture's own precision (a TABLE picture's values are already band radiance)."""
+    h, w = src.shape[0], src.shape[1]
+    k = table.shape[0] if mode == TABLE else src.shape[2]
+    decoded = np.empty((2, w + 1, k), np.float32)
+    held = np.full(2, -1, np.int64)
+    blend = np.empty((w + 1, k), np.float32)
+    line = np.empty((c_hi - c_lo, k), np.float32)
+    n = c_hi - c_lo
+    acc = np.empty(out.shape[2], np.float64)
+    zero = np.float32(0.0)
+    for r in range(out.shape[0]):
+        y0 = ys[r]
+        if y0 < 0:
+            continue
+        wy = np.float32(fy[r])
+        y1 = min(y0 + 1, h - 1)
+        s0 = 0 if held[0] == y0 else 1 if held[1] == y0 else -1
+        if s0 < 0:
+            s0 = 1 if held[0] == y1 else 0
+            _decode_row(decoded[s0], src, lut, table, mode, channel, y0)
+            held[s0] = y0
+        s1 = 1 - s0
+        if wy != 0 and held[s1] != y1:
+            _decode_row(decoded[s1], src, lut, table, mode, channel, y1)
+            held[s1] = y1
+        upper, lower = decoded[s0].reshape(-1), decoded[s1].reshape(-1)
+        flat = blend.reshape(-1)
+        if wy == 0:
+            flat[:] = upper
+        else:
+            for i in range(flat.shape[0]):
+                flat[i] = upper[i] + wy * (lower[i] - upper[i])
+        o = out[r]
+        if mode == TABLE and k == 3:
+            for c in range(c_lo, c_hi):
+                x0, f = xs[c], np.float32(fx[c])
+                p, q = blend[x0], blend[x0 + 1]
+                o[c, 0] = max(p[0] + f * (q[0] - p[0]), zero)
+                o[c, 1] = max(p[1] + f * (q[1] - p[1]), zero)
+                o[c, 2] = max(p[2] + f * (q[2] - p[2]), zero)
+        else:
+            for j in range(n):
+                x0, f = xs[c_lo + j], np.float32(fx[c_lo + j])
+                for i in range(k):
+                    line[j, i] = blend[x0, i] + f * (blend[x0 + 1, i] - blend[x0, i])
+            _apply_row(o[c_lo:c_hi], line, None, mode, channel, scale, matrix, offset, acc)
 
 
 @njit(nogil=True, cache=True)
@@ -121,33 +293,25 @@ def _reduce(out, src, lut, k, y0, x0):  # noqa: ANN001
 
 @functools.cache
 def load_kernels() -> None:
-    """Compile (or load from numba's cache) the kernels for the usual types when a rig is assembled."""
-    one = np.zeros(1, np.float64)
-    idx = np.zeros(1, np.int64)
+    """Compile (or load from numba's cache) the kernels for the usual types when a rig is assembled: coded
+    (uint8, uint16) and float pictures, writeable or not (a decoded photo is often a read-only buffer)."""
+    idx, one, three, picked = np.zeros(1, np.int64), np.zeros(1, np.float64), np.zeros(3), np.zeros(3, np.int64)
     for dtype, lut in (
         (np.uint8, np.zeros(256, np.float32)),
         (np.uint16, np.zeros(65536, np.float32)),
         (np.float32, None),
     ):
-        src = np.zeros((1, 1, 3), dtype)
-        _render(
-            np.empty((1, 1, 3), np.float32),
-            src,
-            lut,
-            np.zeros((3, 3)),
-            np.zeros(3),
-            False,
-            idx,
-            one,
-            idx,
-            one,
-            np.zeros(3),
-        )
-        _reduce(np.empty((1, 1, 3), np.float32), src, lut, 1, 0, 0)
-        if lut is not None:
-            _render_aligned(
-                np.empty((1, 1, 3), np.float32), src, lut, np.zeros((3, 3), np.float32), idx, idx, np.zeros(3)
-            )
+        table = np.zeros((3, 0 if lut is None else len(lut)), np.float32)
+        for writeable in (True, False):
+            src = np.zeros((1, 1, 3), dtype)
+            src.flags.writeable = writeable
+            out = np.empty((1, 1, 3), np.float32)
+            _nearest(out, src, lut, SELECT, picked, three, np.zeros((3, 3)), three, idx, idx, 0, 1)
+            _bilinear(out, src, lut, table, SELECT, picked, three, np.zeros((3, 3)), three, idx, one, idx, one, 0, 1)
+            _reduce(out, src, lut, 1, 0, 0)
+            if lut is not None:
+                _nearest_table(out, src, table, picked, idx, idx, 0, 1)
+    _surround(np.empty((1, 1, 3), np.float32), idx, 0, 1, three)
 
 
 def field_half_tangents(view: camrig.AngularGrid, plane: camrig.FocalPlane | None) -> tuple[float, float]:
@@ -266,23 +430,37 @@ class PictureScene:
         ys, fy, _ = axis_table(ty - dy, pitch, data.shape[0])
         surround = np.zeros(len(s.bands_nm)) if s.white is None else s.white * spec.surround  # type: ignore[attr-defined]
         out = np.empty((view.height, view.width, len(s.bands_nm)), np.float32)
-        if (
-            lut is not None
-            and data.shape[2] == 3
-            and not s.diagonal
-            and not s.offset.any()
-            and not fx.any()
-            and not fy.any()
-        ):
-            matrix = s.matrix.astype(np.float32)
-            in_blocks(
-                view.height, threads, lambda a, b: _render_aligned(out[a:b], data, lut, matrix, ys[a:b], xs, surround)
-            )
+        inside = np.flatnonzero(xs >= 0)
+        c_lo, c_hi = (int(inside[0]), int(inside[-1]) + 1) if len(inside) else (0, 0)
+        m = self.band_map(coded=lut is not None)
+        if fx.any() or fy.any():
+
+            def work(a: int, b: int) -> None:
+                _bilinear(out[a:b], data, lut, m.table, m.mode, m.channel, m.scale,
+                          m.matrix, m.offset, ys[a:b], fy[a:b], xs, fx, c_lo, c_hi)  # fmt: skip
+        elif m.mode == TABLE:
+
+            def work(a: int, b: int) -> None:
+                _nearest_table(out[a:b], data, m.table, m.channel, ys[a:b], xs, c_lo, c_hi)
         else:
-            in_blocks(view.height, threads, lambda a, b: _render(
-                out[a:b], data, lut, s.matrix, s.offset, s.diagonal, ys[a:b], fy[a:b], xs, fx, surround,
-            ))  # fmt: skip
+
+            def work(a: int, b: int) -> None:
+                _nearest(out[a:b], data, lut, m.mode, m.channel, m.scale, m.matrix, m.offset, ys[a:b], xs, c_lo,
+                         c_hi)  # fmt: skip
+
+        def fill(a: int, b: int) -> None:
+            work(a, b)
+            _surround(out[a:b], ys[a:b], c_lo, c_hi, surround)
+
+        in_blocks(view.height, threads, fill)
         return out
+
+    def band_map(self, coded: bool = True) -> BandMap:
+        """The picture's tables for the kernels (built on first use, kept with the scene)."""
+        cache = self.__dict__.setdefault("_band_maps", {})
+        if coded not in cache:
+            cache[coded] = band_map(self.source, coded)
+        return cache[coded]
 
     def _reduced(self, k: int) -> tuple[np.ndarray, int, int]:
         cache = self.__dict__.setdefault("_reduced_cache", {})
