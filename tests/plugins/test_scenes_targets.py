@@ -379,3 +379,19 @@ def test_an_esfr_chart_wider_than_the_frame_is_refused_naming_esfr_fields():
     with pytest.raises(camrig.RigDoesNotFit) as err:
         mono_rig({"type": "scenes.target", "pattern": "esfr", "width_deg": 5})
     assert "esfr_fields" in str(err.value) and "does not fit the frame" in str(err.value)
+
+
+def test_random_stars_fill_the_field_and_follow_the_seed():
+    """Without positions, 2000 stars from star_seed lie in |tan x| <= tan(w/2), |tan y| <= 2/3 tan(w/2), spread
+    over it (each quadrant 25 % +- 3 %), the same for the same seed and not for another."""
+    magnitudes = tuple([5.0] * 2000)
+    a = Target(TargetSpec(pattern="star_field", width_deg=10, star_magnitudes=magnitudes, star_seed=3)).stars_tan()
+    b = Target(TargetSpec(pattern="star_field", width_deg=10, star_magnitudes=magnitudes, star_seed=3)).stars_tan()
+    c = Target(TargetSpec(pattern="star_field", width_deg=10, star_magnitudes=magnitudes, star_seed=4)).stars_tan()
+    h = math.tan(math.radians(5))
+    assert a.shape == (2000, 2) and np.array_equal(a, b) and not np.array_equal(a, c)
+    assert np.abs(a[:, 0]).max() <= h and np.abs(a[:, 1]).max() <= h * 2 / 3
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            share = np.mean((np.sign(a[:, 0]) == sx) & (np.sign(a[:, 1]) == sy))
+            assert share == pytest.approx(0.25, abs=0.03)
