@@ -110,27 +110,30 @@ def _surround(out, ys, c_lo, c_hi, surround):  # noqa: ANN001
 
 @njit(nogil=True, cache=True)
 def _nearest_table(out, src, table, channel, ys, xs, c_lo, c_hi):  # noqa: ANN001
-    """out[r, c, b] = max(0, table[b, src[ys[r], xs[c], channel[b]]]): a coded picture (``TABLE``) whose samples
-    fall on its pixel centres, for the rows with ys >= 0 and the columns c_lo ... c_hi."""
+    """out[r, c, b] = table[b, src[ys[r], xs[c], channel[b]]]: a coded picture (``TABLE``, the table clipped at
+    0) whose samples fall on its pixel centres, for the rows with ys >= 0 and the columns c_lo ... c_hi. Rows
+    are read as flat runs of codes (an RGB scene's bands B, G, R from channels R, G, B unrolled)."""
     bands, channels = out.shape[2], src.shape[2]
-    zero = np.float32(0.0)
+    rgb = bands == 3 and channels == 3 and channel[0] == 2 and channel[1] == 1 and channel[2] == 0
+    n = c_hi - c_lo
+    consecutive = n > 0 and xs[c_hi - 1] - xs[c_lo] == n - 1
     for r in range(out.shape[0]):
         y = ys[r]
         if y < 0:
             continue
-        row, o = src[y], out[r]
-        if bands == 3 and channels == 3 and channel[0] == 2 and channel[1] == 1 and channel[2] == 0:
-            t0, t1, t2 = table[0], table[1], table[2]  # an RGB scene: bands B, G, R from channels R, G, B
-            for c in range(c_lo, c_hi):
-                x = xs[c]
-                o[c, 0] = max(t0[row[x, 2]], zero)
-                o[c, 1] = max(t1[row[x, 1]], zero)
-                o[c, 2] = max(t2[row[x, 0]], zero)
+        codes, o = src[y].reshape(-1), out[r].reshape(-1)
+        if rgb and consecutive:
+            t0, t1, t2 = table[0], table[1], table[2]
+            run, dst = codes[3 * xs[c_lo] : 3 * (xs[c_lo] + n)], o[3 * c_lo : 3 * c_hi]  # indices from 0: no wraparound
+            for j in range(n):
+                dst[3 * j] = t0[run[3 * j + 2]]
+                dst[3 * j + 1] = t1[run[3 * j + 1]]
+                dst[3 * j + 2] = t2[run[3 * j]]
         else:
             for c in range(c_lo, c_hi):
-                x = xs[c]
+                i, q = xs[c] * channels, c * bands
                 for b in range(bands):
-                    o[c, b] = max(table[b, row[x, channel[b]]], zero)
+                    o[q + b] = table[b, codes[i + channel[b]]]
 
 
 @njit(nogil=True, cache=True)
@@ -152,6 +155,16 @@ def _apply_row(o, values, lut, mode, channel, scale, matrix, offset, acc):  # no
             for b in range(bands):
                 v = values[j, channel[b]] if lut is None else lut[values[j, channel[b]]]
                 o[j, b] = max(offset[b] + v * scale[b], 0.0)
+    elif values.shape[1] == 3:  # a photo's three channels: one pass over the bands (vectorised)
+        m0, m1, m2 = matrix[0], matrix[1], matrix[2]
+        for j in range(n):
+            p = values[j]
+            v0 = np.float64(p[0] if lut is None else lut[p[0]])
+            v1 = np.float64(p[1] if lut is None else lut[p[1]])
+            v2 = np.float64(p[2] if lut is None else lut[p[2]])
+            oj = o[j]
+            for b in range(bands):
+                oj[b] = max(offset[b] + v0 * m0[b] + v1 * m1[b] + v2 * m2[b], 0.0)
     else:
         for j in range(n):
             for b in range(bands):
@@ -231,6 +244,7 @@ def _bilinear(out, src, lut, table, mode, channel, scale, matrix, offset, ys, fy
     blend = np.empty((w + 1, k), np.float32)
     line = np.empty((c_hi - c_lo, k), np.float32)
     n = c_hi - c_lo
+    columns, weights = xs[c_lo:c_hi], fx[c_lo:c_hi].astype(np.float32)  # indexed from 0: no wraparound checks
     acc = np.empty(out.shape[2], np.float64)
     zero = np.float32(0.0)
     for r in range(out.shape[0]):
@@ -257,15 +271,15 @@ def _bilinear(out, src, lut, table, mode, channel, scale, matrix, offset, ys, fy
                 flat[i] = upper[i] + wy * (lower[i] - upper[i])
         o = out[r]
         if mode == TABLE and k == 3:
-            for c in range(c_lo, c_hi):
-                x0, f = xs[c], np.float32(fx[c])
-                p, q = blend[x0], blend[x0 + 1]
-                o[c, 0] = max(p[0] + f * (q[0] - p[0]), zero)
-                o[c, 1] = max(p[1] + f * (q[1] - p[1]), zero)
-                o[c, 2] = max(p[2] + f * (q[2] - p[2]), zero)
+            dst = o[c_lo:c_hi].reshape(-1)
+            for j in range(n):
+                i, f = 3 * columns[j], weights[j]
+                dst[3 * j] = max(flat[i] + f * (flat[i + 3] - flat[i]), zero)
+                dst[3 * j + 1] = max(flat[i + 1] + f * (flat[i + 4] - flat[i + 1]), zero)
+                dst[3 * j + 2] = max(flat[i + 2] + f * (flat[i + 5] - flat[i + 2]), zero)
         else:
             for j in range(n):
-                x0, f = xs[c_lo + j], np.float32(fx[c_lo + j])
+                x0, f = columns[j], weights[j]
                 for i in range(k):
                     line[j, i] = blend[x0, i] + f * (blend[x0 + 1, i] - blend[x0, i])
             _apply_row(o[c_lo:c_hi], line, None, mode, channel, scale, matrix, offset, acc)
