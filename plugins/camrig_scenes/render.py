@@ -65,6 +65,7 @@ class BandMap:
     matrix: np.ndarray  # (channels, bands) float64 (a diagonal expanded)
     offset: np.ndarray  # (bands,) float64
     table: np.ndarray  # (bands, codes) float32 with TABLE, else (0, 0)
+    clipped: np.ndarray  # ``table`` clipped at 0 (the same array when nothing is negative), for samples on pixels
 
 
 def band_map(source: Source, coded: bool = True) -> BandMap:
@@ -91,7 +92,8 @@ def band_map(source: Source, coded: bool = True) -> BandMap:
         mode = IDENTITY
     else:
         mode = SELECT
-    return BandMap(mode, channel, scale, np.ascontiguousarray(matrix), offset, table)
+    clipped = np.maximum(table, np.float32(0.0)) if (table < 0).any() else table
+    return BandMap(mode, channel, scale, np.ascontiguousarray(matrix), offset, table, clipped)
 
 
 @njit(nogil=True, cache=True)
@@ -431,6 +433,8 @@ class PictureScene:
         h, w = s.data.shape[:2]
         pitch = pixel_tangent(w, h, spec.framing, self.fov_deg(), view, plane)  # type: ignore[attr-defined]
         data, lut, dx, dy = s.data, s.lut, 0.0, 0.0
+        if lut is not None and not data.flags.c_contiguous:  # the kernels read rows of codes as flat runs
+            data = np.ascontiguousarray(data)
         k = int(view.step / pitch)
         if view.step / pitch > 1.5 and k >= 2:  # much finer than the view: average k x k blocks first
             data, y0, x0 = self._reduced(k)
@@ -455,7 +459,7 @@ class PictureScene:
         elif m.mode == TABLE:
 
             def work(a: int, b: int) -> None:
-                _nearest_table(out[a:b], data, m.table, m.channel, ys[a:b], xs, c_lo, c_hi)
+                _nearest_table(out[a:b], data, m.clipped, m.channel, ys[a:b], xs, c_lo, c_hi)
         else:
 
             def work(a: int, b: int) -> None:

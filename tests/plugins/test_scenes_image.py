@@ -424,14 +424,14 @@ def random_source(rng: np.random.Generator, shape: tuple[int, int], kind: str, b
 
     h, w = shape
     wave = tuple(float(b) for b in np.linspace(400, 700, bands))
-    if kind in ("uint8", "uint16", "grey"):
+    if kind in ("uint8", "uint16", "grey", "signed"):
         bits = 16 if kind == "uint16" else 8
         channels = 1 if kind == "grey" else 3
         data = rng.integers(0, 2**bits, (h, w, channels)).astype(np.uint8 if bits == 8 else np.uint16)
         if channels == 1:  # grey: every band from the one channel
             matrix = rng.uniform(1, 2, (1, bands))
-        elif bands == 3:  # an RGB scene: bands B, G, R from channels R, G, B
-            matrix = np.diag(rng.uniform(1, 2, 3))[::-1]
+        elif bands == 3:  # an RGB scene: bands B, G, R from channels R, G, B (one negative: clipped at 0)
+            matrix = np.diag(rng.uniform(1, 2, 3) * (-1 if kind == "signed" else 1) ** np.arange(3))[::-1]
         else:
             matrix = rng.uniform(-0.3, 1.0, (channels, bands))
         return Source(data, decode_table(bits, "srgb"), matrix, np.zeros(bands), False, wave, None, None)
@@ -451,6 +451,8 @@ def random_source(rng: np.random.Generator, shape: tuple[int, int], kind: str, b
         ("uint8", 3, "fill", (37, 53), 1.0),  # on the picture's own grid
         ("uint8", 3, "fit", (29, 41), 1.0),  # another aspect: resampled, surround above and below
         ("uint8", 3, "centre", (31, 47), 0.83),  # finer than the picture
+        ("signed", 3, "fill", (37, 53), 1.0),
+        ("signed", 3, "fit", (40, 30), 1.0),
         ("uint8", 3, "centre", (13, 19), 2.6),  # much coarser: 2 x 2 blocks averaged first
         ("grey", 31, "centre", (12, 17), 3.1),  # 3 x 3 blocks
         ("yfloat", 3, "fit", (30, 20), 1.0),  # a float picture, one channel feeding every band
