@@ -140,7 +140,7 @@ def _specs(rig: Rig, raw_meta: Any, result_meta: Any, seed: int | None) -> tuple
     lens, sensor, scene = rig.parts["lens"], rig.parts["sensor"], rig.parts["scene"]
     optics = []
     if result_meta.focal_length_mm is not None:
-        optics.append(f"{result_meta.focal_length_mm:g} mm")
+        optics.append(f"{result_meta.focal_length_mm:.4g} mm")
     if result_meta.f_number is not None:
         optics.append(f"f/{result_meta.f_number:g}")
     rows, cols = rig.caps[rig.raw_role].shape[:2]
