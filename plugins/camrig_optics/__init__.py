@@ -12,17 +12,35 @@ import camrig
 from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 
 camrig_api = ">=1,<2"
+MAX_NOLL = 37
+"""Highest Noll Zernike index the optics model (camrig_optics.psf): radial orders up to 7 and (8, 0)."""
 
 
 class AberrationZone(BaseModel):
-    """Wavefront error at one field position; the lens blends neighbouring zones linearly in field radius."""
+    """Wavefront error at one field position, for an image point on the +x axis (azimuth 0: right of the image
+    centre); the lens blends neighbouring zones linearly in field radius and turns each to the pixel's azimuth."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     field: float = Field(ge=0, le=1, description="Relative field radius: 0 on axis, 1 at the sensor corner.")
     zernike_waves: dict[int, float] = Field(
-        description="RMS wavefront error per Noll index (4 defocus, 5-6 astigmatism, 7-8 coma, 11 spherical), waves."
+        description="RMS wavefront error per Noll index (4 defocus, 5-6 astigmatism, 7-8 coma, 11 spherical, up to "
+        "37), waves, of an image point on the +x axis (e.g. 6 and 8: astigmatism and coma along the radius there)."
     )
+    zernike_waves_by_nm: dict[float, dict[int, float]] = Field(
+        default_factory=dict,
+        description="Optional wavefront per wavelength (nm -> Noll index -> RMS waves at that wavelength, for one "
+        "sensor position): each band takes the coefficients interpolated linearly at its wavelength (held beyond the "
+        "ends), so longitudinal colour (Z4) and spherochromatism reach the blur; empty: zernike_waves for every band.",
+    )
+
+    @field_validator("zernike_waves_by_nm")
+    @classmethod
+    def _wavelengths(cls, value: dict[float, dict[int, float]]) -> dict[float, dict[int, float]]:
+        bad = sorted(nm for nm in value if not 200 <= nm <= 2000)
+        if bad:
+            raise ValueError(f"zernike_waves_by_nm: wavelengths {bad} nm are outside 200-2000 nm")
+        return value
 
 
 class IdealLensSpec(camrig.LensSpec):
@@ -65,7 +83,16 @@ class IdealLensSpec(camrig.LensSpec):
     )
     zones: list[AberrationZone] = Field(
         default_factory=list,
-        description="Field-dependent wavefront error, by increasing field; replaces zernike_waves.",
+        description="Field-dependent wavefront error, by increasing field; replaces zernike_waves. Each zone is the "
+        "wavefront of a point on the +x axis; a pixel at azimuth phi sees it turned by phi (azimuth_sectors).",
+    )
+    azimuth_sectors: int = Field(
+        default=16,
+        ge=0,
+        le=64,
+        description="Azimuths (equally spaced from +x) at which a zone with non-symmetric terms (astigmatism, coma, "
+        "...) is turned and rendered; pixels between two blend them linearly in azimuth (docs/optics.md gives the "
+        "error: 16 keeps astigmatism's orientation within 8 %). 0: zones keep their +x orientation everywhere.",
     )
     distortion: DistortionSpec | None = Field(
         default=None, description="Geometric distortion; none for a perfect rectilinear lens."
@@ -103,9 +130,9 @@ class IdealLensSpec(camrig.LensSpec):
     @field_validator("zernike_waves")
     @classmethod
     def _noll(cls, value: dict[int, float]) -> dict[int, float]:
-        bad = sorted(j for j in value if not 1 <= j <= 11)
+        bad = sorted(j for j in value if not 1 <= j <= MAX_NOLL)
         if bad:
-            raise ValueError(f"Zernike indices {bad} are not supported (Noll 1..11)")
+            raise ValueError(f"Zernike indices {bad} are not supported (Noll 1..{MAX_NOLL})")
         return value
 
     @model_validator(mode="after")
@@ -115,6 +142,8 @@ class IdealLensSpec(camrig.LensSpec):
             raise ValueError(f"zones must be in increasing field order, got fields {fields}")
         for z in self.zones:
             self._noll(z.zernike_waves)
+            for waves in z.zernike_waves_by_nm.values():
+                self._noll(waves)
         f_m = self.focal_length_mm * 1e-3
         for name in ("focus_distance_m", "subject_distance_m"):
             if getattr(self, name) <= f_m:

@@ -31,16 +31,27 @@ import contextlib
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 import numpy as np
 from scipy import fft, ndimage
 
 import camrig
 
-from . import IdealLensSpec
+from . import AberrationZone, IdealLensSpec
 from .distortion import undistort, untca, vignetting_factor, warp_polynomial
-from .psf import defocus_waves, defocus_waves_map, focal_shift_waves, oversampling, pixel_kernel, stopped_down
-from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, store
+from .psf import (
+    defocus_waves,
+    defocus_waves_map,
+    equivalent_defocus,
+    focal_shift_waves,
+    is_symmetric,
+    oversampling,
+    pixel_kernel,
+    rotated,
+    stopped_down,
+)
+from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, sector_weight, store
 from .tiles import load_kernels as load_tile_kernels
 
 MAX_OVERSAMPLING = 65
@@ -81,9 +92,17 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return max(2, min(64, math.ceil(blur_um / plane.pitch_um)))
 
     def _all_waves(self) -> list[float]:
-        vals = list(self.spec.zernike_waves.values())
+        """The wavefront's size for the blur margin: |coefficient| of each term up to Noll 11 (as sized since the
+        first release) and :func:`~camrig_optics.psf.equivalent_defocus` of the higher ones (steeper per wave),
+        over every zone and, per zone, the largest over its wavelengths."""
+
+        def size(waves: dict[int, float]) -> float:
+            high = {j: w for j, w in waves.items() if j > 11}
+            return sum(abs(w) for j, w in waves.items() if j <= 11) + equivalent_defocus(high)
+
+        vals = [size(self.spec.zernike_waves)]
         for z in self.spec.zones:
-            vals += list(z.zernike_waves.values())
+            vals.append(max([size(z.zernike_waves), *(size(w) for w in z.zernike_waves_by_nm.values())]))
         return vals
 
     def _defocus(self, wavelength_nm: float) -> float:
@@ -235,9 +254,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
     # -- blur --------------------------------------------------------------------------------------------------
 
     def kernel(self, plane: camrig.FocalPlane, wavelength_nm: float, zernike_waves: dict[int, float], margin: int,
-               defocus_550: float | None = None) -> np.ndarray:  # fmt: skip
+               defocus_550: float | None = None, azimuth_rad: float = 0.0) -> np.ndarray:  # fmt: skip
         """The pixel-grid PSF for one band and wavefront, summing to the transmission. Defocus is added: from
-        the spec's focus and subject distances, or ``defocus_550`` (Z4 RMS waves at 550 nm, from a depth map)."""
+        the spec's focus and subject distances, or ``defocus_550`` (Z4 RMS waves at 550 nm, from a depth map).
+        ``azimuth_rad``: the wavefront turned by it (the PSF of :func:`~camrig_optics.psf.rotated` waves, from the
+        unturned PSF turned, :func:`~camrig_optics.psf.pixel_psf`)."""
         s = self.spec
         k = oversampling(plane.pitch_um, wavelength_nm * 1e-3, s.f_number)
         if k > MAX_OVERSAMPLING:
@@ -251,17 +272,58 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             waves = stopped_down(waves, s.aberrations_f_number / s.f_number)
         defocus = self._defocus(wavelength_nm) if defocus_550 is None else defocus_550 * 550.0 / wavelength_nm
         waves[4] = waves.get(4, 0.0) + defocus
-        return pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
-                            transmission=s.transmission, radius_px=margin).astype(np.float32)  # fmt: skip
+        key = (plane.pitch_um, wavelength_nm, margin, tuple(sorted(waves.items())), azimuth_rad)
+        cache = self._kernels
+        if key not in cache:  # kept for the lens's life: a zone's sectors x bands are many kernels to recompute
+            kernel = pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
+                                  transmission=s.transmission, radius_px=margin,
+                                  rotation_rad=azimuth_rad).astype(np.float32)  # fmt: skip
+            kernel.flags.writeable = False
+            cache[key] = kernel
+        return cache[key]
+
+    @cached_property
+    def _kernels(self) -> dict[tuple[object, ...], np.ndarray]:
+        return {}
+
+    @staticmethod
+    def zone_waves_at(zone: AberrationZone, wavelength_nm: float) -> dict[int, float]:
+        """The zone's wavefront in the band at ``wavelength_nm``: ``zernike_waves``, or the per-wavelength
+        coefficients interpolated linearly at it (held beyond the traced wavelengths)."""
+        if not zone.zernike_waves_by_nm:
+            return dict(zone.zernike_waves)
+        nm = sorted(zone.zernike_waves_by_nm)
+        terms = sorted({j for w in zone.zernike_waves_by_nm.values() for j in w})
+        return {
+            j: float(np.interp(wavelength_nm, nm, [zone.zernike_waves_by_nm[x].get(j, 0.0) for x in nm])) for j in terms
+        }
+
+    def zone_wavefront(self, key: tuple[int, float], wavelength_nm: float) -> dict[int, float]:
+        """The wavefront of a :meth:`zone_weights` entry in the band at ``wavelength_nm``: (zone index, or -1 for
+        the spec's zernike_waves; the azimuth in radians the zone is turned to)."""
+        index, azimuth = key
+        if index < 0:
+            return dict(self.spec.zernike_waves)
+        waves = self.zone_waves_at(self.spec.zones[index], wavelength_nm)
+        return rotated(waves, azimuth) if azimuth else waves
+
+    def _zone_turns(self, zone: AberrationZone) -> bool:
+        """Whether the zone must be turned with azimuth: it has non-symmetric terms and sectors are on."""
+        return self.spec.azimuth_sectors > 0 and not (
+            is_symmetric(zone.zernike_waves) and all(is_symmetric(w) for w in zone.zernike_waves_by_nm.values())
+        )
 
     def zone_weights(
         self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None
-    ) -> list[tuple[dict[int, float], np.ndarray | None]]:
-        """(wavefront, weight map or None for 'everywhere') per zone, for pixel rows ``rows`` and columns ``cols``
-        (default all); hat functions of the relative field radius, so the weights sum to 1 everywhere."""
+    ) -> list[tuple[tuple[int, float], np.ndarray | None]]:
+        """(wavefront key for :meth:`zone_wavefront`, weight map or None for 'everywhere') per zone and azimuth
+        sector, for pixel rows ``rows`` and columns ``cols`` (default all); hat functions of the relative field
+        radius, times hat functions of the azimuth for a zone with non-symmetric terms (turned to each of
+        ``azimuth_sectors`` equally spaced azimuths), so the weights sum to 1 everywhere. Entries that weigh
+        nothing in the window are left out (a zone's entries: its weight maps, all zero)."""
         zones = self.spec.zones
         if not zones:
-            return [(self.spec.zernike_waves, None)]
+            return [((-1, 0.0), None)]
         x, y = plane.pixel_centres_mm()
         if rows is not None:
             y = y[rows[0] : rows[1]]
@@ -274,15 +336,39 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         near_y = 0.0 if y[0] <= 0 <= y[-1] else min(abs(y[0]), abs(y[-1]))
         low = math.hypot(near_x, near_y) / half_diagonal
         high = math.hypot(max(abs(x[0]), abs(x[-1])), max(abs(y[0]), abs(y[-1]))) / half_diagonal
+        # the window's range of azimuth: all of them around the centre, else spanned by its corners (a rectangle
+        # that does not hold the centre sees it under the angles of its corners)
+        if near_x == 0.0 and near_y == 0.0:
+            centre, spread = 0.0, math.pi
+        else:
+            corners = [math.atan2(b, a) for a in (x[0], x[-1]) for b in (y[0], y[-1])]
+            centre = math.atan2(float(np.mean(y)), float(np.mean(x)))
+            offsets = [(a - centre + math.pi) % (2 * math.pi) - math.pi for a in corners]
+            spread = max(abs(o) for o in offsets)
         fields = [z.field for z in zones]
-        out: list[tuple[dict[int, float], np.ndarray | None]] = []
+        out: list[tuple[tuple[int, float], np.ndarray | None]] = []
+        sectors = self.spec.azimuth_sectors
+        spacing = 2 * math.pi / sectors if sectors else 0.0
         for i, z in enumerate(zones):
             support_low = fields[i - 1] if i > 0 else -np.inf
             support_high = fields[i + 1] if i + 1 < len(zones) else np.inf
-            weight = np.zeros((y.size, x.size), np.float32)
-            if low < support_high and high > support_low:  # else the zone weighs nothing here
+            if not (low < support_high and high > support_low):  # the zone weighs nothing here
+                if not self._zone_turns(z):
+                    out.append(((i, 0.0), np.zeros((y.size, x.size), np.float32)))
+                continue
+            if not self._zone_turns(z):
+                weight = np.zeros((y.size, x.size), np.float32)
                 hat_weight(y**2, x**2, 1 / half_diagonal, support_low, fields[i], support_high, weight)
-            out.append((z.zernike_waves, weight))
+                out.append(((i, 0.0), weight))
+                continue
+            for k in range(sectors):
+                azimuth = k * spacing
+                gap = abs((azimuth - centre + math.pi) % (2 * math.pi) - math.pi)
+                if gap >= spread + spacing:  # the sector's hat is zero over the window
+                    continue
+                weight = np.zeros((y.size, x.size), np.float32)
+                sector_weight(y, x, 1 / half_diagonal, support_low, fields[i], support_high, azimuth, spacing, weight)
+                out.append(((i, azimuth), weight))
         return out
 
     # -- the stage ---------------------------------------------------------------------------------------------
@@ -380,14 +466,16 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             fft.next_fast_len(min(tile, rows) + 2 * margin, real=True),
             fft.next_fast_len(min(tile, cols) + 2 * margin, real=True),
         )
-        spectra: dict[tuple[object, ...], np.ndarray] = {}  # (wavefront, defocus, band) -> kernel FFT
+        spectra: dict[tuple[object, ...], np.ndarray] = {}  # (zone and azimuth, defocus, band) -> kernel FFT
         lock = threading.Lock()
 
-        def spectrum(waves: dict[int, float], defocus: float | None, band: float) -> np.ndarray:
-            key = (tuple(sorted(waves.items())), defocus, band)
+        def spectrum(zone: tuple[int, float], defocus: float | None, band: float) -> np.ndarray:
+            key = (zone, defocus, band)
             with lock:  # each kernel computed once, by whichever tile needs it first
-                if key not in spectra:
-                    spectra[key] = fft.rfft2(self.kernel(plane, band, waves, margin, defocus), s=shape)
+                if key not in spectra:  # the unturned wavefront, its PSF turned to the sector's azimuth
+                    waves = self.zone_wavefront((zone[0], 0.0), band)
+                    kernel = self.kernel(plane, band, waves, margin, defocus, azimuth_rad=zone[1])
+                    spectra[key] = fft.rfft2(kernel, s=shape)
                 return spectra[key]
 
         def run(r0: int, c0: int) -> np.ndarray:
@@ -468,13 +556,13 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
 
     def _depth_layers(
         self,
-        zones: list[tuple[dict[int, float], np.ndarray | None]],
+        zones: list[tuple[tuple[int, float], np.ndarray | None]],
         defocus: tuple[np.ndarray, np.ndarray] | None,
         margin: int,
         rows: tuple[int, int],
         cols: tuple[int, int],
-    ) -> list[tuple[dict[int, float], float | None, np.ndarray | None]]:
-        """Zones x depth layers: (wavefront, defocus at 550 nm or None for the spec's, weight map or None).
+    ) -> list[tuple[tuple[int, float], float | None, np.ndarray | None]]:
+        """Zones x depth layers: (wavefront key, defocus at 550 nm or None for the spec's, weight map or None).
 
         Without depth each zone is one entry. With it, the defocus of every pixel follows from its subject
         distance (thin lens), and the image is blended from blurs at a few defocus values with hat weights,
@@ -483,7 +571,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             return [(waves, None, weight) for waves, weight in zones]
         whole, layers = defocus
         strip = whole[margin + rows[0] : margin + rows[1], margin + cols[0] : margin + cols[1]]
-        out: list[tuple[dict[int, float], float | None, np.ndarray | None]] = []
+        out: list[tuple[tuple[int, float], float | None, np.ndarray | None]] = []
         for waves, zone_weight in zones:
             for i, value in enumerate(layers):
                 basis = np.zeros(len(layers))

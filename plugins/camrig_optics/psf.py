@@ -8,7 +8,8 @@ dx = 2 lambda N_f R / N apart (N_f the f-number).
 Wavefront error is a sum of Zernike polynomials in Noll's order and normalisation (R. J. Noll, "Zernike
 polynomials and atmospheric turbulence", JOSA 66(3), 1976): each term has unit RMS over the pupil, so a
 coefficient is the RMS wavefront error of that term, in waves. j = 4 defocus, 5-6 astigmatism, 7-8 coma,
-11 primary spherical.
+9-10 trefoil, 11 primary spherical, 22 secondary and 37 tertiary spherical; j = 1..37 (:data:`MAX_NOLL`) are
+modelled, every term up to radial order 7 plus (8, 0).
 
 The pixel aperture: the fine PSF is convolved with the pixel's square aperture (box of one pitch) and
 sampled at pixel centres, so the kernel's transfer function is MTF_optics x sinc(f p).
@@ -24,13 +25,35 @@ from typing import Any
 import numpy as np
 from scipy import fft, ndimage
 
-NOLL: dict[int, tuple[int, int]] = {
-    1: (0, 0), 2: (1, 1), 3: (1, -1), 4: (2, 0), 5: (2, -2), 6: (2, 2),
-    7: (3, -1), 8: (3, 1), 9: (3, -3), 10: (3, 3), 11: (4, 0),
-}  # fmt: skip
+from . import MAX_NOLL
+
+
+def noll_table(j_max: int) -> dict[int, tuple[int, int]]:
+    """Noll index j -> (radial order n, azimuthal frequency m) for j = 1..``j_max``; m < 0 is the sine term.
+
+    Noll's ordering (JOSA 66(3), 1976, table I): by n, then by |m|; of the two terms with the same |m| > 0 the
+    even j is the cosine (m > 0), the odd j the sine (m < 0)."""
+    table: dict[int, tuple[int, int]] = {}
+    j, n = 1, 0
+    while j <= j_max:
+        for am in range(n % 2, n + 1, 2):
+            if am == 0:
+                table[j] = (n, 0)
+                j += 1
+            else:
+                for jj in (j, j + 1):
+                    table[jj] = (n, am if jj % 2 == 0 else -am)
+                j += 2
+        n += 1
+    return {k: v for k, v in table.items() if k <= j_max}
+
+
+NOLL: dict[int, tuple[int, int]] = noll_table(MAX_NOLL)
 """Noll index j -> (radial order n, azimuthal frequency m); m < 0 means the sine term."""
+NOLL_INDEX: dict[tuple[int, int], int] = {nm: j for j, nm in NOLL.items()}
 ZERNIKE_NAMES = {4: "defocus", 5: "oblique astigmatism", 6: "vertical astigmatism", 7: "vertical coma",
-                 8: "horizontal coma", 11: "primary spherical"}  # fmt: skip
+                 8: "horizontal coma", 9: "oblique trefoil", 10: "horizontal trefoil", 11: "primary spherical",
+                 22: "secondary spherical", 37: "tertiary spherical"}  # fmt: skip
 
 MIN_PUPIL_RADIUS_SAMPLES = 24
 """Pupil radius in FFT samples below which the pupil is too coarse; the grid grows instead."""
@@ -39,7 +62,7 @@ MIN_PUPIL_RADIUS_SAMPLES = 24
 def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """Noll-normalised Zernike polynomial Z_j on the unit disk (unit RMS over the disk)."""
     if j not in NOLL:
-        raise ValueError(f"Zernike index {j} not supported (Noll 1..{max(NOLL)})")
+        raise ValueError(f"Zernike index {j} not supported (Noll 1..{MAX_NOLL})")
     n, m = NOLL[j]
     am = abs(m)
     radial = np.zeros_like(rho)
@@ -56,24 +79,38 @@ def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return math.sqrt(2 * (n + 1)) * radial * angular
 
 
-@lru_cache(maxsize=256)
+def _polar_nodes(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rho, theta, weight) of a product rule on the unit disk exact for polynomials of degree <= ``order``:
+    Gauss-Legendre in rho^2 (the area element is d(rho^2) d theta / 2) times equally spaced azimuths."""
+    t, w = np.polynomial.legendre.leggauss(order // 2 + 2)
+    rho2 = (t + 1) / 2
+    theta = 2 * np.pi * np.arange(order + 2) / (order + 2)
+    rho, th = np.meshgrid(np.sqrt(rho2), theta, indexing="ij")
+    weight = np.repeat(w[:, None] / 2, theta.size, axis=1) / theta.size
+    return rho.ravel(), th.ravel(), weight.ravel()
+
+
+@lru_cache(maxsize=1024)
 def _stopped_down_cached(terms: tuple[tuple[int, float], ...], scale: float) -> tuple[tuple[int, float], ...]:
-    rng = np.random.default_rng(0)  # sample points: any set that pins down polynomials of degree <= 4
-    rho = np.sqrt(rng.random(600))
-    theta = 2 * np.pi * rng.random(600)
-    basis = sorted(NOLL)
-    a = np.stack([zernike(j, rho, theta) for j in basis], axis=1)
+    order = max(NOLL[j][0] for j, _ in terms)
+    rho, theta, weight = _polar_nodes(2 * order)  # exact inner products of degree <= 2 n_max
     b = sum(w * zernike(j, scale * rho, theta) for j, w in terms)
-    coefficients, *_ = np.linalg.lstsq(a, b, rcond=None)
-    return tuple((j, float(c)) for j, c in zip(basis, coefficients) if j != 1 and abs(c) > 1e-12)
+    out = []
+    for j, (n, m) in NOLL.items():  # Noll terms are orthonormal: c_j = <W', Z_j> / <1, 1> (the mean over the disk)
+        if n <= order and any(NOLL[i][1] == m for i, _ in terms) and j != 1:
+            c = float(np.sum(weight * b * zernike(j, rho, theta)))
+            if abs(c) > 1e-12:
+                out.append((j, c))
+    return tuple(out)
 
 
 def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, float]:
     """The same wavefront seen through a pupil ``scale`` (<= 1) times the radius it was given for (stopping
     down from N0 to N: scale = N0 / N), as Noll coefficients on the new pupil: W'(rho, theta) = W(scale rho,
     theta). Each term keeps its azimuthal order and can only feed lower radial orders, so the set is closed and
-    the projection exact; e.g. spherical a Z11 becomes scale^4 a Z11 + sqrt(15) scale^2 (scale^2 - 1) a Z4 (it
-    shrinks as scale^4 and sheds defocus), coma sheds tilt. Piston is dropped (it does not change the PSF)."""
+    the projection (a quadrature exact for the degree) is exact; e.g. spherical a Z11 becomes
+    scale^4 a Z11 + sqrt(15) scale^2 (scale^2 - 1) a Z4 (it shrinks as scale^4 and sheds defocus), coma sheds
+    tilt, secondary spherical Z22 sheds Z11 and Z4. Piston is dropped (it does not change the PSF)."""
     if not 0 < scale <= 1:
         raise ValueError(f"pupil scale must be in (0, 1], got {scale}")
     terms = tuple(sorted((int(j), float(w)) for j, w in zernike_waves.items() if w))
@@ -82,13 +119,69 @@ def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, 
     return dict(_stopped_down_cached(terms, float(scale)))
 
 
+def rotated(zernike_waves: Mapping[int, float], angle_rad: float) -> dict[int, float]:
+    """The wavefront turned by ``angle_rad`` about the axis (from +x towards +y): W'(rho, theta) =
+    W(rho, theta - angle). A cosine/sine pair (a, b) of azimuthal order m becomes
+    (a cos m phi - b sin m phi, a sin m phi + b cos m phi); rotationally symmetric terms (m = 0) are unchanged
+    (Noll 1976: the pair's RMS sqrt(a^2 + b^2) is invariant)."""
+    out: dict[int, float] = {}
+    for j, w in zernike_waves.items():
+        n, m = NOLL[int(j)]
+        if m == 0:
+            out[int(j)] = out.get(int(j), 0.0) + float(w)
+            continue
+        am = abs(m)
+        c, s = math.cos(am * angle_rad), math.sin(am * angle_rad)
+        j_cos, j_sin = NOLL_INDEX[(n, am)], NOLL_INDEX[(n, -am)]
+        if m > 0:  # a cos(m theta) -> a cos m phi cos + a sin m phi sin
+            out[j_cos] = out.get(j_cos, 0.0) + float(w) * c
+            out[j_sin] = out.get(j_sin, 0.0) + float(w) * s
+        else:  # b sin(m theta) -> -b sin m phi cos + b cos m phi sin
+            out[j_cos] = out.get(j_cos, 0.0) - float(w) * s
+            out[j_sin] = out.get(j_sin, 0.0) + float(w) * c
+    return out
+
+
+def equivalent_defocus(zernike_waves: Mapping[int, float]) -> float:
+    """The wavefront's steepness as waves of Noll defocus of the same largest slope: sum over terms of
+    |a_j| |dZ_j/drho| at the pupil edge / 4 sqrt 3 (Z4 = sqrt 3 (2 rho^2 - 1) has slope 4 sqrt 3; a radial
+    polynomial R_n^m has slope (n (n + 2) - m^2) / 2 at rho = 1). What sizes the pupil sampling and the blur
+    margin: a Z37 (n = 8) of 0.05 waves is as steep as 0.87 waves of defocus."""
+    total = 0.0
+    for j, w in zernike_waves.items():
+        n, m = NOLL[int(j)]
+        norm = math.sqrt(n + 1) if m == 0 else math.sqrt(2 * (n + 1))
+        total += abs(float(w)) * norm * (n * (n + 2) - m * m) / 2
+    return total / (4 * math.sqrt(3))
+
+
+def steepest_slope(zernike_waves: Mapping[int, float]) -> float:
+    """The wavefront's largest slope over the pupil, max |grad W| (waves per pupil radius), as waves of Noll
+    defocus of that edge slope (/ 4 sqrt 3): central differences on a 129 x 129 grid over the unit disk. Terms
+    that balance each other (spherical against defocus) are not counted twice, as :func:`equivalent_defocus`
+    (an upper bound) counts them."""
+    if not zernike_waves:
+        return 0.0
+    c = np.linspace(-1.0, 1.0, 129)
+    x, y = np.meshgrid(c, c)
+    rho, theta = np.hypot(x, y), np.arctan2(y, x)
+    w = sum(float(a) * zernike(int(j), rho, theta) for j, a in zernike_waves.items())
+    gy, gx = np.gradient(np.asarray(w, dtype=np.float64), c, c)
+    return float(np.max(np.hypot(gx, gy)[rho <= 1.0])) / (4 * math.sqrt(3))
+
+
+def is_symmetric(zernike_waves: Mapping[int, float]) -> bool:
+    """True when every non-zero term is rotationally symmetric (m = 0): rotating it changes nothing."""
+    return all(NOLL[int(j)][1] == 0 for j, w in zernike_waves.items() if w)
+
+
 def grid_for(
     wavelength_um: float, f_number: float, sample_um: float, min_field_um: float, waves: float = 0.0
 ) -> tuple[int, float]:
     """FFT size N and pupil radius R (samples) giving image samples ``sample_um`` apart over a field of at least
-    ``min_field_um``, with the pupil sampled finely enough for ``waves`` (sum of |Zernike coefficients|): the
-    steepest low-order term changes by about 4 sqrt(3) a waves across the radius, so R >= 16 a keeps the phase
-    step per sample below half a wave. Raises if ``sample_um`` cannot resolve the PSF (<= lambda N_f / 2)."""
+    ``min_field_um``, with the pupil sampled finely enough for ``waves`` (:func:`steepest_slope`): defocus
+    a changes by 4 sqrt(3) a waves per radius at the edge, so R >= 16 a keeps the phase step per sample below half
+    a wave. Raises if ``sample_um`` cannot resolve the PSF (<= lambda N_f / 2)."""
     nyquist = wavelength_um * f_number / 2
     if sample_um > nyquist * (1 + 1e-9):
         raise ValueError(
@@ -105,7 +198,7 @@ def grid_for(
 @lru_cache(maxsize=64)
 def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
                 terms: tuple[tuple[int, float], ...]) -> np.ndarray:  # fmt: skip
-    n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, sum(abs(w) for _, w in terms))
+    n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, steepest_slope(dict(terms)))
     c = (np.arange(n) - n // 2) / radius
     x, y = np.meshgrid(c, c)
     rho, theta = np.hypot(x, y), np.arctan2(y, x)
@@ -135,6 +228,17 @@ def oversampling(pitch_um: float, wavelength_um: float, f_number: float) -> int:
     return k if k % 2 else k + 1
 
 
+@lru_cache(maxsize=8)
+def _spline(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
+            terms: tuple[tuple[int, float], ...]) -> np.ndarray:  # fmt: skip
+    """Cubic B-spline coefficients of :func:`psf` (periodic, as the FFT PSF is): every sector of a zone turns
+    the same PSF, and the prefilter is a pass over the whole grid."""
+    fine = _psf_cached(wavelength_um, f_number, sample_um, min_field_um, terms)
+    spline = ndimage.spline_filter(fine, order=3, mode="grid-wrap")
+    spline.flags.writeable = False
+    return spline
+
+
 def pixel_psf(
     wavelength_um: float,
     f_number: float,
@@ -142,10 +246,32 @@ def pixel_psf(
     *,
     zernike_waves: Mapping[int, float] | None = None,
     min_field_px: int = 9,
+    rotation_rad: float = 0.0,
 ) -> tuple[np.ndarray, int]:
-    """The PSF convolved with the square pixel aperture, at fine sampling: (array, samples per pixel)."""
+    """The PSF convolved with the square pixel aperture, at fine sampling: (array, samples per pixel).
+
+    ``rotation_rad``: the optical PSF turned by that angle about its centre (from +x towards +y) before the pixel
+    aperture, which does not turn: PSF'(x) = PSF(R(-angle) x), the PSF of the wavefront :func:`rotated` by the
+    angle, from one FFT instead of one per angle. Cubic-spline interpolation of the fine PSF (sampled at or
+    above its Nyquist rate, :func:`oversampling`) on the (``min_field_px`` + 2) pixels it needs; exact for
+    multiples of 90 degrees (the grid maps onto itself)."""
     k = oversampling(pitch_um, wavelength_um, f_number)
     fine = psf(wavelength_um, f_number, pitch_um / k, zernike_waves=zernike_waves, min_field_um=min_field_px * pitch_um)
+    if rotation_rad % (2 * math.pi):
+        n = fine.shape[0]
+        half = min(n // 2 - 1, (min_field_px // 2 + 1) * k)  # the window the kernel's samples and boxes read
+        offsets = np.arange(-half, half + 1, dtype=np.float64)
+        yy, xx = np.meshgrid(offsets, offsets, indexing="ij")
+        c, s = math.cos(rotation_rad), math.sin(rotation_rad)
+        quarter = rotation_rad / (math.pi / 2)
+        if abs(quarter - round(quarter)) < 1e-12:  # a quarter turn: a permutation of the grid
+            c, s = round(c), round(s)
+        coords = np.stack([n // 2 + (-s * xx + c * yy), n // 2 + (c * xx + s * yy)])
+        spline = _spline(float(wavelength_um), float(f_number), float(pitch_um / k), float(min_field_px * pitch_um),
+                         tuple(sorted((int(j), float(w)) for j, w in (zernike_waves or {}).items() if w)))  # fmt: skip
+        fine = ndimage.map_coordinates(spline, coords, order=3, mode="grid-wrap", prefilter=False)
+        fine = np.maximum(fine, 0.0)  # spline overshoot around the zeros of the rings
+        fine /= fine.sum()
     # box of one pitch (k samples, k odd so it is centred); 'wrap' because the FFT PSF is periodic: no energy lost
     blurred = ndimage.uniform_filter(fine, size=k, mode="wrap") * k**2
     return blurred, k
@@ -159,11 +285,13 @@ def pixel_kernel(
     zernike_waves: Mapping[int, float] | None = None,
     transmission: float = 1.0,
     radius_px: int | None = None,
+    rotation_rad: float = 0.0,
 ) -> np.ndarray:
     """Convolution kernel on the pixel grid: energy reaching each pixel from a point imaged on the centre of
-    pixel (r, r), for r = radius_px. Sums to ``transmission`` (all the PSF's energy lands somewhere)."""
+    pixel (r, r), for r = radius_px. Sums to ``transmission`` (all the PSF's energy lands somewhere).
+    ``rotation_rad``: the PSF turned (:func:`pixel_psf`)."""
     blurred, k = pixel_psf(wavelength_um, f_number, pitch_um, zernike_waves=zernike_waves,
-                           min_field_px=2 * (radius_px or 4) + 1)  # fmt: skip
+                           min_field_px=2 * (radius_px or 4) + 1, rotation_rad=rotation_rad)  # fmt: skip
     n = blurred.shape[0]
     centre = n // 2
     half = (centre // k) if radius_px is None else radius_px

@@ -2,7 +2,8 @@
 operation, and these passes cost as much as the FFTs themselves on a 100 MP frame.
 
 ``pinhole_planes`` weighs the scene by the camera equation and splits the bands into contiguous planes for
-the FFT; ``hat_weight`` is a field zone's weight (linear in field radius between its neighbours);
+the FFT; ``hat_weight`` is a field zone's weight (linear in field radius between its neighbours), ``sector_weight`` that
+times a hat in azimuth (a zone turned to one of equally spaced azimuths);
 ``accumulate`` adds one inverse FFT's valid part, weighted, into the tile; ``store`` clips FFT round-off at
 black into the output. All release the interpreter lock, so tiles run on threads.
 """
@@ -44,6 +45,38 @@ def hat_weight(
 
 
 @njit(nogil=True, cache=True)
+def sector_weight(
+    y: np.ndarray,
+    x: np.ndarray,
+    scale: float,
+    low: float,
+    mid: float,
+    high: float,
+    azimuth: float,
+    spacing: float,
+    out: np.ndarray,
+) -> None:
+    """:func:`hat_weight` times the hat in azimuth of the sector at ``azimuth`` (radians from +x towards +y)
+    with neighbours ``spacing`` either side: 1 - |phi - azimuth| / spacing, clipped at 0, phi = atan2(y, x)
+    wrapped to within pi of ``azimuth``. The sectors' weights sum to 1 at every azimuth (linear interpolation
+    between equally spaced angles, periodic)."""
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            d = abs(np.arctan2(y[r], x[c]) - azimuth) % (2 * np.pi)
+            d = min(d, 2 * np.pi - d)
+            a = 1.0 - d / spacing
+            if a <= 0.0:
+                out[r, c] = 0.0
+                continue
+            f = np.sqrt(y[r] * y[r] + x[c] * x[c]) * scale
+            if f <= mid:
+                w = 1.0 if f >= mid or low == -np.inf else (f - low) / (mid - low)
+            else:
+                w = 1.0 if high == np.inf else (high - f) / (high - mid)
+            out[r, c] = min(1.0, max(0.0, w)) * a
+
+
+@njit(nogil=True, cache=True)
 def accumulate(total: np.ndarray, full: np.ndarray, offset: int, weight: np.ndarray, first: bool) -> None:
     """total (=, or += unless ``first``) full[offset:, offset:] x weight (an empty ``weight``: 1)."""
     weighted = weight.shape[0] > 0
@@ -79,6 +112,7 @@ def load_kernels() -> None:
         pinhole_planes(source, plane, planes)
         pinhole_planes(source[:, :1], plane[:, :1], planes[:, :, :1])  # strided windows
     hat_weight(np.zeros(2), np.zeros(2), 1.0, -np.inf, 0.0, 1.0, plane)
+    sector_weight(np.zeros(2), np.zeros(2), 1.0, -np.inf, 0.0, 1.0, 0.0, 1.0, plane)
     full = np.zeros((4, 4), np.float32)
     accumulate(plane, full, 1, plane, True)
     accumulate(plane, full, 1, NO_WEIGHT, False)
