@@ -233,15 +233,17 @@ def _decode_row(dst, src, lut, table, mode, channel, y):  # noqa: ANN001
 
 @njit(nogil=True, cache=True)
 def _bilinear(out, src, lut, table, mode, channel, scale, matrix, offset, ys, fy, xs, fx, c_lo, c_hi):  # noqa: ANN001
-    """out[r, c] = the band radiance (:func:`_to_bands`) of the bilinear sample of ``src`` (decoded) at row
-    ys[r] + fy[r] and column xs[c] + fx[c], for the rows with ys >= 0 and the columns c_lo ... c_hi.
+    """out[r, c] = the band radiance (:func:`_apply_row`) of the bilinear sample of ``src`` (decoded by ``lut``
+    unless None) at row ys[r] + fy[r] and column xs[c] + fx[c], for the rows with ys >= 0 and the columns
+    c_lo ... c_hi.
 
-    The two picture rows around an output row are decoded once each (kept while the next output row needs
-    them), blended along the column, then interpolated along the row into the output: in float32, the
-    picture's own precision (a TABLE picture's values are already band radiance)."""
+    Separably, in float32 (the picture's own precision): the two picture rows around an output row are
+    decoded once each (kept while the next output row needs them; a float picture is read in place), blended
+    along the column into one row, which is then interpolated along the row into the output (a TABLE
+    picture's values are band radiance already: only the clip at 0 is left)."""
     h, w = src.shape[0], src.shape[1]
     k = table.shape[0] if mode == TABLE else src.shape[2]
-    decoded = np.empty((2, w + 1, k), np.float32)
+    decoded = np.empty((2 if lut is not None else 0, w + 1, k), np.float32)
     held = np.full(2, -1, np.int64)
     blend = np.empty((w + 1, k), np.float32)
     line = np.empty((c_hi - c_lo, k), np.float32)
@@ -249,28 +251,35 @@ def _bilinear(out, src, lut, table, mode, channel, scale, matrix, offset, ys, fy
     columns, weights = xs[c_lo:c_hi], fx[c_lo:c_hi].astype(np.float32)  # indexed from 0: no wraparound checks
     acc = np.empty(out.shape[2], np.float64)
     zero = np.float32(0.0)
+    offset32, scale32 = offset.astype(np.float32), scale.astype(np.float32)
     for r in range(out.shape[0]):
         y0 = ys[r]
         if y0 < 0:
             continue
         wy = np.float32(fy[r])
         y1 = min(y0 + 1, h - 1)
-        s0 = 0 if held[0] == y0 else 1 if held[1] == y0 else -1
-        if s0 < 0:
-            s0 = 1 if held[0] == y1 else 0
-            _decode_row(decoded[s0], src, lut, table, mode, channel, y0)
-            held[s0] = y0
-        s1 = 1 - s0
-        if wy != 0 and held[s1] != y1:
-            _decode_row(decoded[s1], src, lut, table, mode, channel, y1)
-            held[s1] = y1
-        upper, lower = decoded[s0].reshape(-1), decoded[s1].reshape(-1)
         flat = blend.reshape(-1)
-        if wy == 0:
-            flat[:] = upper
+        if lut is None:  # float values: blended straight from the picture's rows
+            top, bottom = src[y0].reshape(-1), src[y1].reshape(-1)
+            for i in range(w * k):
+                flat[i] = top[i] + wy * (bottom[i] - top[i])
+            blend[w] = blend[w - 1]
         else:
-            for i in range(flat.shape[0]):
-                flat[i] = upper[i] + wy * (lower[i] - upper[i])
+            s0 = 0 if held[0] == y0 else 1 if held[1] == y0 else -1
+            if s0 < 0:
+                s0 = 1 if held[0] == y1 else 0
+                _decode_row(decoded[s0], src, lut, table, mode, channel, y0)
+                held[s0] = y0
+            s1 = 1 - s0
+            if wy != 0 and held[s1] != y1:
+                _decode_row(decoded[s1], src, lut, table, mode, channel, y1)
+                held[s1] = y1
+            upper, lower = decoded[s0].reshape(-1), decoded[s1].reshape(-1)
+            if wy == 0:
+                flat[:] = upper
+            else:
+                for i in range(flat.shape[0]):
+                    flat[i] = upper[i] + wy * (lower[i] - upper[i])
         o = out[r]
         if mode == TABLE and k == 3:
             dst = o[c_lo:c_hi].reshape(-1)
@@ -279,6 +288,12 @@ def _bilinear(out, src, lut, table, mode, channel, scale, matrix, offset, ys, fy
                 dst[3 * j] = max(flat[i] + f * (flat[i + 3] - flat[i]), zero)
                 dst[3 * j + 1] = max(flat[i + 1] + f * (flat[i + 4] - flat[i + 1]), zero)
                 dst[3 * j + 2] = max(flat[i + 2] + f * (flat[i + 5] - flat[i + 2]), zero)
+        elif mode == IDENTITY:  # a cube in its own bands: interpolated, scaled and clipped in one pass
+            dst = o[c_lo:c_hi].reshape(-1)
+            for j in range(n):
+                pair, f, q = flat[columns[j] * k : (columns[j] + 2) * k], weights[j], j * k
+                for b in range(k):
+                    dst[q + b] = max(offset32[b] + scale32[b] * (pair[b] + f * (pair[k + b] - pair[b])), zero)
         else:
             for j in range(n):
                 x0, f = columns[j], weights[j]
@@ -433,7 +448,7 @@ class PictureScene:
         h, w = s.data.shape[:2]
         pitch = pixel_tangent(w, h, spec.framing, self.fov_deg(), view, plane)  # type: ignore[attr-defined]
         data, lut, dx, dy = s.data, s.lut, 0.0, 0.0
-        if lut is not None and not data.flags.c_contiguous:  # the kernels read rows of codes as flat runs
+        if not data.flags.c_contiguous:  # the kernels read rows as flat runs
             data = np.ascontiguousarray(data)
         k = int(view.step / pitch)
         if view.step / pitch > 1.5 and k >= 2:  # much finer than the view: average k x k blocks first
