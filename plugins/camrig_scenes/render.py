@@ -9,10 +9,16 @@ centres at whole numbers); outside ``[-1/2, width - 1/2]`` it sees the surround.
 Sampling: bilinear between the four nearest pixel centres, in linear light (an encoded photo is decoded by a table
 before it is interpolated). When the picture is much finer than the view (more than 1.5 pixels per sample), it is first
 averaged over k x k pixel blocks (k the whole number of pixels per sample, again in linear light), so a 12 MP photo seen
-by a small sensor is not aliased. When every sample falls on a pixel centre (a photo framed to fill a sensor of its own
-size) a lighter kernel reads one pixel per sample. The picture's values become band radiance by one linear map per
-pixel, ``L_b = max(0, offset_b + sum_c v_c M[c, b])`` (or ``offset_b + v_b M[0, b]`` for a cube that already has the
-bands), in one compiled pass over the output on the capture's threads.
+by a small sensor is not aliased. The picture's values become band radiance by one linear map per pixel,
+``L_b = max(0, offset_b + sum_c v_c M[c, b])`` (or ``offset_b + v_b M[0, b]`` for a cube that already has the bands);
+as the weights of an interpolation sum to 1, the map may come before or after it.
+
+Speed (docs/scenes.md, 'Speed'): one compiled pass over the output on the capture's threads, with no array of the
+picture's or the output's size besides the output. Once per picture, :func:`band_map` folds the decode table into
+the map where each band comes from one channel (an RGB scene, a grey photo): ``table[b, code]`` is the band
+radiance of a code, so a photo on the sensor's own grid costs one table lookup per output value
+(:func:`_nearest_table`). Resampled, each picture row is decoded once into a row buffer, two rows are blended
+along the column and the blend is interpolated along the row straight into the output (:func:`_bilinear`).
 """
 
 from __future__ import annotations
