@@ -58,6 +58,13 @@ class MtfSpec(camrig.MeasurementSpec):
         description="Region holding the edge: (left, top, width, height) as fractions of the frame.",
     )
     oversample: int = Field(default=4, ge=2, le=8, description="ESF bins per pixel (ISO 12233: 4).")
+    esfr_edge: int | None = Field(
+        default=None,
+        ge=0,
+        description="Instead of roi: the region around edge k of a scenes.target e-SFR chart (pattern: esfr), "
+        "k = 4 x square + side, squares in order centre, then per field (-x -y), (+x -y), (-x +y), (+x +y); sides "
+        "left, right, top, bottom (docs/scenes.md). The region is 0.8 of a square's side along the edge and across it.",
+    )
 
     @field_validator("roi")
     @classmethod

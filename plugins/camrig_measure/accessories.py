@@ -82,6 +82,36 @@ def chart_to_pixels(
     return (lambda u, v: (scale * u + (cols - 1) / 2, scale * v + (rows - 1) / 2)), scale
 
 
+def esfr_edge_region(
+    rig: camrig.Rig, frame: camrig.Frame, shape: tuple[int, ...], index: int
+) -> tuple[int, int, int, int]:
+    """(row0, row1, col0, col1) of the region around edge ``index`` of the rig's e-SFR chart: centred on the
+    edge's midpoint (pinhole position f tan / pitch from the centre, lens distortion ignored), 0.8 of the
+    square's side along the edge and across it; a ValueError names what is missing or too small."""
+    from camrig_scenes.esfr import edges, layout
+
+    scene = rig.part("scene").accessory.spec
+    if getattr(scene, "pattern", None) != "esfr":
+        raise ValueError("measure.mtf esfr_edge needs scenes.target with pattern: esfr")
+    listed = edges(scene.width_deg, scene.esfr_square, scene.esfr_fields, scene.esfr_angle_deg)
+    if index >= len(listed):
+        raise ValueError(f"esfr_edge: the chart has {len(listed)} edges (0-{len(listed) - 1}), got {index}")
+    to_pixel, scale = chart_to_pixels(rig, frame, shape, "measure.mtf esfr_edge")
+    half_width = math.tan(math.radians(scene.width_deg) / 2)
+    edge = listed[index]
+    x, y = to_pixel(edge.midpoint_tan[0] / half_width, edge.midpoint_tan[1] / half_width)
+    side_px = layout(scene.width_deg, scene.esfr_square, scene.esfr_fields)[1] / half_width * scale
+    half = 0.4 * side_px
+    if half < 10:
+        raise ValueError(f"esfr_edge: the e-SFR squares are {side_px:.1f} px across, the region needs at least 25")
+    r0, r1, c0, c1 = round(y - half), round(y + half), round(x - half), round(x + half)
+    if r0 < 0 or c0 < 0 or r1 > shape[0] or c1 > shape[1]:
+        raise ValueError(
+            f"esfr_edge: edge {index} ({edge.side} of the square at field {edge.field:g}) is off the frame"
+        )
+    return r0, r1, c0, c1
+
+
 class Mtf(camrig.Measurement[MtfSpec]):
     """On the raw: a mono mosaic as it is, a Bayer mosaic with its phases balanced (:func:`balanced_mosaic`),
     both at full resolution; on the result: the luminance of linear RGB."""
@@ -91,8 +121,14 @@ class Mtf(camrig.Measurement[MtfSpec]):
         plane = gray_image(shot, s.image, "measure.mtf")
         pitch_um = (shot.raw if s.image == "raw" else shot.result).meta.pitch
         rows, cols = plane.shape
-        x, y, w, h = s.roi
-        roi = plane[round(y * rows) : round((y + h) * rows), round(x * cols) : round((x + w) * cols)]
+        if s.esfr_edge is not None:
+            r0, r1, c0, c1 = esfr_edge_region(
+                rig, shot.raw if s.image == "raw" else shot.result, plane.shape, s.esfr_edge
+            )
+            roi = plane[r0:r1, c0:c1]
+        else:
+            x, y, w, h = s.roi
+            roi = plane[round(y * rows) : round((y + h) * rows), round(x * cols) : round((x + w) * cols)]
         edge = slanted_edge_mtf(roi, oversample=s.oversample)
         frequency = np.asarray(edge.frequency_cy_px)  # cycles per sensor pixel
         keep = frequency <= 1.0
