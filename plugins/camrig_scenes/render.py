@@ -62,7 +62,7 @@ class BandMap:
     white's; a grey photo; a cube in its own bands), ``L_b = max(0, offset_b + v_{channel[b]} scale_b)``:
     ``IDENTITY`` when band b is channel b, ``SELECT`` otherwise, and ``TABLE`` for a coded picture, whose whole
     chain from code to band radiance is then one table per band, ``table[b, code] = offset_b + lut[code]
-    scale_b`` (in float64, rounded once; clipped at 0 after interpolation, which keeps weights summing to 1).
+    scale_b`` (in float64, rounded once; the clip at 0 comes after any interpolation, as for the others).
     Otherwise ``MATRIX``: ``L_b = max(0, offset_b + sum_c v_c matrix[c, b])`` with the full matrix."""
 
     mode: int
