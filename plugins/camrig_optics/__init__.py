@@ -254,7 +254,23 @@ class PrescriptionSpec(camrig.LensSpec):
         default=587.56,
         ge=350,
         le=1100,
-        description="Wavelength the wavefront is traced at, nm (the same zones serve every band; default the d line).",
+        description="Reference wavelength, nm (default the d line): focal length, distortion and the sensor's best "
+        "focus are traced at it, and it is each zone's zernike_waves.",
+    )
+    trace_wavelengths_nm: tuple[float, ...] = Field(
+        default=(440.0, 490.0, 550.0, 600.0, 660.0),
+        max_length=16,
+        description="Wavelengths (nm) the wavefront is also traced at, the sensor where the reference wavelength "
+        "focuses: each band takes the coefficients interpolated at its wavelength (longitudinal colour, "
+        "spherochromatism); empty: the reference wavelength's wavefront for every band.",
+    )
+    zernike_terms: int = Field(
+        default=37,
+        ge=11,
+        le=MAX_NOLL,
+        description="Noll terms j = 1..zernike_terms fitted to the traced wavefront (11: up to primary spherical; "
+        "37: every term to radial order 7 and the tertiary spherical, for fast lenses); the fit's RMS residual is "
+        "reported per zone.",
     )
     image_plane: Literal["best_focus", "paraxial", "prescription"] = Field(
         default="best_focus",
@@ -263,6 +279,9 @@ class PrescriptionSpec(camrig.LensSpec):
     )
     pupil_rings: int = Field(
         default=12, ge=4, le=40, description="Rings of the hexapolar pupil sampling of the wavefront fit."
+    )
+    azimuth_sectors: int = Field(
+        default=16, ge=0, le=64, description="Azimuths the traced zones are turned to (as optics.ideal's)."
     )
     transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
     mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
@@ -297,6 +316,13 @@ class PrescriptionSpec(camrig.LensSpec):
                 raise ValueError(f"surfaces: exactly one surface must be the stop (stop: true), found {len(stops)}")
         if any(not 0 <= f <= 1 for f in self.field_points) or list(self.field_points) != sorted(set(self.field_points)):
             raise ValueError(f"field_points must be increasing relative radii in [0, 1], got {list(self.field_points)}")
+        if list(self.trace_wavelengths_nm) != sorted(set(self.trace_wavelengths_nm)) or any(
+            not 350 <= nm <= 1100 for nm in self.trace_wavelengths_nm
+        ):
+            raise ValueError(
+                "trace_wavelengths_nm must be increasing wavelengths in 350-1100 nm, got "
+                f"{list(self.trace_wavelengths_nm)}"
+            )
         return self
 
 

@@ -260,6 +260,13 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         ``azimuth_rad``: the wavefront turned by it (the PSF of :func:`~camrig_optics.psf.rotated` waves, from the
         unturned PSF turned, :func:`~camrig_optics.psf.pixel_psf`)."""
         s = self.spec
+        quarters = math.floor(azimuth_rad / (math.pi / 2) + 1e-9)
+        if quarters % 4:  # a quarter turn of the PSF and the square pixel is a quarter turn of the kernel: exact
+            base = self.kernel(plane, wavelength_nm, zernike_waves, margin, defocus_550,
+                               azimuth_rad - quarters * math.pi / 2)  # fmt: skip
+            turned = np.ascontiguousarray(np.rot90(base, -(quarters % 4)))
+            turned.flags.writeable = False
+            return turned
         k = oversampling(plane.pitch_um, wavelength_nm * 1e-3, s.f_number)
         if k > MAX_OVERSAMPLING:
             raise ValueError(

@@ -23,12 +23,22 @@ object at infinity, and the trace is reduced to what camrig's ideal lens already
   is not traced (optiland aims rays at the paraxial entrance pupil).
 * **Wavefront**: at each of ``field_points`` (relative to the sensor's half diagonal) optiland's optical path
   difference against the reference sphere centred on the chief ray's image point, on a hexapolar pupil grid,
-  is fitted by least squares to Noll-normalised Zernike polynomials j = 1..11 (R. J. Noll, JOSA 66(3), 1976;
-  :func:`camrig_optics.psf.zernike`); j = 4..11 become that field's :class:`AberrationZone` in waves (piston
-  and tilt are dropped: tilt is distortion, fitted above). optiland's OPD is reference minus ray path; camrig's
-  wavefront has the opposite sign (positive Z4: the image behind the sensor), so the fit takes its negative.
-  ``image_plane: best_focus`` removes the on-axis Z4 from every zone: the sensor moved along the axis to the
+  is fitted by least squares to Noll-normalised Zernike polynomials j = 1..``zernike_terms`` (default 37: every
+  term to radial order 7 and the tertiary spherical; R. J. Noll, JOSA 66(3), 1976;
+  :func:`camrig_optics.psf.zernike`), the RMS residual reported per zone (``fit_rms_waves``); j >= 4 become
+  that field's :class:`AberrationZone` in waves (piston and tilt are dropped: tilt is distortion, fitted above).
+  optiland's OPD is reference minus ray path; camrig's wavefront has the opposite sign (positive Z4: the image
+  behind the sensor), so the fit takes its negative. optiland traces the field along y (the image point on -y);
+  the coefficients are turned onto +x, the axis camrig's zones are given for (:func:`camrig_optics.psf.rotated`),
+  and the lens turns them to each pixel's azimuth.
+* **Per band**: the wavefront is also fitted at each of ``trace_wavelengths_nm`` with the sensor where it is
+  for the reference wavelength (``zernike_waves_by_nm``): the Z4 of each wavelength is its longitudinal colour
+  (for a singlet f(lambda) from the lensmaker's equation with n(lambda)), Z11 against wavelength its
+  spherochromatism; each band takes the coefficients interpolated at its wavelength.
+  ``image_plane: best_focus`` removes the reference wavelength's on-axis Z4 from every zone (and the same
+  sensor shift, Z4 x lambda_ref / lambda, from every wavelength's): the sensor moved along the axis to the
   focus of least on-axis RMS wavefront error, which shifts every field by the same Z4 to first order.
+  Trace wavelengths outside a glass's dispersion data are refused (optiland would extrapolate).
 
 The ideal lens then blends the zones linearly in field radius, adds the thin-lens defocus of focus and subject
 distance and the sensor tilt, and stops nothing down (the trace is at the working f-number). Tracing takes
@@ -53,9 +63,9 @@ import numpy as np
 from . import AberrationZone, IdealLensSpec, PrescriptionSpec
 from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 from .ideal import IdealLens
-from .psf import zernike
+from .psf import rotated, zernike
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bump when the derivation changes: old cache entries are then never read."""
 OPD_SIGN = -1.0
 """camrig wavefront = OPD_SIGN x optiland OPD (optiland: reference minus ray; see the module docstring)."""
@@ -65,8 +75,11 @@ VIGNETTING_RAYS = 64
 """Rays per pupil diameter of the uniform grid that measures the vignetted fraction."""
 TCA_NM = {"blue": 450.0, "red": 650.0}
 """Wavelengths whose chief rays give lateral colour; camrig applies them to bands <= 500 and >= 600 nm."""
-FIT_TERMS = tuple(range(1, 12))
-KEPT_TERMS = tuple(range(4, 12))
+KEEP_WAVES = 1e-4
+"""Zernike terms below this (RMS waves) are dropped from the zones: round-off of symmetric terms (astigmatism on
+axis) and terms that change the Strehl ratio by (2 pi 1e-4)^2 ~ 4e-7, but cost a turned PSF per sector."""
+GLASS_RANGE_ABBE_NM = (365.0, 1014.0)
+"""Where an index and Abbe number describe a glass (the i to t lines): trace wavelengths beyond are refused."""
 
 
 class PrescriptionError(ValueError):
@@ -96,7 +109,8 @@ def cache_dir() -> Path:
 
 def cache_key(spec: PrescriptionSpec) -> str:
     """SHA-256 of every input the trace depends on: the surfaces (or the .zmx file's bytes), f-number,
-    wavelength, traced field, field points, image plane, pupil sampling, optiland's version and
+    wavelength, trace wavelengths, Zernike terms, traced field, field points, image plane, pupil sampling,
+    optiland's version and
     :data:`CACHE_VERSION`. Focus and subject distance are not in it: the trace is at infinity and refocusing
     is the ideal lens's thin-lens defocus."""
     from importlib.metadata import version
@@ -113,6 +127,7 @@ def cache_key(spec: PrescriptionSpec) -> str:
         "v": CACHE_VERSION, "optiland": optiland_version, "source": source, "f_number": spec.f_number,
         "wavelength_nm": spec.wavelength_nm, "diagonal_mm": _diagonal(spec), "field_points": list(spec.field_points),
         "image_plane": spec.image_plane, "pupil_rings": spec.pupil_rings,
+        "trace_wavelengths_nm": list(spec.trace_wavelengths_nm), "zernike_terms": spec.zernike_terms,
     }  # fmt: skip
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -173,7 +188,37 @@ def build_optic(spec: PrescriptionSpec):  # type: ignore[no-untyped-def]
         except Exception as exc:  # noqa: BLE001 - optiland: ValueError for an unknown glass, others for geometry
             raise PrescriptionError(f"{where}.material: {exc}" if s.material else f"{where}: {exc}") from None
     op.surfaces.add(index=len(spec.surfaces or []) + 1)
+    _check_glass_ranges(spec, op)
     return op
+
+
+def traced_wavelengths_nm(spec: PrescriptionSpec) -> list[float]:
+    """Every wavelength the derivation traces: the reference, the trace wavelengths and lateral colour's."""
+    return sorted({spec.wavelength_nm, *spec.trace_wavelengths_nm, *TCA_NM.values()})
+
+
+def _check_glass_ranges(spec: PrescriptionSpec, op: Any) -> None:
+    """Refuse a trace wavelength outside a glass's dispersion data (optiland would extrapolate silently)."""
+    wanted = [nm for nm in (spec.wavelength_nm, *spec.trace_wavelengths_nm)]
+    for i, surface in enumerate(op.surfaces):
+        material = getattr(surface, "material_post", None)
+        if material is None or type(material).__name__ == "IdealMaterial":
+            continue
+        if type(material).__name__ == "AbbeMaterial":
+            lo, hi, what = *GLASS_RANGE_ABBE_NM, "an index and Abbe number (the i to t lines)"
+        else:
+            low, high = getattr(material, "min_wavelength", None), getattr(material, "max_wavelength", None)
+            if low is None or high is None:
+                continue
+            lo, hi = float(low) * 1e3, float(high) * 1e3
+            what = f"the data of {getattr(material, 'name', 'its glass')}"
+        bad = [nm for nm in wanted if not lo <= nm <= hi]
+        if bad and 1 <= i <= len(spec.surfaces or op.surfaces):
+            where = f"surfaces[{i - 1}]" if spec.surfaces is not None else f"zmx surface {i}"
+            raise PrescriptionError(
+                f"trace_wavelengths_nm: {bad[0]:g} nm is outside {what}, {lo:.0f}-{hi:.0f} nm, of the glass after "
+                f"{where}"
+            )
 
 
 def _finite(value: Any) -> float:
@@ -246,26 +291,40 @@ def configure(spec: PrescriptionSpec, op: Any) -> dict[str, float]:
     return {"efl_mm": efl, "epd_mm": epd, "paraxial_bfd_mm": paraxial_bfd, "bfd_mm": bfd, "last_surface": last}
 
 
-def _fit_zone(spec: PrescriptionSpec, op: Any, field: float, hy: float) -> dict[str, Any]:
-    """Noll j = 1..11 least-squares fit of the traced OPD at normalised field ``hy``; j = 4..11 kept."""
+def _least_squares(basis: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """min |basis c - values|: the normal equations (Zernike terms are near-orthogonal on the pupil grid, so they
+    are well conditioned, and cheap), else SVD least squares when a clipped pupil makes them ill-conditioned."""
+    gram = basis.T @ basis
+    if np.linalg.cond(gram) < 1e8:
+        return np.linalg.solve(gram, basis.T @ values)  # type: ignore[no-any-return]
+    return np.linalg.lstsq(basis, values, rcond=None)[0]  # type: ignore[no-any-return]
+
+
+def _fit_zone(
+    spec: PrescriptionSpec, op: Any, field: float, hy: float, wavelength_nm: float | None = None
+) -> dict[str, Any]:
+    """Noll j = 1..``zernike_terms`` least-squares fit of the traced OPD at normalised field ``hy`` and
+    ``wavelength_nm`` (default the reference); j >= 4 kept, with the fit's RMS residual (waves)."""
     from optiland.wavefront import OPD
 
-    wl = spec.wavelength_nm * 1e-3
+    wl = (wavelength_nm or spec.wavelength_nm) * 1e-3
     opd = OPD(op, (0.0, hy), wl, num_rings=spec.pupil_rings, strategy="chief_ray")
     data = opd.get_data(opd.fields[0], opd.wavelengths[0])
     x = np.asarray(opd.distribution.x, dtype=float)
     y = np.asarray(opd.distribution.y, dtype=float)
     w = OPD_SIGN * np.asarray(data.opd, dtype=float)
     ok = (np.asarray(data.intensity, dtype=float) > 0) & np.isfinite(w)
-    if ok.sum() < 3 * len(FIT_TERMS):
+    terms = range(1, spec.zernike_terms + 1)
+    if ok.sum() < 2 * len(terms):
         raise PrescriptionError(
-            f"field_points: at field {field:g} too few rays pass the lens to fit its wavefront ({int(ok.sum())})"
+            f"field_points: at field {field:g} too few rays pass the lens to fit its wavefront ({int(ok.sum())} for "
+            f"{len(terms)} Zernike terms: raise pupil_rings or lower zernike_terms)"
         )
     rho_p, phi_p = np.hypot(x[ok], y[ok]), np.arctan2(y[ok], x[ok])
-    basis = np.stack([zernike(j, rho_p, phi_p) for j in FIT_TERMS], axis=1)
-    coefficients, *_ = np.linalg.lstsq(basis, w[ok], rcond=None)
+    basis = np.stack([zernike(j, rho_p, phi_p) for j in terms], axis=1)
+    coefficients = _least_squares(basis, w[ok])
     residual = float(np.sqrt(np.mean((basis @ coefficients - w[ok]) ** 2)))
-    waves = {j: float(c) for j, c in zip(FIT_TERMS, coefficients) if j in KEPT_TERMS}
+    waves = {j: float(c) for j, c in zip(terms, coefficients) if j >= 4}
     return {
         "field": float(field),
         "zernike_waves": waves,
@@ -280,6 +339,12 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
 
     # field: find the angle whose chief ray reaches the traced half diagonal
     half = _diagonal(spec) / 2
+    beyond = [f for f in spec.field_points if f * half > spec.image_circle_mm / 2 * (1 + 1e-9)]
+    if beyond:
+        raise PrescriptionError(
+            f"field_points: {beyond[0]:g} of the {2 * half:g} mm sensor diagonal ({beyond[0] * half:.3g} mm from the "
+            f"axis) lies beyond the lens's {spec.image_circle_mm:g} mm image circle"
+        )
     theta_max = math.degrees(math.atan(half / efl)) * 1.25
     if theta_max >= 89:
         raise PrescriptionError(
@@ -351,14 +416,35 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
     # distortion, lateral colour and illumination are against the paraxial image (the usual definition); the
     # sensor now moves to best focus for the wavefront (the image scale it changes by ~0.1 % is not rendered)
     op.set_thickness(axial["bfd_mm"], axial["last_surface"])
-    # wavefront zones at the sensor's position: Noll j = 1..11 least squares on the hexapolar pupil grid
-    zones = [_fit_zone(spec, op, f, math.degrees(theta_at(f * half)) / theta_max) for f in spec.field_points]
+    # wavefront zones at the sensor's position: Noll j = 1..zernike_terms least squares on the hexapolar pupil grid,
+    # at the reference wavelength and at each trace wavelength (one sensor position: longitudinal colour is Z4)
+    y_image = float(np.ravel(np.asarray(chief.y, dtype=float))[-1])
+    turn = -math.atan2(y_image, 0.0)  # optiland's traced point lies on -y (or +y): turned onto +x, camrig's zone axis
+    zones = []
+    for f in spec.field_points:
+        hy_f = math.degrees(theta_at(f * half)) / theta_max
+        zone = _fit_zone(spec, op, f, hy_f)
+        zone["fit_rms_waves_by_nm"] = {}
+        zone["zernike_waves_by_nm"] = {}
+        for nm in spec.trace_wavelengths_nm:
+            fit = _fit_zone(spec, op, f, hy_f, nm)
+            zone["zernike_waves_by_nm"][nm] = fit["zernike_waves"]
+            zone["fit_rms_waves_by_nm"][nm] = fit["fit_rms_waves"]
+        zones.append(zone)
     if spec.image_plane == "best_focus":  # the residual of the linear refocus (<< 0.01 waves) goes too
         axis_z4 = float(np.interp(0.0, [z["field"] for z in zones], [z["zernike_waves"][4] for z in zones]))
-        for z in zones:
+        for z in zones:  # the same sensor shift is Z4 x reference / lambda waves at another wavelength
             z["zernike_waves"][4] -= axis_z4
-    for z in zones:  # terms below 1e-7 waves are round-off of symmetric ones (e.g. astigmatism on axis)
-        z["zernike_waves"] = {str(j): w for j, w in z["zernike_waves"].items() if abs(w) >= 1e-7 or j == 4}
+            for nm, waves in z["zernike_waves_by_nm"].items():
+                waves[4] -= axis_z4 * spec.wavelength_nm / nm
+    for z in zones:  # turned onto +x; terms below KEEP_WAVES are dropped
+
+        def kept(waves: dict[int, float]) -> dict[str, float]:
+            return {str(j): w for j, w in sorted(rotated(waves, turn).items()) if abs(w) >= KEEP_WAVES or j == 4}
+
+        z["zernike_waves"] = kept(z["zernike_waves"])
+        z["zernike_waves_by_nm"] = {str(nm): kept(w) for nm, w in z["zernike_waves_by_nm"].items()}
+        z["fit_rms_waves_by_nm"] = {str(nm): r for nm, r in z["fit_rms_waves_by_nm"].items()}
     return {
         "efl_mm": efl, "bfd_mm": axial["bfd_mm"], "paraxial_bfd_mm": axial["paraxial_bfd_mm"],
         "f_number": spec.f_number,
@@ -415,8 +501,16 @@ def ideal_spec(spec: PrescriptionSpec, derived: dict[str, Any]) -> IdealLensSpec
         vignetting_rolloff_mm=spec.vignetting_rolloff_mm,
         psf=spec.psf,
         scene_supersampling=spec.scene_supersampling,
+        azimuth_sectors=getattr(spec, "azimuth_sectors", 16),
         zones=[
-            AberrationZone(field=z["field"], zernike_waves={int(j): w for j, w in z["zernike_waves"].items()})
+            AberrationZone(
+                field=z["field"],
+                zernike_waves={int(j): w for j, w in z["zernike_waves"].items()},
+                zernike_waves_by_nm={
+                    float(nm): {int(j): w for j, w in waves.items()}
+                    for nm, waves in z.get("zernike_waves_by_nm", {}).items()
+                },
+            )
             for z in derived["zones"]
         ],
         distortion=DistortionSpec(model="poly5", k1=d["k1"], k2=d["k2"], norm_radius_mm=half),

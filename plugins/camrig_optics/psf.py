@@ -199,14 +199,19 @@ def grid_for(
 def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
                 terms: tuple[tuple[int, float], ...]) -> np.ndarray:  # fmt: skip
     n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, steepest_slope(dict(terms)))
-    c = (np.arange(n) - n // 2) / radius
+    # the pupil only where it is (a box of its radius about the centre): the wavefront is summed over that box,
+    # not over the whole, mostly dark, grid
+    half = min(n // 2, math.ceil(radius) + 1)
+    c = np.arange(-half, min(half + 1, n - n // 2)) / radius
     x, y = np.meshgrid(c, c)
     rho, theta = np.hypot(x, y), np.arctan2(y, x)
     inside = rho <= 1.0
-    phase = np.zeros((n, n))
+    phase = np.zeros(rho.shape)
     for j, waves in terms:
         phase += waves * zernike(j, rho, theta)
-    pupil = np.where(inside, np.exp(2j * np.pi * phase), 0)
+    pupil = np.zeros((n, n), np.complex128)
+    box = slice(n // 2 - half, n // 2 - half + c.size)
+    pupil[box, box] = np.where(inside, np.exp(2j * np.pi * phase), 0)
     amplitude = fft.fftshift(fft.fft2(fft.ifftshift(pupil)))
     psf = np.abs(amplitude) ** 2
     psf /= psf.sum()
@@ -247,6 +252,7 @@ def pixel_psf(
     zernike_waves: Mapping[int, float] | None = None,
     min_field_px: int = 9,
     rotation_rad: float = 0.0,
+    crop: bool = False,
 ) -> tuple[np.ndarray, int]:
     """The PSF convolved with the square pixel aperture, at fine sampling: (array, samples per pixel).
 
@@ -254,13 +260,17 @@ def pixel_psf(
     aperture, which does not turn: PSF'(x) = PSF(R(-angle) x), the PSF of the wavefront :func:`rotated` by the
     angle, from one FFT instead of one per angle. Cubic-spline interpolation of the fine PSF (sampled at or
     above its Nyquist rate, :func:`oversampling`) on the (``min_field_px`` + 2) pixels it needs; exact for
-    multiples of 90 degrees (the grid maps onto itself)."""
+    multiples of 90 degrees (the grid maps onto itself). ``crop``: only the central (``min_field_px`` + 2) pixels,
+    all a kernel of that size reads (the box filter then costs that window, not the FFT grid)."""
     k = oversampling(pitch_um, wavelength_um, f_number)
     fine = psf(wavelength_um, f_number, pitch_um / k, zernike_waves=zernike_waves, min_field_um=min_field_px * pitch_um)
-    if rotation_rad % (2 * math.pi):
+    window = min(fine.shape[0] // 2 - 1, (min_field_px // 2 + 1) * k)
+    if crop and not rotation_rad % (2 * math.pi) and window < fine.shape[0] // 2 - 1:
+        centre = fine.shape[0] // 2
+        fine = fine[centre - window : centre + window + 1, centre - window : centre + window + 1]
+    elif rotation_rad % (2 * math.pi):
         n = fine.shape[0]
-        half = min(n // 2 - 1, (min_field_px // 2 + 1) * k)  # the window the kernel's samples and boxes read
-        offsets = np.arange(-half, half + 1, dtype=np.float64)
+        offsets = np.arange(-window, window + 1, dtype=np.float64)  # the window the kernel's samples and boxes read
         yy, xx = np.meshgrid(offsets, offsets, indexing="ij")
         c, s = math.cos(rotation_rad), math.sin(rotation_rad)
         quarter = rotation_rad / (math.pi / 2)
@@ -291,7 +301,8 @@ def pixel_kernel(
     pixel (r, r), for r = radius_px. Sums to ``transmission`` (all the PSF's energy lands somewhere).
     ``rotation_rad``: the PSF turned (:func:`pixel_psf`)."""
     blurred, k = pixel_psf(wavelength_um, f_number, pitch_um, zernike_waves=zernike_waves,
-                           min_field_px=2 * (radius_px or 4) + 1, rotation_rad=rotation_rad)  # fmt: skip
+                           min_field_px=2 * (radius_px or 4) + 1, rotation_rad=rotation_rad,
+                           crop=radius_px is not None)  # fmt: skip
     n = blurred.shape[0]
     centre = n // 2
     half = (centre // k) if radius_px is None else radius_px

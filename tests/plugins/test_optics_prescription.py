@@ -33,7 +33,9 @@ def singlet(f_number: float = 8.0, back_mm: float = 45.0, **kw) -> PrescriptionS
         dict(radius_mm=R1, thickness_mm=D, index=N_D, abbe=V_D, stop=True),
         dict(radius_mm=R2, thickness_mm=back_mm),
     ]
-    return PrescriptionSpec(surfaces=surfaces, f_number=f_number, **{"image_circle_mm": 1.0, **kw})
+    # one wavelength unless a test asks for colour: each trace wavelength is another wavefront fit per field
+    return PrescriptionSpec(surfaces=surfaces, f_number=f_number, **{"image_circle_mm": 1.0, "trace_wavelengths_nm": (),
+                                                                     **kw})  # fmt: skip
 
 
 def lensmaker_efl() -> float:
@@ -119,6 +121,8 @@ def test_the_cache_returns_the_same_spec_and_rebuilds_a_corrupt_entry(monkeypatc
     assert json.loads(entry.read_text())["derived"] == first  # and rewritten whole
     assert rx.cache_key(singlet(f_number=9)) != rx.cache_key(spec)  # a changed input never reuses an entry
     assert rx.cache_key(singlet(back_mm=44.0, image_plane="prescription")) != rx.cache_key(spec)
+    assert rx.cache_key(singlet(trace_wavelengths_nm=(450.0,))) != rx.cache_key(spec)
+    assert rx.cache_key(singlet(zernike_terms=22)) != rx.cache_key(spec)
 
 
 def _check(tmp_path, capsys, lens_yaml: str) -> str:
@@ -148,6 +152,12 @@ GOOD = "{radius_mm: -50, thickness_mm: 45}"
          "surfaces[0].material: No matches found for material 'N-BKX7'"),
         ("{radius_mm: 50, thickness_mm: 5, index: 1.5, abbe: 60, stop: true, semi_diameter_mm: 1}", "",
          "f_number: the stop"),
+        ("{radius_mm: 50, thickness_mm: 5, index: 1.5, abbe: 60, stop: true}", ", trace_wavelengths_nm: [360, 550]",
+         "trace_wavelengths_nm: 360 nm is outside an index and Abbe number (the i to t lines), 365-1014 nm, of the "
+         "glass after surfaces[0]"),
+        ("{radius_mm: 50, thickness_mm: 5, index: 1.5, abbe: 60, stop: true}", ", sensor_diagonal_mm: 1.5",
+         "field_points: 0.7 of the 1.5 mm sensor diagonal (0.525 mm from the axis) lies beyond the lens's 1 mm image "
+         "circle"),
     ],
 )  # fmt: skip
 def test_bad_prescriptions_are_refused_in_one_line_naming_the_field(tmp_path, capsys, first, extra, needle):
@@ -175,7 +185,8 @@ def test_a_traced_lens_captures_through_the_rig_with_focus_and_tilt(host, rig_di
     spec = singlet(f_number=8).model_dump(exclude_defaults=True)
     rig_dict["rig"].update(
         lens={"type": "optics.prescription", **spec, "image_circle_mm": 2.0, "subject_distance_m": 2.0,
-              "sensor_tilt_deg": 1.0},
+              "sensor_tilt_deg": 1.0, "trace_wavelengths_nm": [450, 650],
+              "azimuth_sectors": 4},
         sensor={"type": "sensors.cmos", "width_px": 64, "height_px": 48, "pixel_pitch_um": 20.0},
     )  # fmt: skip
     rig = camrig.assemble(host, camrig.read_rig(rig_dict), strict=False)
@@ -316,3 +327,118 @@ def test_without_optiland_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "optiland", None)  # import optiland now raises ImportError
     with pytest.raises(rx.PrescriptionError, match=r"pip install 'camrig\[prescription\]'"):
         rx.traced(singlet(f_number=6.0))
+
+
+def ray_transfer(surfaces: list[tuple[float, float, float]]) -> tuple[float, float]:
+    """(EFL, back focal distance) by hand from paraxial ray-transfer matrices on (y, n u) (E. Hecht, *Optics*,
+    5th ed., sec. 6.2): refraction [[1, 0], [-(n' - n) c, 1]], transfer [[1, t / n'], [0, 1]]; surfaces are
+    (curvature, index after, thickness after), the last thickness not applied. EFL = -1 / M21, BFD = -M11 / M21
+    (the thick-lens equations for one element)."""
+    m = np.eye(2)
+    n = 1.0
+    for i, (c, n2, t) in enumerate(surfaces):
+        m = np.array([[1.0, 0.0], [-(n2 - n) * c, 1.0]]) @ m
+        if i + 1 < len(surfaces):
+            m = np.array([[1.0, t / n2], [0.0, 1.0]]) @ m
+        n = n2
+    return -1.0 / m[1, 0], -m[0, 0] / m[1, 0]
+
+
+DOUBLET = [  # a cemented achromat, crown then flint (index and Abbe number)
+    dict(radius_mm=61.47, thickness_mm=6.0, index=1.5168, abbe=64.17, stop=True),
+    dict(radius_mm=-44.64, thickness_mm=2.5, index=1.6727, abbe=32.21),
+    dict(radius_mm=-129.94, thickness_mm=95.0),
+]
+
+
+@pytest.mark.parametrize("which", ["singlet", "doublet"])
+def test_paraxial_focal_length_back_focus_and_f_number_by_hand(which):
+    """EFL and back focal distance against ray-transfer matrices (1e-6 relative); the f-number as the image-space
+    marginal ray's slope, N = 1 / (2 u'), with the stop (the first surface) giving the entrance pupil."""
+    if which == "singlet":
+        spec = singlet(f_number=6.0, image_plane="paraxial")
+        by_hand = ray_transfer([(1 / R1, N_D, D), (1 / R2, 1.0, 0.0)])
+        assert by_hand[0] == pytest.approx(lensmaker_efl(), rel=1e-12)  # the matrices are the lensmaker's equation
+    else:
+        spec = PrescriptionSpec(surfaces=DOUBLET, f_number=6.0, image_circle_mm=1.0, image_plane="paraxial",
+                                trace_wavelengths_nm=())  # fmt: skip
+        by_hand = ray_transfer([(1 / 61.47, 1.5168, 6.0), (-1 / 44.64, 1.6727, 2.5), (-1 / 129.94, 1.0, 0.0)])
+    d = rx.traced(spec)
+    assert abs(d["efl_mm"] / by_hand[0] - 1) < 1e-6
+    assert abs(d["paraxial_bfd_mm"] / by_hand[1] - 1) < 1e-6
+    op = rx.build_optic(spec)
+    rx.configure(spec, op)
+    y, u = op.paraxial.marginal_ray()
+    slope = abs(float(np.ravel(np.asarray(u))[-1]))
+    assert abs(1 / (2 * slope) / 6.0 - 1) < 1e-6
+    assert abs(d["epd_mm"] / (by_hand[0] / 6.0) - 1) < 1e-6
+
+
+def test_a_singlets_chromatic_focal_shift_follows_its_glass():
+    """Longitudinal colour: at F (486.13 nm) and C (656.27 nm) the traced wavefronts, with the sensor fixed, put
+    the image dz = W020 lambda 8 N^2 behind it (W020 the rho^2 coefficient of the Zernike sum, waves; paraxial
+    defocus, good to the order of dz / f and the cone's change with f, ~1 % here); their difference is the shift
+    of the back focal distance between N-BK7's two indices by the thick-lens equations,
+    BFD = f (1 - (n - 1) d / (n R1)), 1/f from the lensmaker's equation."""
+    from optiland.materials import Material
+
+    f_number, lines = 22.0, (486.13, 656.27)
+    surfaces = [dict(radius_mm=R1, thickness_mm=D, material="N-BK7", stop=True), dict(radius_mm=R2, thickness_mm=45.0)]
+    spec = PrescriptionSpec(surfaces=surfaces, f_number=f_number, image_circle_mm=0.2, image_plane="paraxial",
+                            trace_wavelengths_nm=lines)  # fmt: skip
+    axis = rx.traced(spec)["zones"][0]["zernike_waves_by_nm"]
+
+    def focal_length_mm(nm: float) -> tuple[float, float]:
+        n = float(np.ravel(Material("N-BK7").n(nm * 1e-3))[0])
+        return 1.0 / ((n - 1) * (1 / R1 - 1 / R2 + (n - 1) * D / (n * R1 * R2))), n
+
+    def image_behind_sensor_um(nm: float) -> float:
+        a = {int(j): w for j, w in axis[str(nm)].items()}
+        w020 = 2 * math.sqrt(3) * a.get(4, 0) - 6 * math.sqrt(5) * a.get(11, 0) + 12 * math.sqrt(7) * a.get(22, 0)
+        w020 -= 60 * a.get(37, 0)
+        return w020 * nm * 1e-3 * 8 * f_number**2
+
+    def bfd_um(nm: float) -> float:
+        f, n = focal_length_mm(nm)
+        return f * (1 - (n - 1) * D / (n * R1)) * 1e3
+
+    traced = image_behind_sensor_um(lines[1]) - image_behind_sensor_um(lines[0])
+    by_hand = bfd_um(lines[1]) - bfd_um(lines[0])
+    assert by_hand > 500  # the C image lies ~0.75 mm behind the F image: a real shift
+    assert traced == pytest.approx(by_hand, rel=0.01)
+
+
+def test_a_diffraction_limited_lens_renders_the_airy_mtf_through_the_lens_stage():
+    """A slow singlet on a tiny field (f/22, 0.4 mm diagonal) through PrescriptionLens.process: the rendered line
+    spread function of a line on a pixel centre, Fourier transformed, is the analytic MTF of a circular pupil
+    (2/pi)(acos v - v sqrt(1 - v^2)), v = f lambda N (Goodman eq. 6-32), times the pixel's sinc, aliased by the
+    pixel sampling (sum over f + k / pitch), within 0.02 up to Nyquist."""
+    from camrig_optics.psf import diffraction_mtf
+
+    spec = singlet(f_number=22.0, image_circle_mm=0.5, wavelength_nm=550.0)
+    lens = rx.PrescriptionLens(spec)
+    pitch, cols, rows = 5.0, 64, 48  # Nyquist 0.1 cycles/um, beyond the cutoff 1 / (lambda N) = 0.083
+    plane = camrig.FocalPlane(width_px=cols, height_px=rows, pitch_um=pitch)
+    view = lens.view(plane)
+    m = (view.height - rows) // 2
+    radiance = np.zeros((view.height, view.width, 3), np.float32)
+    radiance[:, m + cols // 2] = 1.0  # a vertical line on the centre of pixel column 32
+    ctx = camrig.CaptureContext(exposure_s=1e-3, seed=0, geometry=camrig.Geometry(plane=plane, view=view))
+    frame = camrig.Frame(radiance, camrig.FrameMeta(format="radiance", units="W/(m^2 sr)", bands_nm=(450, 550, 650)))
+    lsf = lens.process(frame, ctx, "lens").data[rows // 2, :, 1].astype(np.float64)
+    x = (np.arange(cols) - cols // 2) * pitch
+    for nu in np.arange(0.01, 0.1001, 0.01):
+        measured = abs(np.sum(lsf * np.exp(-2j * np.pi * nu * x))) / lsf.sum()
+        expected = sum(diffraction_mtf(f, 0.55, 22.0) * np.sinc(f * pitch) for f in nu + np.arange(-2, 3) / pitch)
+        assert abs(measured - expected) < 0.02, (nu, measured, expected)
+
+
+def test_zones_are_turned_onto_the_x_axis_and_fit_to_j37():
+    """optiland traces the field along y; the zones are turned onto +x, camrig's zone axis: astigmatism of a
+    rotationally symmetric lens is then Z6 only (cos 2 theta, along the radius), coma Z8 only (cos theta). The fit
+    to j = 37 leaves a smaller residual than to j = 11 on the fast double-Gauss (higher-order spherical)."""
+    d = rx.traced(singlet(f_number=5.0, image_circle_mm=8.0))
+    edge = {int(j): w for j, w in d["zones"][-1]["zernike_waves"].items()}
+    assert abs(edge[6]) > 0.01 and abs(edge[8]) > 0.001
+    assert abs(edge.get(5, 0.0)) < 1e-6 * abs(edge[6]) and abs(edge.get(7, 0.0)) < 1e-6 * abs(edge[8])
+    assert all("fit_rms_waves" in z for z in d["zones"])
