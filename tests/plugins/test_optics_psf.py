@@ -106,3 +106,43 @@ def test_a_lens_cannot_open_wider_than_its_known_wavefront():
     assert IdealLensSpec(focal_length_mm=35, f_number=2.8, aberrations_f_number=1.4).aberrations_f_number == 1.4
     with pytest.raises(ValueError, match="opens wider than the aberrations_f_number 1.4"):
         IdealLensSpec(focal_length_mm=35, f_number=1.2, aberrations_f_number=1.4)
+
+
+def test_the_noll_table_to_37_is_nolls_and_orthonormal():
+    """Noll 1976, table I: j -> (n, m) (m < 0 the sine term), e.g. 12 (4, 2) cos, 13 (4, -2) sin, 16 (5, 1),
+    22 (6, 0) secondary and 37 (8, 0) tertiary spherical; every pair orthonormal over the unit disk (a
+    Gauss-Legendre x uniform-azimuth rule exact for the degree)."""
+    from camrig_optics.psf import NOLL
+
+    assert len(NOLL) == 37
+    published = {1: (0, 0), 4: (2, 0), 5: (2, -2), 6: (2, 2), 7: (3, -1), 8: (3, 1), 11: (4, 0), 12: (4, 2),
+                 13: (4, -2), 16: (5, 1), 17: (5, -1), 22: (6, 0), 29: (7, -1), 36: (7, 7), 37: (8, 0)}  # fmt: skip
+    for j, nm in published.items():
+        assert NOLL[j] == nm, j
+    t, w = np.polynomial.legendre.leggauss(12)
+    rho = np.sqrt((t + 1) / 2)
+    theta = 2 * np.pi * np.arange(20) / 20
+    r, th = np.meshgrid(rho, theta, indexing="ij")
+    weight = np.repeat(w[:, None] / 2, 20, axis=1) / 20
+    z = np.stack([zernike(j, r, th) for j in range(1, 38)])
+    gram = np.einsum("iab,jab,ab->ij", z, z, weight)
+    np.testing.assert_allclose(gram, np.eye(37), atol=1e-12)
+
+
+def test_higher_orders_stop_down_and_turn_exactly():
+    """W'(rho, theta) = W(s rho, theta) re-expanded (stopped_down) and W(rho, theta - phi) (rotated), both against
+    the polynomial evaluated directly, for terms up to j = 37."""
+    from camrig_optics.psf import rotated, stopped_down
+
+    rng = np.random.default_rng(3)
+    rho, theta = np.sqrt(rng.random(500)), 2 * np.pi * rng.random(500)
+    mix = {11: 0.1, 22: 0.05, 37: 0.02, 8: 0.1, 29: 0.03, 6: 0.2, 15: 0.1, 36: 0.01}
+    new = stopped_down(mix, 0.6)
+    original = sum(w * zernike(j, 0.6 * rho, theta) for j, w in mix.items())
+    rebuilt = sum(w * zernike(j, rho, theta) for j, w in new.items())
+    np.testing.assert_allclose(rebuilt - rebuilt.mean(), original - original.mean(), atol=1e-12)
+    assert abs(new[37] - 0.6**8 * 0.02) < 1e-12  # the top order only shrinks, as s^n
+    turned = rotated(mix, 0.7)
+    direct = sum(w * zernike(j, rho, theta - 0.7) for j, w in mix.items())
+    np.testing.assert_allclose(sum(w * zernike(j, rho, theta) for j, w in turned.items()), direct, atol=1e-12)
+    assert rotated({11: 0.1, 22: 0.05}, 1.0) == {11: 0.1, 22: 0.05}  # symmetric terms do not turn
