@@ -82,7 +82,24 @@ def test_the_shipped_trace_is_a_fresh_trace_of_the_prescription(name):
         assert t["cache_key"] == prescription.cache_key(designs.prescription_spec(name, t["f_number"])), stale
     wide = trace["traces"][0]  # and the numbers: wide open, where the trace is most sensitive
     fresh = prescription.derive(designs.prescription_spec(name, wide["f_number"]))
-    assert json.dumps(fresh, sort_keys=True) == json.dumps(wide["derived"], sort_keys=True), stale
+    assert_same(fresh, wide["derived"], stale)
+
+
+def assert_same(fresh: object, shipped: object, stale: str, where: str = "derived") -> None:
+    """Equal structure, strings and flags; numbers within 1e-9 relative (the last bits of a least-squares fit may
+    differ between machines), 1e-12 absolute for zeros."""
+    if isinstance(fresh, dict):
+        assert isinstance(shipped, dict) and fresh.keys() == shipped.keys(), f"{where}: {stale}"
+        for k in fresh:
+            assert_same(fresh[k], shipped[k], stale, f"{where}.{k}")
+    elif isinstance(fresh, list):
+        assert isinstance(shipped, list) and len(fresh) == len(shipped), f"{where}: {stale}"
+        for i, (a, b) in enumerate(zip(fresh, shipped)):
+            assert_same(a, b, stale, f"{where}[{i}]")
+    elif isinstance(fresh, float) and not isinstance(shipped, bool):
+        assert shipped == pytest.approx(fresh, rel=1e-9, abs=1e-12), f"{where}: {shipped} != {fresh}: {stale}"
+    else:
+        assert fresh == shipped, f"{where}: {stale}"
 
 
 def test_between_traced_stops_every_number_is_interpolated_in_log_f_number():
