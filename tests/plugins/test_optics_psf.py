@@ -146,3 +146,18 @@ def test_higher_orders_stop_down_and_turn_exactly():
     direct = sum(w * zernike(j, rho, theta - 0.7) for j, w in mix.items())
     np.testing.assert_allclose(sum(w * zernike(j, rho, theta) for j, w in turned.items()), direct, atol=1e-12)
     assert rotated({11: 0.1, 22: 0.05}, 1.0) == {11: 0.1, 22: 0.05}  # symmetric terms do not turn
+
+
+@pytest.mark.parametrize(("pitch_um", "f_number"), [(2.0, 4.0), (20.0, 8.0)])  # 3 and 13 samples per pixel
+def test_a_turned_psf_is_the_psf_of_the_turned_wavefront(pitch_um, f_number):
+    """pixel_kernel(rotation_rad=phi) turns the fine PSF by interpolation (cubic splines, or linear from 9 samples
+    per pixel) instead of a new FFT: against the kernel of the wavefront turned exactly (rotated), within 1 % of
+    the peak at 22.5 degrees, and identical at 90 degrees (a permutation of the grid)."""
+    from camrig_optics.psf import rotated
+
+    waves = {4: 0.25, 6: 0.3, 5: 0.15, 8: 0.2, 9: 0.1}
+    for degrees, tolerance in ((22.5, 0.01), (90.0, 1e-12)):
+        phi = math.radians(degrees)
+        direct = pixel_kernel(0.45, f_number, pitch_um, zernike_waves=rotated(waves, phi), radius_px=12)
+        turned = pixel_kernel(0.45, f_number, pitch_um, zernike_waves=waves, radius_px=12, rotation_rad=phi)
+        assert np.abs(turned - direct).max() < tolerance * direct.max(), degrees
