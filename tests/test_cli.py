@@ -146,3 +146,14 @@ def test_preview_prints_rate_and_latency_percentiles_and_saves_an_animation(caps
     assert code == 2 and "exists; pass --force" in err
     code, _, err = run(capsys, "preview", SMALL, *TINY, "--set", "rig.lens.f_number=0.2")
     assert code == 2 and "small_module.toml" in err and "rig.lens.f_number" in err
+
+
+@pytest.mark.parametrize("command", [[], ["plugins"], ["schema"], ["check"], ["capture"], ["compare"], ["preview"],
+                                     ["run"], ["audit"]])  # fmt: skip
+def test_every_help_text_prints(capsys, command):
+    """argparse formats help with %-interpolation: a bare '%' in a help string is an internal error."""
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0
+    assert out.startswith("usage: camrig")

@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--raw", action="store_true", help="write the raw frame as the host receives it")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     s = sub.add_parser(
-        "compare", help="capture two rigs on the same scene; write one figure: side by side, 100 % crops (PNG)"
+        "compare", help="capture two rigs on the same scene; write one figure: side by side, 100 %% crops (PNG)"
     )
     s.add_argument("rig_a", type=Path, help="first rig file (.yaml, .yml or .toml)")
     s.add_argument("rig_b", type=Path, help="second rig file")
