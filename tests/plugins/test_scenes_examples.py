@@ -12,7 +12,9 @@ import camrig
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", ["photo_scene", "hdr_window", "hyperspectral_chart", "siemens_star"])
+@pytest.mark.parametrize(
+    "name", ["photo_scene", "hdr_window", "hyperspectral_chart", "siemens_star", "esfr_chart", "usaf1951", "star_field"]
+)
 def test_example_scene_rigs_fit(monkeypatch, name):
     if name == "hdr_window":
         pytest.importorskip("OpenEXR")
