@@ -594,7 +594,7 @@ def mtf50_cy_px(rig: camrig.Rig, claim: camrig.Claim) -> camrig.Assessment:
     ls, s = lens.spec, sensor.spec
     if not hasattr(ls, "f_number"):
         raise camrig.Untestable(f"the lens '{rig.part('lens').name}' states no f_number")
-    widest = getattr(ls, "aberrations_f_number", None)
+    widest = getattr(ls, "aberrations_f_number", None) or getattr(lens, "widest_f_number", None)  # traced presets
     n = claim.conditions.get("f_number", ls.f_number)
     if isinstance(n, str) or not (isinstance(n, (int, float)) and n >= 0.5):
         raise camrig.Untestable(f"condition f_number={n!r}: expected a number >= 0.5")

@@ -35,7 +35,8 @@ def test_the_focal_reducer_shortens_the_focal_length_and_brightens_the_image(hos
     plain = camrig.assemble(host, camrig.read_rig(lens_rig(rig_dict, ["mounts.ef_mft"])))
     reduced = camrig.assemble(host, camrig.read_rig(lens_rig(rig_dict, ["mounts.ef_mft_reducer"])))
     lens = reduced.part("lens").accessory.spec
-    assert (lens.focal_length_mm, lens.f_number) == pytest.approx((50 * 0.71, 1.8 * 0.71))
+    focal_length_mm = plain.part("lens").accessory.spec.focal_length_mm  # the traced preset: 49.994 mm
+    assert (lens.focal_length_mm, lens.f_number) == pytest.approx((focal_length_mm * 0.71, 1.8 * 0.71))
     assert (lens.mount, lens.flange_distance_mm) == ("EF", 44.0)  # the adapter still carries the EF flange
     assert reduced.geometry.view.step == pytest.approx(plain.geometry.view.step / 0.71)  # a wider view
     centre = (24, 32, 1)
