@@ -12,7 +12,13 @@ from camrig.router import context, image
 
 
 def rigs(host, rig_dict, layout: str, **lens):
-    rig_dict["rig"]["lens"] = {"type": "optics.m43_35mm_f1_4", **lens}
+    # a sharp 35mm F1.4 (the module preset's former assumed zones): the traced preset's wider blur spreads its
+    # edges beyond the calm mask below, which assumes a blur of about a preview pixel
+    sharp = {"type": "optics.ideal", "focal_length_mm": 35, "f_number": 1.4, "image_circle_mm": 22,
+             "zones": [{"field": 0, "zernike_waves": {11: 0.04}},
+                       {"field": 0.7, "zernike_waves": {11: 0.04, 5: 0.06, 8: 0.04}},
+                       {"field": 1, "zernike_waves": {11: 0.04, 5: 0.12, 8: 0.08}}]}  # fmt: skip
+    rig_dict["rig"]["lens"] = {**sharp, **lens}
     rig_dict["rig"]["sensor"] = {
         "type": "sensors.cmos", "width_px": 192, "height_px": 144, "pixel_pitch_um": 1.5,
         "preview_readout": {"bin": 2, "skip": 2},
