@@ -220,7 +220,36 @@ class SurfaceSpec(BaseModel):
         return self
 
 
-class PrescriptionSpec(camrig.LensSpec):
+class TracedLensSpec(camrig.LensSpec):
+    """What a lens traced from its surfaces shares with optics.ideal's rendering, beside the trace itself: the
+    glass's transmission, the mount, the fall-off beyond the image circle, the PSF and scene sampling, focus and
+    sensor tilt (the base of optics.prescription's and the published designs' specs)."""
+
+    transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
+    mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
+    flange_distance_mm: float = Field(
+        default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm."
+    )
+    vignetting_rolloff_mm: float = Field(
+        default=2.0, gt=0, description="Radial distance beyond the image circle over which light falls to zero, mm."
+    )
+    psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
+    scene_supersampling: int = Field(
+        default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal)."
+    )
+    focus_distance_m: float = Field(
+        default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus)."
+    )
+    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the subject, m.")
+    sensor_tilt_deg: float = Field(
+        default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees."
+    )
+    sensor_tilt_azimuth_deg: float = Field(
+        default=0.0, description="Direction the sensor leans away from the lens, degrees from +x."
+    )
+
+
+class PrescriptionSpec(TracedLensSpec):
     """A lens from its optical prescription (inline surfaces or a Zemax .zmx file), traced by optiland (the
     optional extra camrig[prescription]) and reduced to an optics.ideal lens: focal length, distortion, relative
     illumination and Noll Zernike wavefront zones across the field (docs/optics.md, 'Prescriptions')."""
@@ -283,28 +312,6 @@ class PrescriptionSpec(camrig.LensSpec):
     azimuth_sectors: int = Field(
         default=16, ge=0, le=64, description="Azimuths the traced zones are turned to (as optics.ideal's)."
     )
-    transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
-    mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
-    flange_distance_mm: float = Field(
-        default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm."
-    )
-    vignetting_rolloff_mm: float = Field(
-        default=2.0, gt=0, description="Radial distance beyond the image circle over which light falls to zero, mm."
-    )
-    psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
-    scene_supersampling: int = Field(
-        default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal)."
-    )
-    focus_distance_m: float = Field(
-        default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus)."
-    )
-    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the subject, m.")
-    sensor_tilt_deg: float = Field(
-        default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees."
-    )
-    sensor_tilt_azimuth_deg: float = Field(
-        default=0.0, description="Direction the sensor leans away from the lens, degrees from +x."
-    )
 
     @model_validator(mode="after")
     def _one_source(self) -> PrescriptionSpec:
@@ -326,7 +333,7 @@ class PrescriptionSpec(camrig.LensSpec):
         return self
 
 
-class DesignLensSpec(camrig.LensSpec):
+class DesignLensSpec(TracedLensSpec):
     """A lens from a published prescription shipped with camrig and shipped traced (camrig_optics/data/,
     camrig_optics.designs): focal length, distortion, relative illumination, lateral colour and wavefront zones
     come from the trace at the working f-number; no optiland needed (docs/optics.md, 'Published designs')."""
@@ -336,28 +343,6 @@ class DesignLensSpec(camrig.LensSpec):
     )
     f_number: float = Field(
         ge=0.5, description="Working f-number, within the traced range (wide open to f/16); the sensor at best focus."
-    )
-    transmission: float = Field(default=0.9, gt=0, le=1, description="Fraction of light the glass transmits.")
-    mount: str = Field(default="MFT", description="Lens mount name, compared verbatim along the chain.")
-    flange_distance_mm: float = Field(
-        default=19.25, gt=0, description="Flange focal distance the lens is designed for, mm."
-    )
-    vignetting_rolloff_mm: float = Field(
-        default=2.0, gt=0, description="Radial distance beyond the image circle over which light falls to zero, mm."
-    )
-    psf: Literal["diffraction", "none"] = Field(default="diffraction", description="'diffraction' or 'none' (pinhole).")
-    scene_supersampling: int = Field(
-        default=1, ge=1, le=8, description="Scene samples per pixel along each axis (as optics.ideal)."
-    )
-    focus_distance_m: float = Field(
-        default=math.inf, gt=0, description="Distance the lens is focused at, m (thin-lens refocus)."
-    )
-    subject_distance_m: float = Field(default=math.inf, gt=0, description="Distance of the subject, m.")
-    sensor_tilt_deg: float = Field(
-        default=0.0, ge=0, le=5, description="Tilt of the sensor against the image plane, degrees."
-    )
-    sensor_tilt_azimuth_deg: float = Field(
-        default=0.0, description="Direction the sensor leans away from the lens, degrees from +x."
     )
 
 
