@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import math
-import struct
-import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -181,31 +180,26 @@ def thumbnail(frame: Frame, max_px: int = THUMBNAIL_PX) -> tuple[np.ndarray, Dis
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
-    """An 8-bit RGB image (rows, cols, 3) as PNG bytes (ISO/IEC 15948: IHDR colour type 2, filter 0, one IDAT).
+    """An 8-bit RGB image (rows, cols, 3) as PNG bytes (Pillow, a core dependency; imported on first use).
 
     >>> png_bytes(np.zeros((1, 1, 3), np.uint8))[:8]
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    rows, cols = rgb.shape[:2]
-    scanlines = np.zeros((rows, 1 + cols * 3), np.uint8)  # each row: filter type 0, then the pixels
-    scanlines[:, 1:] = rgb.reshape(rows, cols * 3)
+    from PIL import Image
 
-    def chunk(tag: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
 
-    header = struct.pack(">IIBBBBB", cols, rows, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 6))
-        + chunk(b"IEND", b"")
-    )
+
+def png_base64(rgb: np.ndarray) -> str:
+    """:func:`png_bytes` as base64 text (for a JSON record or an HTML page)."""
+    return base64.b64encode(png_bytes(rgb)).decode("ascii")
 
 
 def thumbnail_base64(frame: Frame, max_px: int = THUMBNAIL_PX) -> str:
     """:func:`thumbnail` as base64 PNG text (for a JSON record or an HTML page)."""
-    return base64.b64encode(png_bytes(thumbnail(frame, max_px)[0])).decode("ascii")
+    return png_base64(thumbnail(frame, max_px)[0])
 
 
 # -- HTML for Jupyter --------------------------------------------------------------------------------------
@@ -265,7 +259,7 @@ def _frame_rows(frame: Frame) -> list[tuple[str, Any]]:
 
 def _image(frame: Frame, max_px: int) -> str:
     rgb, mapping, factor = thumbnail(frame, max_px)
-    data = base64.b64encode(png_bytes(rgb)).decode("ascii")
+    data = png_base64(rgb)
     caption = (
         f"{rgb.shape[1]} x {rgb.shape[0]} thumbnail, mean of {factor} x {factor} pixel blocks; {mapping.description}"
     )
