@@ -48,7 +48,6 @@ from .psf import (
     is_symmetric,
     oversampling,
     pixel_kernel,
-    rotated,
     stopped_down,
 )
 from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, sector_weight, store
@@ -281,13 +280,15 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         waves[4] = waves.get(4, 0.0) + defocus
         key = (plane.pitch_um, wavelength_nm, margin, tuple(sorted(waves.items())), azimuth_rad)
         cache = self._kernels
-        if key not in cache:  # kept for the lens's life: a zone's sectors x bands are many kernels to recompute
-            kernel = pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
-                                  transmission=s.transmission, radius_px=margin,
-                                  rotation_rad=azimuth_rad).astype(np.float32)  # fmt: skip
-            kernel.flags.writeable = False
-            cache[key] = kernel
-        return cache[key]
+        if key in cache:
+            return cache[key]
+        kernel = pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
+                              transmission=s.transmission, radius_px=margin,
+                              rotation_rad=azimuth_rad).astype(np.float32)  # fmt: skip
+        kernel.flags.writeable = False
+        if defocus_550 is None:  # kept for the lens's life: a zone's sectors x bands are many kernels to recompute;
+            cache[key] = kernel  # a depth map's defocus layers change with every frame, so theirs are not kept
+        return kernel
 
     @cached_property
     def _kernels(self) -> dict[tuple[object, ...], np.ndarray]:
@@ -305,14 +306,12 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             j: float(np.interp(wavelength_nm, nm, [zone.zernike_waves_by_nm[x].get(j, 0.0) for x in nm])) for j in terms
         }
 
-    def zone_wavefront(self, key: tuple[int, float], wavelength_nm: float) -> dict[int, float]:
-        """The wavefront of a :meth:`zone_weights` entry in the band at ``wavelength_nm``: (zone index, or -1 for
-        the spec's zernike_waves; the azimuth in radians the zone is turned to)."""
-        index, azimuth = key
+    def zone_wavefront(self, index: int, wavelength_nm: float) -> dict[int, float]:
+        """The unturned wavefront of zone ``index`` (a :meth:`zone_weights` key's first item; -1 for the spec's
+        zernike_waves) in the band at ``wavelength_nm``; :meth:`kernel` turns its PSF to the key's azimuth."""
         if index < 0:
             return dict(self.spec.zernike_waves)
-        waves = self.zone_waves_at(self.spec.zones[index], wavelength_nm)
-        return rotated(waves, azimuth) if azimuth else waves
+        return self.zone_waves_at(self.spec.zones[index], wavelength_nm)
 
     def _zone_turns(self, zone: AberrationZone) -> bool:
         """Whether the zone must be turned with azimuth: it has non-symmetric terms and sectors are on."""
@@ -480,7 +479,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             key = (zone, defocus, band)
             with lock:  # each kernel computed once, by whichever tile needs it first
                 if key not in spectra:  # the unturned wavefront, its PSF turned to the sector's azimuth
-                    waves = self.zone_wavefront((zone[0], 0.0), band)
+                    waves = self.zone_wavefront(zone[0], band)
                     kernel = self.kernel(plane, band, waves, margin, defocus, azimuth_rad=zone[1])
                     spectra[key] = fft.rfft2(kernel, s=shape)
                 return spectra[key]

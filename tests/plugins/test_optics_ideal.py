@@ -397,8 +397,8 @@ def test_each_band_takes_its_wavelengths_wavefront():
     sharp = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=4.0))
     blue = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=4.0, zernike_waves={4: 0.4}))
     margin = lens.margin_px(plane)
-    assert lens.zone_wavefront((0, 0.0), 550.0) == pytest.approx({4: 0.0})
-    np.testing.assert_allclose(lens.kernel(plane, 550.0, lens.zone_wavefront((0, 0.0), 550.0), margin),
+    assert lens.zone_wavefront(0, 550.0) == pytest.approx({4: 0.0})
+    np.testing.assert_allclose(lens.kernel(plane, 550.0, lens.zone_wavefront(0, 550.0), margin),
                                sharp.kernel(plane, 550.0, {}, margin), atol=1e-7)  # fmt: skip
-    np.testing.assert_allclose(lens.kernel(plane, 450.0, lens.zone_wavefront((0, 0.0), 450.0), margin),
+    np.testing.assert_allclose(lens.kernel(plane, 450.0, lens.zone_wavefront(0, 450.0), margin),
                                blue.kernel(plane, 450.0, {4: 0.4}, margin), atol=1e-7)  # fmt: skip
