@@ -2,7 +2,7 @@
 and the lens stage of a 12 MP 3-band capture through the cached traced lens (zones turned to each pixel's
 azimuth, per-band wavefronts) against an optics.ideal lens with as many radial zones and only rotationally
 symmetric terms, measured in the same run (issue 16: <= 1.2x). The design is the preset's published prescription
-(camrig_optics.designs) when it is there, else the double-Gauss of examples/rigs/double_gauss_50mm.yaml."""
+(camrig_optics.designs)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import statistics
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import yaml
 
 import camrig
 from camrig_optics import IdealLensSpec, PrescriptionSpec
@@ -22,19 +20,13 @@ from camrig_optics.ideal import IdealLens
 from run import Result, interleaved
 
 BANDS = (450.0, 550.0, 650.0)
-EXAMPLE = Path(__file__).parent.parent / "examples" / "rigs" / "double_gauss_50mm.yaml"
 
 
 def design() -> tuple[str, PrescriptionSpec]:
-    """The Four Thirds fast double-Gauss: the preset's prescription if shipped, else the example's."""
-    try:
-        from camrig_optics.designs import prescription_spec
+    """The Four Thirds fast double-Gauss: the shipped preset's prescription."""
+    from camrig_optics.designs import prescription_spec
 
-        return "m43_35mm_f1_4 preset prescription", prescription_spec("m43_35mm_f1_4", 1.4)
-    except Exception:  # noqa: BLE001 - no preset design (yet): the example rig's double-Gauss
-        lens = yaml.safe_load(EXAMPLE.read_text())["rig"]["lens"]
-        lens.pop("type")
-        return "examples/rigs/double_gauss_50mm.yaml", PrescriptionSpec(**lens)
+    return "m43_35mm_f1_4 preset prescription", prescription_spec("m43_35mm_f1_4", 1.4)
 
 
 def setup(lens: IdealLens, rows: int, cols: int, pitch_um: float):  # type: ignore[no-untyped-def]

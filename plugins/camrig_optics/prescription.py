@@ -192,14 +192,9 @@ def build_optic(spec: PrescriptionSpec):  # type: ignore[no-untyped-def]
     return op
 
 
-def traced_wavelengths_nm(spec: PrescriptionSpec) -> list[float]:
-    """Every wavelength the derivation traces: the reference, the trace wavelengths and lateral colour's."""
-    return sorted({spec.wavelength_nm, *spec.trace_wavelengths_nm, *TCA_NM.values()})
-
-
 def _check_glass_ranges(spec: PrescriptionSpec, op: Any) -> None:
     """Refuse a trace wavelength outside a glass's dispersion data (optiland would extrapolate silently)."""
-    wanted = [nm for nm in (spec.wavelength_nm, *spec.trace_wavelengths_nm)]
+    wanted = (spec.wavelength_nm, *spec.trace_wavelengths_nm)
     for i, surface in enumerate(op.surfaces):
         material = getattr(surface, "material_post", None)
         if material is None or type(material).__name__ == "IdealMaterial":
@@ -501,7 +496,7 @@ def ideal_spec(spec: PrescriptionSpec, derived: dict[str, Any]) -> IdealLensSpec
         vignetting_rolloff_mm=spec.vignetting_rolloff_mm,
         psf=spec.psf,
         scene_supersampling=spec.scene_supersampling,
-        azimuth_sectors=getattr(spec, "azimuth_sectors", 16),
+        azimuth_sectors=spec.azimuth_sectors,
         zones=[
             AberrationZone(
                 field=z["field"],
