@@ -115,11 +115,14 @@ def siemens_star_mtf(
     radius, phi, values = radius[keep], phi[keep], data[keep]
     rings = np.arange(np.ceil(inner), np.floor(outer) + 1.0)
     which = np.rint(radius).astype(np.int64)
+    by_ring = np.argsort(which, kind="stable")  # each ring's pixels one slice, in the image's row-major order
+    starts = np.searchsorted(which[by_ring], rings.astype(np.int64), side="left")
+    ends = np.searchsorted(which[by_ring], rings.astype(np.int64), side="right")
     frequency, mtf, used = [], [], []
-    for rho in rings:
-        here = which == int(rho)
-        if here.sum() < 12:
+    for rho, start, end in zip(rings, starts, ends):
+        if end - start < 12:
             continue
+        here = by_ring[start:end]
         p = phi[here] * cycles
         rho_mean = float(radius[here].mean())
         # the fundamental and the odd harmonics below Nyquist (a ring's pixels are not evenly spaced in angle,
