@@ -23,7 +23,6 @@ of axis-aligned rectangles).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,11 +101,3 @@ def _bars(out, tx, ty, step, rects, light, dark):  # noqa: ANN001
 def rectangles(groups: tuple[int, ...], distance_m: float, scale: float) -> np.ndarray:
     """(k, 4) array of every bar (x0, y0, x1, y1), tangent units."""
     return np.array([b for el in elements(groups, distance_m, scale) for b in el.bars()], dtype=np.float64)
-
-
-def extent_deg(groups: tuple[int, ...], distance_m: float, scale: float) -> tuple[float, float]:
-    """Width and height of the chart's bars, degrees (for checks and docs)."""
-    rects = rectangles(groups, distance_m, scale)
-    w = rects[:, 2].max() - rects[:, 0].min()
-    h = rects[:, 3].max() - rects[:, 1].min()
-    return math.degrees(2 * math.atan(w / 2)), math.degrees(2 * math.atan(h / 2))
