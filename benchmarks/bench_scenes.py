@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 import camrig
-from run import Result
+from run import Result, interleaved_times
 
 
 def square_view(rows: int, cols: int, step: float = 1e-4) -> tuple[camrig.AngularGrid, camrig.FocalPlane]:
@@ -37,27 +37,12 @@ def square_view(rows: int, cols: int, step: float = 1e-4) -> tuple[camrig.Angula
     return view, camrig.FocalPlane(width_px=cols, height_px=rows, pitch_um=1.0)
 
 
-def best_of(
-    candidate: Callable[[], object], baseline: Callable[[], object], repeats: int
-) -> tuple[list[float], list[float]]:
-    """Seconds of each run of ``candidate`` and ``baseline``, alternating, after one warm-up of each."""
-    candidate(), baseline()
-    c: list[float] = []
-    b: list[float] = []
-    for _ in range(repeats):
-        for fn, out in ((candidate, c), (baseline, b)):
-            start = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - start)
-    return c, b
-
-
 def against_copy(name: str, render: Callable[[], np.ndarray], repeats: int, extra: str = "") -> Result:
     """``render``'s best time over the best of ``np.copyto`` into a preallocated array like its output."""
     out = render()
     src, dst = out, np.empty_like(out)
     dst[...] = 0  # touched: the baseline copies into memory already mapped
-    c, b = best_of(render, lambda: np.copyto(dst, src), repeats)
+    c, b = interleaved_times(render, lambda: np.copyto(dst, src), repeats)
     return Result(
         name,
         min(c) / min(b),

@@ -37,16 +37,25 @@ class Result:
         return self.ratio <= float(value) if op == "<=" else self.ratio >= float(value)
 
 
-def interleaved(candidate: Callable[[], object], baseline: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Median seconds of ``candidate`` and ``baseline``, run alternately ``repeats`` times each (after one
+def interleaved_times(
+    candidate: Callable[[], object], baseline: Callable[[], object], repeats: int
+) -> tuple[list[float], list[float]]:
+    """Seconds of each run of ``candidate`` and ``baseline``, run alternately ``repeats`` times each (after one
     warm-up of each)."""
     candidate(), baseline()
-    c, b = [], []
+    c: list[float] = []
+    b: list[float] = []
     for _ in range(repeats):
         for fn, out in ((candidate, c), (baseline, b)):
             start = time.perf_counter()
             fn()
             out.append(time.perf_counter() - start)
+    return c, b
+
+
+def interleaved(candidate: Callable[[], object], baseline: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median seconds of ``candidate`` and ``baseline`` (:func:`interleaved_times`)."""
+    c, b = interleaved_times(candidate, baseline, repeats)
     return statistics.median(c), statistics.median(b)
 
 
