@@ -61,8 +61,6 @@ def run_one(
         host = Host(disable=file.plugins.disable, allow=file.plugins.allow, threads=threads)
         assembled = assemble(host, file)
         shot = assembled.capture()
-        if run.get("repeat") == 0:  # a look at each sweep point, for the report
-            record["thumbnail_png"] = thumbnail_base64(shot.result, REPORT_THUMBNAIL_PX)
         for i, cfg in enumerate(measurements):
             part = host.build(
                 PartConfig(**cfg),
@@ -83,6 +81,8 @@ def run_one(
                 raise CamrigError(f"measurement '{part.name}' raised {type(exc).__name__}: {exc}") from exc
             record["values"].update(values)
             record["curves"].update(curves)
+        if run.get("repeat") == 0:  # a look at each sweep point, for the report (a failed run's is never shown)
+            record["thumbnail_png"] = thumbnail_base64(shot.result, REPORT_THUMBNAIL_PX)
     except Exception as exc:  # one bad run never stops the others
         message = str(exc).replace("<dict>: ", "")
         record.update(status="error", error=f"{run['run']}: {type(exc).__name__}: {message}")
