@@ -108,6 +108,11 @@ def _stopped_down_cached(terms: tuple[tuple[int, float], ...], scale: float) -> 
     return tuple(out)
 
 
+def wavefront_key(zernike_waves: Mapping[int, float] | None) -> tuple[tuple[int, float], ...]:
+    """The non-zero Noll terms of a wavefront as a sorted hashable tuple: the key of the cached PSF computations."""
+    return tuple(sorted((int(j), float(w)) for j, w in (zernike_waves or {}).items() if w))
+
+
 def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, float]:
     """The same wavefront seen through a pupil ``scale`` (<= 1) times the radius it was given for (stopping
     down from N0 to N: scale = N0 / N), as Noll coefficients on the new pupil: W'(rho, theta) = W(scale rho,
@@ -117,7 +122,7 @@ def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, 
     tilt, secondary spherical Z22 sheds Z11 and Z4. Piston is dropped (it does not change the PSF)."""
     if not 0 < scale <= 1:
         raise ValueError(f"pupil scale must be in (0, 1], got {scale}")
-    terms = tuple(sorted((int(j), float(w)) for j, w in zernike_waves.items() if w))
+    terms = wavefront_key(zernike_waves)
     if scale == 1 or not terms:
         return dict(terms)
     return dict(_stopped_down_cached(terms, float(scale)))
@@ -227,7 +232,7 @@ def psf(wavelength_um: float, f_number: float, sample_um: float, *, zernike_wave
         min_field_um: float = 0.0) -> np.ndarray:  # fmt: skip
     """The PSF sampled every ``sample_um`` on an N x N grid (peak of a perfect lens at [N//2, N//2]), summing
     to 1. Cached: the same arguments return the same read-only array."""
-    terms = tuple(sorted((int(j), float(w)) for j, w in (zernike_waves or {}).items() if w))
+    terms = wavefront_key(zernike_waves)
     return _psf_cached(float(wavelength_um), float(f_number), float(sample_um), float(min_field_um), terms)
 
 
@@ -285,7 +290,7 @@ def pixel_psf(
         if k >= LINEAR_TURN_SAMPLES:  # the pixel box averages k samples: linear interpolation's blur is lost in it
             fine = ndimage.map_coordinates(fine, coords, order=1, mode="grid-wrap")
         else:
-            terms = tuple(sorted((int(j), float(w)) for j, w in (zernike_waves or {}).items() if w))
+            terms = wavefront_key(zernike_waves)
             spline = _spline(float(wavelength_um), float(f_number), float(pitch_um / k),
                              float(min_field_px * pitch_um), terms)  # fmt: skip
             fine = ndimage.map_coordinates(spline, coords, order=3, mode="grid-wrap", prefilter=False)
