@@ -34,6 +34,23 @@ class AberrationZone(BaseModel):
         "ends), so longitudinal colour (Z4) and spherochromatism reach the blur; empty: zernike_waves for every band.",
     )
 
+    pupil_edge: tuple[float, ...] = Field(
+        default=(),
+        description="Optional vignetted pupil: its edge radius (relative to the full pupil's, 0-1] at equally spaced "
+        "azimuths from +x (the field's direction) towards +y, linearly interpolated; the PSF is formed over that "
+        "pupil only, and zernike_waves need only hold inside it (a trace fits them there). Empty: the full pupil.",
+    )
+
+    @field_validator("pupil_edge")
+    @classmethod
+    def _edge(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if value and len(value) < 8:
+            raise ValueError(f"pupil_edge: give at least 8 azimuths (or none), got {len(value)}")
+        bad = [e for e in value if not 0 < e <= 1]
+        if bad:
+            raise ValueError(f"pupil_edge: edge radii must be in (0, 1], got {bad[0]}")
+        return value
+
     @field_validator("zernike_waves_by_nm")
     @classmethod
     def _wavelengths(cls, value: dict[float, dict[int, float]]) -> dict[float, dict[int, float]]:

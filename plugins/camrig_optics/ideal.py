@@ -48,7 +48,9 @@ from .psf import (
     is_symmetric,
     oversampling,
     pixel_kernel,
+    steepest_slope,
     stopped_down,
+    stopped_down_edge,
 )
 from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, sector_weight, store
 from .tiles import load_kernels as load_tile_kernels
@@ -95,13 +97,16 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         first release) and :func:`~camrig_optics.psf.equivalent_defocus` of the higher ones (steeper per wave),
         over every zone and, per zone, the largest over its wavelengths."""
 
-        def size(waves: dict[int, float]) -> float:
+        def size(waves: dict[int, float], edge: tuple[float, ...] = ()) -> float:
+            if edge:  # fitted over the vignetted pupil only: its coefficients say nothing of the slope outside
+                return steepest_slope(waves, edge)
             high = {j: w for j, w in waves.items() if j > 11}
             return sum(abs(w) for j, w in waves.items() if j <= 11) + equivalent_defocus(high)
 
         vals = [size(self.spec.zernike_waves)]
         for z in self.spec.zones:
-            vals.append(max([size(z.zernike_waves), *(size(w) for w in z.zernike_waves_by_nm.values())]))
+            waves = [z.zernike_waves, *z.zernike_waves_by_nm.values()]
+            vals.append(max(size(w, z.pupil_edge) for w in waves))
         return vals
 
     def _defocus(self, wavelength_nm: float) -> float:
@@ -253,16 +258,18 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
     # -- blur --------------------------------------------------------------------------------------------------
 
     def kernel(self, plane: camrig.FocalPlane, wavelength_nm: float, zernike_waves: dict[int, float], margin: int,
-               defocus_550: float | None = None, azimuth_rad: float = 0.0) -> np.ndarray:  # fmt: skip
+               defocus_550: float | None = None, azimuth_rad: float = 0.0,
+               pupil_edge: tuple[float, ...] = ()) -> np.ndarray:  # fmt: skip
         """The pixel-grid PSF for one band and wavefront, summing to the transmission. Defocus is added: from
         the spec's focus and subject distances, or ``defocus_550`` (Z4 RMS waves at 550 nm, from a depth map).
         ``azimuth_rad``: the wavefront turned by it (the PSF of :func:`~camrig_optics.psf.rotated` waves, from the
-        unturned PSF turned, :func:`~camrig_optics.psf.pixel_psf`)."""
+        unturned PSF turned, :func:`~camrig_optics.psf.pixel_psf`). ``pupil_edge``: the zone's vignetted pupil
+        (:attr:`AberrationZone.pupil_edge`), stopped down with the wavefront."""
         s = self.spec
         quarters = math.floor(azimuth_rad / (math.pi / 2) + 1e-9)
         if quarters % 4:  # a quarter turn of the PSF and the square pixel is a quarter turn of the kernel: exact
             base = self.kernel(plane, wavelength_nm, zernike_waves, margin, defocus_550,
-                               azimuth_rad - quarters * math.pi / 2)  # fmt: skip
+                               azimuth_rad - quarters * math.pi / 2, pupil_edge)  # fmt: skip
             turned = np.ascontiguousarray(np.rot90(base, -(quarters % 4)))
             turned.flags.writeable = False
             return turned
@@ -274,17 +281,19 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 f"than the {plane.pitch_um} um pixel: its blur cannot be seen at this pitch; set psf: none"
             )
         waves = dict(zernike_waves)
+        edge = tuple(pupil_edge)
         if s.aberrations_f_number is not None:  # the design wavefront over the stopped-down pupil
             waves = stopped_down(waves, s.aberrations_f_number / s.f_number)
+            edge = stopped_down_edge(edge, s.aberrations_f_number / s.f_number)
         defocus = self._defocus(wavelength_nm) if defocus_550 is None else defocus_550 * 550.0 / wavelength_nm
         waves[4] = waves.get(4, 0.0) + defocus
-        key = (plane.pitch_um, wavelength_nm, margin, tuple(sorted(waves.items())), azimuth_rad)
+        key = (plane.pitch_um, wavelength_nm, margin, tuple(sorted(waves.items())), azimuth_rad, edge)
         cache = self._kernels
         if key in cache:
             return cache[key]
         kernel = pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
                               transmission=s.transmission, radius_px=margin,
-                              rotation_rad=azimuth_rad).astype(np.float32)  # fmt: skip
+                              rotation_rad=azimuth_rad, pupil_edge=edge).astype(np.float32)  # fmt: skip
         kernel.flags.writeable = False
         if defocus_550 is None:  # kept for the lens's life: a zone's sectors x bands are many kernels to recompute;
             cache[key] = kernel  # a depth map's defocus layers change with every frame, so theirs are not kept
@@ -313,10 +322,16 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             return dict(self.spec.zernike_waves)
         return self.zone_waves_at(self.spec.zones[index], wavelength_nm)
 
+    def zone_pupil(self, index: int) -> tuple[float, ...]:
+        """The vignetted pupil's edge of zone ``index`` (as :meth:`zone_wavefront`; empty: the full pupil)."""
+        return () if index < 0 else self.spec.zones[index].pupil_edge
+
     def _zone_turns(self, zone: AberrationZone) -> bool:
         """Whether the zone must be turned with azimuth: it has non-symmetric terms and sectors are on."""
         return self.spec.azimuth_sectors > 0 and not (
-            is_symmetric(zone.zernike_waves) and all(is_symmetric(w) for w in zone.zernike_waves_by_nm.values())
+            is_symmetric(zone.zernike_waves)
+            and all(is_symmetric(w) for w in zone.zernike_waves_by_nm.values())
+            and len(set(zone.pupil_edge)) <= 1
         )
 
     def zone_weights(
@@ -480,7 +495,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             with lock:  # each kernel computed once, by whichever tile needs it first
                 if key not in spectra:  # the unturned wavefront, its PSF turned to the sector's azimuth
                     waves = self.zone_wavefront(zone[0], band)
-                    kernel = self.kernel(plane, band, waves, margin, defocus, azimuth_rad=zone[1])
+                    kernel = self.kernel(plane, band, waves, margin, defocus, azimuth_rad=zone[1],
+                                         pupil_edge=self.zone_pupil(zone[0]))  # fmt: skip
                     spectra[key] = fft.rfft2(kernel, s=shape)
                 return spectra[key]
 

@@ -113,6 +113,30 @@ def wavefront_key(zernike_waves: Mapping[int, float] | None) -> tuple[tuple[int,
     return tuple(sorted((int(j), float(w)) for j, w in (zernike_waves or {}).items() if w))
 
 
+def pupil_edge_at(pupil_edge: tuple[float, ...], theta: np.ndarray) -> np.ndarray:
+    """The vignetted pupil's edge radius (relative to the full pupil's) at azimuths ``theta``: ``pupil_edge`` holds it
+    at len(pupil_edge) equally spaced azimuths from +x (towards +y), interpolated linearly and periodically; an empty
+    tuple is the full circle (1 everywhere). The pupil a mechanically vignetted lens passes is an intersection of
+    circles (each lens rim projected into the pupil, the "cat's eye"), convex and holding the chief ray's point, so
+    its edge is one radius per azimuth about the centre."""
+    if not pupil_edge:
+        return np.ones(np.shape(theta))
+    edge = np.asarray(pupil_edge, dtype=np.float64)
+    step = 2 * np.pi / edge.size
+    at = np.mod(theta, 2 * np.pi) / step
+    return np.interp(at, np.arange(edge.size + 1), np.append(edge, edge[0]))  # type: ignore[no-any-return]
+
+
+def stopped_down_edge(pupil_edge: tuple[float, ...], scale: float) -> tuple[float, ...]:
+    """The vignetted pupil's edge through a stop ``scale`` (<= 1) times as wide: the rims' circles are where they
+    were, so relative to the smaller pupil they are 1 / scale times larger; clipped at the new pupil's rim (1).
+    A pupil the stop no longer vignettes anywhere becomes the full circle (empty)."""
+    if not pupil_edge or scale == 1:
+        return tuple(pupil_edge)
+    edge = tuple(min(1.0, float(e) / scale) for e in pupil_edge)
+    return () if min(edge) >= 1.0 else edge
+
+
 def stopped_down(zernike_waves: Mapping[int, float], scale: float) -> dict[int, float]:
     """The same wavefront seen through a pupil ``scale`` (<= 1) times the radius it was given for (stopping
     down from N0 to N: scale = N0 / N), as Noll coefficients on the new pupil: W'(rho, theta) = W(scale rho,
@@ -164,11 +188,12 @@ def equivalent_defocus(zernike_waves: Mapping[int, float]) -> float:
     return total / (4 * math.sqrt(3))
 
 
-def steepest_slope(zernike_waves: Mapping[int, float]) -> float:
+def steepest_slope(zernike_waves: Mapping[int, float], pupil_edge: tuple[float, ...] = ()) -> float:
     """The wavefront's largest slope over the pupil, max |grad W| (waves per pupil radius), as waves of Noll
     defocus of that edge slope (/ 4 sqrt 3): central differences on a 129 x 129 grid over the unit disk. Terms
     that balance each other (spherical against defocus) are not counted twice, as :func:`equivalent_defocus`
-    (an upper bound) counts them."""
+    (an upper bound) counts them. ``pupil_edge``: only over the vignetted pupil (:func:`pupil_edge_at`), where the
+    wavefront was fitted and light passes."""
     if not zernike_waves:
         return 0.0
     c = np.linspace(-1.0, 1.0, 129)
@@ -176,7 +201,8 @@ def steepest_slope(zernike_waves: Mapping[int, float]) -> float:
     rho, theta = np.hypot(x, y), np.arctan2(y, x)
     w = sum(float(a) * zernike(int(j), rho, theta) for j, a in zernike_waves.items())
     gy, gx = np.gradient(np.asarray(w, dtype=np.float64), c, c)
-    return float(np.max(np.hypot(gx, gy)[rho <= 1.0])) / (4 * math.sqrt(3))
+    inside = (rho <= 1.0) & (rho <= pupil_edge_at(pupil_edge, theta))
+    return float(np.max(np.hypot(gx, gy)[inside])) / (4 * math.sqrt(3))
 
 
 def is_symmetric(zernike_waves: Mapping[int, float]) -> bool:
@@ -206,15 +232,15 @@ def grid_for(
 
 @lru_cache(maxsize=64)
 def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
-                terms: tuple[tuple[int, float], ...]) -> np.ndarray:  # fmt: skip
-    n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, steepest_slope(dict(terms)))
+                terms: tuple[tuple[int, float], ...], edge: tuple[float, ...] = ()) -> np.ndarray:  # fmt: skip
+    n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, steepest_slope(dict(terms), edge))
     # the pupil only where it is (a box of its radius about the centre): the wavefront is summed over that box,
     # not over the whole, mostly dark, grid
     half = min(n // 2, math.ceil(radius) + 1)
     c = np.arange(-half, min(half + 1, n - n // 2)) / radius
     x, y = np.meshgrid(c, c)
     rho, theta = np.hypot(x, y), np.arctan2(y, x)
-    inside = rho <= 1.0
+    inside = (rho <= 1.0) & (rho <= pupil_edge_at(edge, theta))
     phase = np.zeros(rho.shape)
     for j, waves in terms:
         phase += waves * zernike(j, rho, theta)
@@ -229,11 +255,14 @@ def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_fie
 
 
 def psf(wavelength_um: float, f_number: float, sample_um: float, *, zernike_waves: Mapping[int, float] | None = None,
-        min_field_um: float = 0.0) -> np.ndarray:  # fmt: skip
+        min_field_um: float = 0.0, pupil_edge: tuple[float, ...] = ()) -> np.ndarray:  # fmt: skip
     """The PSF sampled every ``sample_um`` on an N x N grid (peak of a perfect lens at [N//2, N//2]), summing
-    to 1. Cached: the same arguments return the same read-only array."""
+    to 1. ``pupil_edge``: the pupil vignetted to that edge (:func:`pupil_edge_at`; the f-number stays the full
+    pupil's, the PSF still sums to 1: the light the rims stop is the relative illumination's, not the blur's).
+    Cached: the same arguments return the same read-only array."""
     terms = wavefront_key(zernike_waves)
-    return _psf_cached(float(wavelength_um), float(f_number), float(sample_um), float(min_field_um), terms)
+    edge = tuple(float(e) for e in pupil_edge)
+    return _psf_cached(float(wavelength_um), float(f_number), float(sample_um), float(min_field_um), terms, edge)
 
 
 def oversampling(pitch_um: float, wavelength_um: float, f_number: float) -> int:
@@ -244,10 +273,10 @@ def oversampling(pitch_um: float, wavelength_um: float, f_number: float) -> int:
 
 @lru_cache(maxsize=8)
 def _spline(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
-            terms: tuple[tuple[int, float], ...]) -> np.ndarray:  # fmt: skip
+            terms: tuple[tuple[int, float], ...], edge: tuple[float, ...] = ()) -> np.ndarray:  # fmt: skip
     """Cubic B-spline coefficients of :func:`psf` (periodic, as the FFT PSF is): every sector of a zone turns
     the same PSF, and the prefilter is a pass over the whole grid."""
-    fine = _psf_cached(wavelength_um, f_number, sample_um, min_field_um, terms)
+    fine = _psf_cached(wavelength_um, f_number, sample_um, min_field_um, terms, edge)
     spline = ndimage.spline_filter(fine, order=3, mode="grid-wrap")
     spline.flags.writeable = False
     return spline
@@ -262,6 +291,7 @@ def pixel_psf(
     min_field_px: int = 9,
     rotation_rad: float = 0.0,
     crop: bool = False,
+    pupil_edge: tuple[float, ...] = (),
 ) -> tuple[np.ndarray, int]:
     """The PSF convolved with the square pixel aperture, at fine sampling: (array, samples per pixel).
 
@@ -271,9 +301,12 @@ def pixel_psf(
     above its Nyquist rate, :func:`oversampling`; linear from :data:`LINEAR_TURN_SAMPLES` samples per pixel) on
     the (``min_field_px`` + 2) pixels it needs; exact for
     multiples of 90 degrees (the grid maps onto itself). ``crop``: only the central (``min_field_px`` + 2) pixels,
-    all a kernel of that size reads (the box filter then costs that window, not the FFT grid)."""
+    all a kernel of that size reads (the box filter then costs that window, not the FFT grid). ``pupil_edge``: the
+    vignetted pupil (:func:`psf`), turned with the PSF."""
     k = oversampling(pitch_um, wavelength_um, f_number)
-    fine = psf(wavelength_um, f_number, pitch_um / k, zernike_waves=zernike_waves, min_field_um=min_field_px * pitch_um)
+    edge = tuple(float(e) for e in pupil_edge)
+    fine = psf(wavelength_um, f_number, pitch_um / k, zernike_waves=zernike_waves, min_field_um=min_field_px * pitch_um,
+               pupil_edge=edge)  # fmt: skip
     window = min(fine.shape[0] // 2 - 1, (min_field_px // 2 + 1) * k)
     if crop and not rotation_rad % (2 * math.pi) and window < fine.shape[0] // 2 - 1:
         centre = fine.shape[0] // 2
@@ -292,7 +325,7 @@ def pixel_psf(
         else:
             terms = wavefront_key(zernike_waves)
             spline = _spline(float(wavelength_um), float(f_number), float(pitch_um / k),
-                             float(min_field_px * pitch_um), terms)  # fmt: skip
+                             float(min_field_px * pitch_um), terms, edge)  # fmt: skip
             fine = ndimage.map_coordinates(spline, coords, order=3, mode="grid-wrap", prefilter=False)
         fine = np.maximum(fine, 0.0)  # spline overshoot around the zeros of the rings
         fine /= fine.sum()
@@ -310,13 +343,14 @@ def pixel_kernel(
     transmission: float = 1.0,
     radius_px: int | None = None,
     rotation_rad: float = 0.0,
+    pupil_edge: tuple[float, ...] = (),
 ) -> np.ndarray:
     """Convolution kernel on the pixel grid: energy reaching each pixel from a point imaged on the centre of
     pixel (r, r), for r = radius_px. Sums to ``transmission`` (all the PSF's energy lands somewhere).
-    ``rotation_rad``: the PSF turned (:func:`pixel_psf`)."""
+    ``rotation_rad``: the PSF turned (:func:`pixel_psf`); ``pupil_edge``: the vignetted pupil (:func:`psf`)."""
     blurred, k = pixel_psf(wavelength_um, f_number, pitch_um, zernike_waves=zernike_waves,
                            min_field_px=2 * (radius_px or 4) + 1, rotation_rad=rotation_rad,
-                           crop=radius_px is not None)  # fmt: skip
+                           crop=radius_px is not None, pupil_edge=pupil_edge)  # fmt: skip
     n = blurred.shape[0]
     centre = n // 2
     half = (centre // k) if radius_px is None else radius_px
