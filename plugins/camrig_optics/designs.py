@@ -12,9 +12,10 @@ Each design is two files in ``camrig_optics/data/``:
   the optiland version that traced it.
 
 The preset lens (:class:`DesignLens`) reads the trace, not the surfaces, so it needs no optiland: the core
-install renders the traced design. At an f-number between two traced ones every number of the two traces is
-interpolated linearly in log N (the zones, the focus shift and the vignetted fractions change smoothly
-with the aperture; third stops apart, the step is 0.17 in log2 N). Each f-number is traced with the sensor
+install renders the traced design. At an f-number between two traced ones the wider trace's wavefront zones are
+stopped down exactly (the narrower pupil lies inside the traced one, where the fit holds; the sensor refocused)
+and every other number of the two traces (distortion, relative illumination, focus shift) is interpolated
+linearly in log N (third stops apart, the step is 0.17 in log2 N). Each f-number is traced with the sensor
 at its own best focus, as contrast autofocus at the working aperture finds it.
 
 ``tests/plugins/test_optics_designs.py`` re-traces a shipped f-number and compares it with the file, and
@@ -34,8 +35,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import DesignLensSpec, PrescriptionSpec, SurfaceSpec
 from .ideal import IdealLens
+from .psf import stopped_down, stopped_down_edge
 
 DATA_DIR = Path(__file__).with_name("data")
 """Where the design files live (package data)."""
@@ -179,8 +183,12 @@ def _blend(a: Any, b: Any, w: float, where: str) -> Any:
     raise DesignError(f"traces differ in shape at {where} ({a!r} against {b!r}): run {REFRESH}")
 
 
-def derived_at(trace: dict[str, Any], f_number: float, where: str = "trace") -> dict[str, Any]:
-    """The traced numbers at ``f_number``: a traced one as shipped, between two interpolated in log N."""
+def derived_at(
+    trace: dict[str, Any], f_number: float, where: str = "trace", reference_nm: float = 587.56
+) -> dict[str, Any]:
+    """The traced numbers at ``f_number``: a traced one as shipped; between two, the wavefront zones of the wider
+    one stopped down (:func:`stopped_down_zones`, exact) and every other number interpolated in log N.
+    ``reference_nm``: the wavelength the trace focused at (its ``zernike_waves``)."""
     traces = trace["traces"]
     stops = [float(t["f_number"]) for t in traces]
     if not stops[0] * (1 - 1e-9) <= f_number <= stops[-1] * (1 + 1e-9):
@@ -192,9 +200,40 @@ def derived_at(trace: dict[str, Any], f_number: float, where: str = "trace") -> 
             return dict(t["derived"])
     hi = next(i for i, s in enumerate(stops) if s > f_number)
     w = math.log(f_number / stops[hi - 1]) / math.log(stops[hi] / stops[hi - 1])
-    blended = _blend(traces[hi - 1]["derived"], traces[hi]["derived"], w, where)
+    lo, up = traces[hi - 1]["derived"], traces[hi]["derived"]
+    blended = _blend({k: v for k, v in lo.items() if k != "zones"}, {k: v for k, v in up.items() if k != "zones"},
+                     w, where)  # fmt: skip
+    blended["zones"] = stopped_down_zones(lo["zones"], stops[hi - 1] / f_number, reference_nm)
     blended["f_number"] = f_number
     return blended  # type: ignore[no-any-return]
+
+
+def stopped_down_zones(zones: list[dict[str, Any]], scale: float, reference_nm: float) -> list[dict[str, Any]]:
+    """A trace's zones seen through a stop ``scale`` (< 1) times as wide, the sensor refocused: exact, not
+    interpolated. The narrower pupil is a disk inside the traced one, so the traced wavefront (fitted where light
+    passed) holds over all of it: W'(rho, theta) = W(scale rho, theta) (:func:`camrig_optics.psf.stopped_down`),
+    and the rims' vignetting is where it was (:func:`camrig_optics.psf.stopped_down_edge`). Tilt is dropped, as
+    the trace drops it (the chief ray's image point is the zone's centre; distortion carries its position), and
+    the on-axis Z4 at ``reference_nm`` is nulled in every zone (Z4 x reference / lambda at another wavelength), as
+    the trace's best focus does: the sensor moved to the stopped-down lens's focus."""
+
+    def down(waves: dict[str, float]) -> dict[str, float]:
+        turned = stopped_down({int(j): float(v) for j, v in waves.items()}, scale)
+        return {str(j): v for j, v in sorted(turned.items()) if j > 3}
+
+    out = []
+    for z in zones:
+        new = dict(z, zernike_waves=down(z["zernike_waves"]),
+                   zernike_waves_by_nm={nm: down(w) for nm, w in z.get("zernike_waves_by_nm", {}).items()},
+                   pupil_edge=list(stopped_down_edge(tuple(z.get("pupil_edge", ())), scale)))  # fmt: skip
+        out.append(new)
+    fields = [z["field"] for z in out]
+    axis_z4 = float(np.interp(0.0, fields, [z["zernike_waves"].get("4", 0.0) for z in out]))
+    for z in out:
+        z["zernike_waves"]["4"] = z["zernike_waves"].get("4", 0.0) - axis_z4
+        for nm, waves in z["zernike_waves_by_nm"].items():
+            waves["4"] = waves.get("4", 0.0) - axis_z4 * reference_nm / float(nm)
+    return out
 
 
 class DesignLens(IdealLens):
@@ -210,9 +249,10 @@ class DesignLens(IdealLens):
         # a trace from another derivation version (cache_version) is still read: the design test names it stale
         self.widest_f_number = float(trace["traces"][0]["f_number"])
         """The f-number the design opens to (its first traced stop)."""
-        self.derived = derived_at(trace, spec.f_number, str(trace_path(spec.design)))
         fields = spec.model_dump(exclude={"design", "f_number"})
         self.prescription_spec = prescription_spec(spec.design, spec.f_number, **fields)
+        self.derived = derived_at(trace, spec.f_number, str(trace_path(spec.design)),
+                                  self.prescription_spec.wavelength_nm)  # fmt: skip
         try:
             ideal = ideal_spec(self.prescription_spec, self.derived)
         except (KeyError, TypeError, IndexError) as exc:

@@ -27,6 +27,9 @@ object at infinity, and the trace is reduced to what camrig's ideal lens already
   term to radial order 7 and the tertiary spherical; R. J. Noll, JOSA 66(3), 1976;
   :func:`camrig_optics.psf.zernike`), the RMS residual reported per zone (``fit_rms_waves``); j >= 4 become
   that field's :class:`AberrationZone` in waves (piston and tilt are dropped: tilt is distortion, fitted above).
+  Where rims vignette the pupil (the "cat's eye" off axis), only the rays that pass are fitted, and the zone
+  carries the passed pupil's edge (``pupil_edge``, :func:`_pupil_edge`): the PSF is formed over that pupil, where
+  the fit holds, not over the full circle, where 37 terms fitted on a cat's eye extrapolate to many waves.
   optiland's OPD is reference minus ray path; camrig's wavefront has the opposite sign (positive Z4: the image
   behind the sensor), so the fit takes its negative. optiland traces the field along y (the image point on -y);
   the coefficients are turned onto +x, the axis camrig's zones are given for (:func:`camrig_optics.psf.rotated`),
@@ -65,7 +68,7 @@ from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 from .ideal import IdealLens
 from .psf import rotated, zernike
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Bump when the derivation changes: old cache entries are then never read."""
 OPD_SIGN = -1.0
 """camrig wavefront = OPD_SIGN x optiland OPD (optiland: reference minus ray; see the module docstring)."""
@@ -78,6 +81,11 @@ TCA_NM = {"blue": 450.0, "red": 650.0}
 KEEP_WAVES = 1e-4
 """Zernike terms below this (RMS waves) are dropped from the zones: round-off of symmetric terms (astigmatism on
 axis) and terms that change the Strehl ratio by (2 pi 1e-4)^2 ~ 4e-7, but cost a turned PSF per sector."""
+PUPIL_EDGE_AZIMUTHS = 48
+"""Azimuths at which a zone's vignetted pupil edge is found (7.5 degrees apart: linear interpolation of a rim's
+circular arc between them errs by r (1 - cos 3.75 deg) ~ 0.2 % of its radius)."""
+PUPIL_EDGE_TOLERANCE = 1e-6
+"""Bisection tolerance of the pupil edge (relative pupil radius); an edge within 1e-4 of round is taken as round."""
 GLASS_RANGE_ABBE_NM = (365.0, 1014.0)
 """Where an index and Abbe number describe a glass (the i to t lines): trace wavelengths beyond are refused."""
 
@@ -328,6 +336,38 @@ def _fit_zone(
     }
 
 
+def _pupil_edge(op: Any, hy: float, wl: float, turn: float) -> list[float]:
+    """The edge of the pupil that passes every semi-diameter at normalised field ``hy``, as the relative pupil
+    radius at :data:`PUPIL_EDGE_AZIMUTHS` equally spaced azimuths of camrig's pupil (optiland's turned by
+    ``turn``, as the zone's wavefront is): real rays bisected from the pupil centre (the chief ray, which the field
+    check has already seen pass) to the rim along each azimuth. The passed pupil is an intersection of circles (the
+    rims projected into the pupil), so convex and star-shaped about its centre: one edge radius per azimuth
+    describes it. Empty when nothing is vignetted; one radius repeated when it is round (a rim clipping on axis)."""
+    phi = 2 * np.pi * np.arange(PUPIL_EDGE_AZIMUTHS) / PUPIL_EDGE_AZIMUTHS - turn  # optiland's azimuths
+    ux, uy = np.cos(phi), np.sin(phi)
+    hx_all, hy_all = np.zeros_like(phi), np.full_like(phi, hy)
+
+    def passes(rho: np.ndarray) -> np.ndarray:
+        rays = op.trace_generic(hx_all, hy_all, rho * ux, rho * uy, wl)
+        i = np.asarray(rays.i, dtype=float)
+        return np.isfinite(np.asarray(rays.y, dtype=float)) & np.isfinite(i) & (i > 0)  # type: ignore[no-any-return]
+
+    lo, hi = np.zeros_like(phi), np.ones_like(phi)
+    whole = passes(hi)
+    lo[whole] = 1.0
+    while np.max(hi - lo) > PUPIL_EDGE_TOLERANCE:
+        mid = (lo + hi) / 2
+        ok = passes(mid)
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    edge = (lo + hi) / 2
+    edge[whole] = 1.0
+    if edge.min() >= 1.0 - 1e-4:
+        return []
+    if edge.max() - edge.min() < 1e-4:
+        edge[:] = edge.mean()
+    return [float(e) for e in edge]
+
+
 def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
     axial = configure(spec, op)
     efl, epd = axial["efl_mm"], axial["epd_mm"]
@@ -419,6 +459,7 @@ def _derive(spec: PrescriptionSpec, op: Any, wl: float) -> dict[str, Any]:
     for f in spec.field_points:
         hy_f = math.degrees(theta_at(f * half)) / theta_max
         zone = _fit_zone(spec, op, f, hy_f)
+        zone["pupil_edge"] = _pupil_edge(op, hy_f, wl, turn)
         zone["fit_rms_waves_by_nm"] = {}
         zone["zernike_waves_by_nm"] = {}
         for nm in spec.trace_wavelengths_nm:
@@ -505,6 +546,7 @@ def ideal_spec(spec: PrescriptionSpec, derived: dict[str, Any]) -> IdealLensSpec
                     float(nm): {int(j): w for j, w in waves.items()}
                     for nm, waves in z.get("zernike_waves_by_nm", {}).items()
                 },
+                pupil_edge=tuple(z.get("pupil_edge", ())),
             )
             for z in derived["zones"]
         ],

@@ -321,6 +321,33 @@ def test_a_clipping_aperture_vignettes_as_the_overlap_of_two_circles():
     assert open_["vignetting"]["max_residual"] < 1e-3 < 0.03 < clipped["vignetting"]["max_residual"] < 0.1
 
 
+def test_a_clipping_aperture_cuts_each_zones_pupil_to_the_displaced_circle():
+    """The same aperture seen in the pupil: for field angle theta its rim is a circle of the pupil's radius whose
+    centre is displaced by d = L tan(theta) / R pupil radii along the field (towards the image point: the beam of
+    a field above the axis runs downwards, so at the aperture L in front of the stop it is still L tan(theta)
+    higher, and the rim bounds it on the image point's side). The pupil that passes is the unit disk inside it:
+    its edge along azimuth phi (from +x, the zone's field direction) is the ray-circle intersection
+    rho = d cos(phi) + sqrt(1 - d^2 sin^2(phi)) (by hand), which the bisected edge follows within 1e-4."""
+    f_number, gap = 8.0, 20.0
+    beam = lensmaker_efl() / f_number / 2
+    front = {"radius_mm": 0, "thickness_mm": gap, "semi_diameter_mm": beam}
+    first = {"radius_mm": R1, "thickness_mm": D, "index": N_D, "abbe": V_D, "stop": True}
+    spec = PrescriptionSpec(surfaces=[front, first, {"radius_mm": R2, "thickness_mm": 45.0}], f_number=f_number,
+                            image_circle_mm=14.4, trace_wavelengths_nm=())  # fmt: skip
+    derived = rx.traced(spec)
+    samples = derived["field_samples"]
+    assert derived["zones"][0]["pupil_edge"] == []  # on axis the aperture is the beam: nothing clipped
+    for zone in derived["zones"][1:]:
+        theta = np.radians(np.interp(zone["field"] * derived["half_diagonal_mm"], samples["radius_mm"],
+                                     samples["field_deg"]))  # fmt: skip
+        d = gap * np.tan(theta) / beam
+        phi = 2 * np.pi * np.arange(len(zone["pupil_edge"])) / len(zone["pupil_edge"])
+        expected = np.minimum(1.0, d * np.cos(phi) + np.sqrt(1 - (d * np.sin(phi)) ** 2))
+        assert len(zone["pupil_edge"]) == rx.PUPIL_EDGE_AZIMUTHS
+        np.testing.assert_allclose(zone["pupil_edge"], expected, atol=1e-4)
+        assert min(zone["pupil_edge"]) < 0.9  # the test has teeth: the cut is large
+
+
 def test_without_optiland_the_error_names_the_extra(monkeypatch):
     import sys
 

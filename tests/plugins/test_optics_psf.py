@@ -161,3 +161,45 @@ def test_a_turned_psf_is_the_psf_of_the_turned_wavefront(pitch_um, f_number):
         direct = pixel_kernel(0.45, f_number, pitch_um, zernike_waves=rotated(waves, phi), radius_px=12)
         turned = pixel_kernel(0.45, f_number, pitch_um, zernike_waves=waves, radius_px=12, rotation_rad=phi)
         assert np.abs(turned - direct).max() < tolerance * direct.max(), degrees
+
+
+def test_a_round_vignetted_pupil_is_a_slower_lens():
+    """A pupil cut to e of its radius all round is the full pupil of f-number N / e: its MTF is the Airy MTF of
+    N / e (Goodman eq. 6-32), not of N."""
+    f_number, edge, sample = 2.0, 0.7, 0.1
+    fine = psf(WAVELENGTH, f_number, sample, min_field_um=60.0, pupil_edge=(edge,) * 16)
+    mtf = np.abs(np.fft.fft(fine.sum(axis=0)))
+    mtf /= mtf[0]
+    freqs = np.fft.fftfreq(fine.shape[1], d=sample)
+    sel = freqs >= 0
+    assert np.max(np.abs(mtf[sel] - diffraction_mtf(freqs[sel], WAVELENGTH, f_number / edge))) < 0.01
+    cutoff = edge / (WAVELENGTH * f_number)  # the slower lens's cut-off, below the full pupil's 1 / (lambda N)
+    assert np.max(mtf[sel & (freqs > cutoff * 1.02)]) < 1e-3
+
+
+def test_a_cats_eye_pupil_cuts_the_mtf_off_along_its_short_axis_only():
+    """The OTF is the pupil's autocorrelation (Goodman 6-28): its support along a direction is the pupil's width
+    there. A pupil cut to |x| <= a (edge a / |cos phi| where that is < 1) passes no frequency beyond a / (lambda N)
+    along x, while along y it reaches the full 1 / (lambda N); the light the cut stops is not the PSF's to lose
+    (it still sums to 1)."""
+    f_number, a, sample = 2.0, 0.5, 0.1
+    phi = 2 * np.pi * np.arange(720) / 720
+    edge = tuple(np.minimum(1.0, a / np.maximum(np.abs(np.cos(phi)), 1e-9)))
+    fine = psf(WAVELENGTH, f_number, sample, min_field_um=60.0, pupil_edge=edge)
+    assert fine.sum() == pytest.approx(1.0, abs=1e-9)
+    freqs = np.fft.fftfreq(fine.shape[0], d=sample)
+    along_x = np.abs(np.fft.fft(fine.sum(axis=0)))
+    along_y = np.abs(np.fft.fft(fine.sum(axis=1)))
+    cut_x, cut_full = a / (WAVELENGTH * f_number), 1 / (WAVELENGTH * f_number)
+    beyond = (freqs > cut_x * 1.05) & (freqs < cut_full * 0.9)
+    assert np.max(along_x[beyond]) < 2e-3
+    assert np.min(along_y[beyond]) > 0.02
+
+
+def test_stopping_down_a_vignetted_pupil_leaves_the_rims_where_they_were():
+    from camrig_optics.psf import stopped_down_edge
+
+    # rims at 0.6 and 0.9 of the f/1.4 pupil: at f/2 (scale 0.7) they are at 0.857 and 1.286 of it (clipped to 1)
+    assert stopped_down_edge((0.6, 0.9) * 4, 0.7) == pytest.approx((0.6 / 0.7, 1.0) * 4)
+    assert stopped_down_edge((0.6, 0.9) * 4, 0.5) == ()  # the stop alone bounds the pupil: the full circle
+    assert stopped_down_edge((), 0.5) == ()
