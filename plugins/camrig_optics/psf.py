@@ -83,6 +83,38 @@ def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return math.sqrt(2 * (n + 1)) * radial * angular
 
 
+def zernike_sum(terms: tuple[tuple[int, float], ...], rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """sum_j a_j Z_j(rho, theta) for ``terms`` ((j, a_j), ...): :func:`zernike` summed, with each power of rho and
+    each cos / sin(m theta) computed once for all terms (the radial polynomials of Noll 1976, eq. 2, as sums of
+    powers), instead of once per term."""
+    out = np.zeros(np.shape(rho))
+    if not terms:
+        return out
+    top = max(NOLL[j][0] for j, _ in terms)
+    powers = [np.ones_like(rho)]
+    for _ in range(top):
+        powers.append(powers[-1] * rho)
+    angular: dict[int, np.ndarray] = {}
+    for j, a in terms:
+        n, m = NOLL[j]
+        am = abs(m)
+        radial = np.zeros_like(rho)
+        for k in range((n - am) // 2 + 1):
+            c = (
+                (-1) ** k
+                * math.factorial(n - k)
+                / (math.factorial(k) * math.factorial((n + am) // 2 - k) * math.factorial((n - am) // 2 - k))
+            )
+            radial += c * powers[n - 2 * k]
+        if m == 0:
+            out += a * math.sqrt(n + 1) * radial
+            continue
+        if m not in angular:
+            angular[m] = np.cos(am * theta) if m > 0 else np.sin(am * theta)
+        out += a * math.sqrt(2 * (n + 1)) * radial * angular[m]
+    return out
+
+
 def _polar_nodes(order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rho, theta, weight) of a product rule on the unit disk exact for polynomials of degree <= ``order``:
     Gauss-Legendre in rho^2 (the area element is d(rho^2) d theta / 2) times equally spaced azimuths."""
@@ -222,12 +254,12 @@ def grid_for(
         raise ValueError(
             f"PSF sampling {sample_um:.3g} um is coarser than lambda N / 2 = {nyquist:.3g} um: it cannot be sampled"
         )
-    n = 64
-    while True:
-        radius = sample_um * n / (2 * wavelength_um * f_number)
-        if radius >= max(MIN_PUPIL_RADIUS_SAMPLES, 16 * waves) and n * sample_um >= min_field_um:
-            return n, radius
-        n *= 2
+    need = max(64.0, max(MIN_PUPIL_RADIUS_SAMPLES, 16 * waves) * 2 * wavelength_um * f_number / sample_um,
+               min_field_um / sample_um)  # fmt: skip
+    n = fft.next_fast_len(math.ceil(need - 1e-9))
+    while n % 2:  # even, so the PSF's centre sample is n // 2 either side of the shift
+        n = fft.next_fast_len(n + 1)
+    return n, sample_um * n / (2 * wavelength_um * f_number)
 
 
 @lru_cache(maxsize=64)
@@ -241,14 +273,13 @@ def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_fie
     x, y = np.meshgrid(c, c)
     rho, theta = np.hypot(x, y), np.arctan2(y, x)
     inside = (rho <= 1.0) & (rho <= pupil_edge_at(edge, theta))
-    phase = np.zeros(rho.shape)
-    for j, waves in terms:
-        phase += waves * zernike(j, rho, theta)
+    values = np.zeros(rho.shape, np.complex128)
+    values[inside] = np.exp(2j * np.pi * zernike_sum(terms, rho[inside], theta[inside]))
+    # the pupil's centre on sample 0 (what ifftshift of a centred pupil gives), its box wrapped round the edges
+    wrapped = np.arange(-half, -half + c.size) % n
     pupil = np.zeros((n, n), np.complex128)
-    box = slice(n // 2 - half, n // 2 - half + c.size)
-    pupil[box, box] = np.where(inside, np.exp(2j * np.pi * phase), 0)
-    amplitude = fft.fftshift(fft.fft2(fft.ifftshift(pupil)))
-    psf = np.abs(amplitude) ** 2
+    pupil[np.ix_(wrapped, wrapped)] = values
+    psf = fft.fftshift(np.abs(fft.fft2(pupil, overwrite_x=True)) ** 2)
     psf /= psf.sum()
     psf.flags.writeable = False
     return psf
@@ -353,7 +384,7 @@ def pixel_kernel(
                            crop=radius_px is not None, pupil_edge=pupil_edge)  # fmt: skip
     n = blurred.shape[0]
     centre = n // 2
-    half = (centre // k) if radius_px is None else radius_px
+    half = ((n - 1 - centre) // k) if radius_px is None else radius_px  # symmetric: as many samples either side
     idx = centre + k * np.arange(-half, half + 1)
     idx = idx[(idx >= 0) & (idx < n)]
     kernel = blurred[np.ix_(idx, idx)] / k**2  # box sums -> energy per pixel (the fine PSF sums to 1)
