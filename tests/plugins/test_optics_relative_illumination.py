@@ -31,12 +31,14 @@ interpolated margins (each surface's separately, then the minimum) are all posit
 one object direction): 101, 151, 201 and 241 nodes per diameter agree to 3e-4 in RI at f/1.4 (cat's-eye
 vignetting), to 1e-5 at f/2.8.
 
-Measured (m43_35mm_f1_4, paraxial image plane, n = 121; ours - reference): f/2.8 |diff| <= 0.0008, f/1.4
--0.0032 (5.8 deg), -0.0057 (11.6), -0.0056 (14.5), -0.0048 (17.3 deg, the corner). Two effects are left out of
-camrig's formula and are pinned by the strict xfails below (see their reasons): the iris (optiland aims rays at the
-paraxial entrance pupil of the working f-number while the stop keeps its full-aperture semi-diameter, so pupil
-aberration is not traced: 5 % at the f/2.8 corner), and vignetting combined with a curved field (rays of the clipped
-side of the pupil land off the chief ray's image point: 3.5 % at the corner of a vignetted f/8 singlet).
+Measured (m43_35mm_f1_4, paraxial image plane, n = 121; ours - reference): f/2.8 -0.0016 (5.8 deg), -0.0030
+(11.6), -0.0038 (17.3 deg, the corner: ours 0.918, reference 0.922, cos^4 0.836), f/1.4 -0.0032 (5.8 deg), -0.0057
+(11.6), -0.0056 (14.5), -0.0048 (the corner). Both sides close the stop as an iris to the working f-number and
+overfill the pupil (``prescription._passed_fraction``): before camrig did, it traced the paraxial pupil of the
+working f-number through the full-aperture stop and missed the iris image's growth off axis (0.870 at the f/2.8
+corner, 5 % low). One effect is left out of camrig's formula and pinned by the strict xfail below: vignetting
+combined with a curved field (rays of the clipped side of the pupil land off the chief ray's image point: 3.5 % at
+the corner of a vignetted f/8 singlet).
 """
 
 from __future__ import annotations
@@ -76,12 +78,22 @@ def _quiet(tmp_path, monkeypatch):
 
 
 def _optic(spec: PrescriptionSpec) -> Any:
-    """The optiland optic as ``derive`` traces its relative illumination: aperture for the f-number, sensor at the
-    paraxial image (derive measures illumination there, before moving to best focus)."""
+    """The real lens at its working f-number: the stop closed as an iris to the paraxial marginal ray's height there
+    and the entrance pupil overfilled 1.5x, so the iris (as in a camera) and the rims, not the paraxial pupil the
+    rays are aimed at, bound each beam; the sensor at the paraxial image (derive measures illumination there,
+    before moving to best focus)."""
+    from optiland.physical_apertures import RadialAperture
+
     op = rx.build_optic(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rx.configure(spec.model_copy(update={"image_plane": "paraxial"}), op)
+    stop = op.surfaces.stop_index
+    y_marginal, _ = op.paraxial.marginal_ray()
+    iris = abs(float(np.ravel(np.asarray(y_marginal))[stop]))
+    r_max = getattr(getattr(op.surfaces[stop], "aperture", None), "r_max", None)
+    op.surfaces[stop].aperture = RadialAperture(iris if r_max is None else min(iris, float(r_max)))
+    op.set_aperture("EPD", float(op.paraxial.EPD()) * 1.5)
     return op
 
 
@@ -115,6 +127,7 @@ def exit_pupil_solid_angle(op: Any, theta_deg: float, wl: float, n: int = GRID, 
             break
         ok = np.isfinite(dx) & np.isfinite(dy)
         hx, hy = np.where(ok, hx - dx / gain_x, hx), np.where(ok, hy - dy / gain_y, hy)
+        hx, hy = np.clip(hx, -1.0, 1.0), np.clip(hy, -1.0, 1.0)  # rays far outside the iris (blocked) stay in range
     assert landed < 1e-5, f"rays not aimed at the image point: {landed:.2g} mm"
     big_l, big_m = r["L"][-1].reshape(n, n), r["M"][-1].reshape(n, n)
     margins = [(1.0 - np.hypot(grid_x, grid_y)) * float(op.paraxial.EPD()) / 2]  # the entrance pupil's edge
@@ -196,12 +209,13 @@ def test_relative_illumination_matches_the_exit_pupil_solid_angle(f_number):
         assert abs(ours - ref) < TOL, table
         assert abs(fit - ref) < TOL, table
     corner = rows[-1][2]
-    # the reference is not trivially near ours: it falls well below cos^4 = 0.83 at f/1.4 (cat's eye) and lies near
-    # the cos^4 law at f/2.8 (no vignetting, little distortion)
+    # the reference is not trivially near ours or the cos^4 law: it falls well below cos^4 = 0.84 at f/1.4 (cat's
+    # eye), and at f/2.8 (no rim clips) lies 5-15 % above it, the iris's image growing off axis (pupil aberration)
+    cos4 = math.cos(math.radians(rows[-1][0])) ** 4
     if f_number == 1.4:
         assert 0.5 < corner < 0.65, table
     else:
-        assert abs(corner - math.cos(math.radians(rows[-1][0])) ** 4) < 0.05, table
+        assert 1.05 < corner / cos4 < 1.15, table
 
 
 def test_unvignetted_singlet_matches_the_exit_pupil_solid_angle():
@@ -213,6 +227,7 @@ def test_unvignetted_singlet_matches_the_exit_pupil_solid_angle():
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="vignetting with a curved field: the rays of the unclipped side of the pupil reach the sensor from other "
     "field angles than the chief ray (defocus at the sensor), so T x (chief-ray Jacobian) overstates the corner: "
     "ours 0.740, reference 0.705 at 20.3 deg (f/8, sd 5.5 mm); within 1 % only where no ray is clipped",
@@ -220,28 +235,4 @@ def test_unvignetted_singlet_matches_the_exit_pupil_solid_angle():
 def test_vignetted_singlet_matches_the_exit_pupil_solid_angle():
     _, rows = _compare(singlet(semi_diameter_mm=5.5), fields=(24,))
     ((_, ours, ref, _),) = rows
-    assert abs(ours - ref) < TOL, (ours, ref)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="pupil aberration is not traced: derive keeps the stop at its full-aperture semi-diameter and samples the "
-    "paraxial entrance pupil of the working f-number; with an iris at the stop (radius = the paraxial marginal ray "
-    "there) the off-axis pupil grows and the f/2.8 corner RI is 0.921, ours 0.870",
-)
-def test_relative_illumination_with_an_iris_at_the_stop():
-    from optiland.physical_apertures import RadialAperture
-
-    spec = _design(2.8)
-    derived = _derived(2.8)
-    op = _optic(spec)
-    stop = op.surfaces.stop_index
-    y_marginal, _ = op.paraxial.marginal_ray()
-    iris = min(abs(float(np.ravel(np.asarray(y_marginal))[stop])), float(op.surfaces[stop].aperture.r_max))
-    op.surfaces[stop].aperture = RadialAperture(iris)
-    op.set_aperture("EPD", float(op.paraxial.EPD()) * 1.5)  # overfilled: the iris, not the grid, bounds the beam
-    wl = spec.wavelength_nm * 1e-3
-    corner = derived["field_samples"]["field_deg"][-1]
-    (ref,) = reference_ri(op, [corner], wl)
-    ours = derived["field_samples"]["relative_illumination"][-1]
     assert abs(ours - ref) < TOL, (ours, ref)
