@@ -25,6 +25,15 @@ SMALL_RIG: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Generator[None, None, None]:
+    """The optics cache (traced prescriptions, pixel kernels) in a folder of this session's, not the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CAMRIG_CACHE_DIR", str(tmp_path_factory.mktemp("camrig-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def rig_dict() -> dict[str, Any]:
     """A small (64 x 48) rig that fits, as a mapping; edit freely."""

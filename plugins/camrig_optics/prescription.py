@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 
 from . import AberrationZone, IdealLensSpec, PrescriptionSpec
+from .cache import cache_root
 from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 from .ideal import IdealLens
 from .psf import rotated, zernike
@@ -111,13 +112,9 @@ def _optiland():  # type: ignore[no-untyped-def]
 
 
 def cache_dir() -> Path:
-    """Where derived prescriptions are cached: $CAMRIG_CACHE_DIR/prescriptions, else
-    $XDG_CACHE_HOME/camrig/prescriptions (default ~/.cache/camrig/prescriptions)."""
-    root = os.environ.get("CAMRIG_CACHE_DIR")
-    if root:
-        return Path(root) / "prescriptions"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "camrig" / "prescriptions"
+    """Where derived prescriptions are cached: ``prescriptions/`` under :func:`camrig_optics.cache.cache_root`
+    ($CAMRIG_CACHE_DIR, else $XDG_CACHE_HOME/camrig, default ~/.cache/camrig)."""
+    return cache_root() / "prescriptions"
 
 
 def cache_key(spec: PrescriptionSpec) -> str:
