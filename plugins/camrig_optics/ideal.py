@@ -39,6 +39,7 @@ from scipy import fft, ndimage
 import camrig
 
 from . import AberrationZone, IdealLensSpec
+from .cache import kernel_key, load_kernel, store_kernel
 from .distortion import undistort, untca, vignetting_factor, warp_polynomial
 from .psf import (
     defocus_waves,
@@ -291,12 +292,19 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         cache = self._kernels
         if key in cache:
             return cache[key]
-        kernel = pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
-                              transmission=s.transmission, radius_px=margin,
-                              rotation_rad=azimuth_rad, pupil_edge=edge).astype(np.float32)  # fmt: skip
-        kernel.flags.writeable = False
-        if defocus_550 is None:  # kept for the lens's life: a zone's sectors x bands are many kernels to recompute;
-            cache[key] = kernel  # a depth map's defocus layers change with every frame, so theirs are not kept
+        # kept for the lens's life and on disk (camrig_optics.cache): a zone's sectors x bands are many kernels to
+        # recompute; a depth map's defocus layers change with every frame, so theirs are kept nowhere
+        stored = kernel_key(("pixel_kernel", s.f_number, s.transmission, *key)) if defocus_550 is None else None
+        kernel = load_kernel(stored) if stored else None
+        if kernel is None or kernel.shape != (2 * margin + 1, 2 * margin + 1):
+            kernel = pixel_kernel(wavelength_nm * 1e-3, s.f_number, plane.pitch_um, zernike_waves=waves,
+                                  transmission=s.transmission, radius_px=margin,
+                                  rotation_rad=azimuth_rad, pupil_edge=edge).astype(np.float32)  # fmt: skip
+            kernel.flags.writeable = False
+            if stored:
+                store_kernel(stored, kernel)
+        if stored:
+            cache[key] = kernel
         return kernel
 
     @cached_property
