@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
@@ -49,11 +50,12 @@ from .psf import (
     is_symmetric,
     oversampling,
     pixel_kernel,
+    rotated,
     steepest_slope,
     stopped_down,
     stopped_down_edge,
 )
-from .tiles import NO_WEIGHT, accumulate, hat_weight, pinhole_planes, sector_weight, store
+from .tiles import NO_WEIGHT, accumulate, azimuths, blend_product, hat_weight, pinhole_planes, sector_weight, store
 from .tiles import load_kernels as load_tile_kernels
 
 MAX_OVERSAMPLING = 65
@@ -343,13 +345,24 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         )
 
     def zone_weights(
-        self, plane: camrig.FocalPlane, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None
+        self,
+        plane: camrig.FocalPlane,
+        rows: tuple[int, int] | None = None,
+        cols: tuple[int, int] | None = None,
+        limits: Sequence[float] = (),
     ) -> list[tuple[tuple[int, float], np.ndarray | None]]:
         """(wavefront key for :meth:`zone_wavefront`, weight map or None for 'everywhere') per zone and azimuth
         sector, for pixel rows ``rows`` and columns ``cols`` (default all); hat functions of the relative field
         radius, times hat functions of the azimuth for a zone with non-symmetric terms (turned to each of
         ``azimuth_sectors`` equally spaced azimuths), so the weights sum to 1 everywhere. Entries that weigh
-        nothing in the window are left out (a zone's entries: its weight maps, all zero)."""
+        nothing in the window are left out (a zone's entries: its weight maps, all zero).
+
+        ``limits`` (radians per zone, :meth:`sector_limits`): a turned zone whose pixels' azimuths in the window all
+        lie within its limit of one azimuth phi_c (the middle of the window's range; never a window that holds the
+        image centre) is one entry, key (zone, phi_c), with the radial hat alone: its PSF is turned to phi_c for
+        the whole window (:meth:`_blurred` blends the two sectors around phi_c, with their hat weights at phi_c, in
+        the spectral domain); the weights still sum to 1. A key's azimuth is then either a sector's
+        (k * spacing, the per-pixel blend) or such a phi_c."""
         zones = self.spec.zones
         if not zones:
             return [((-1, 0.0), None)]
@@ -365,19 +378,13 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         near_y = 0.0 if y[0] <= 0 <= y[-1] else min(abs(y[0]), abs(y[-1]))
         low = math.hypot(near_x, near_y) / half_diagonal
         high = math.hypot(max(abs(x[0]), abs(x[-1])), max(abs(y[0]), abs(y[-1]))) / half_diagonal
-        # the window's range of azimuth: all of them around the centre, else spanned by its corners (a rectangle
-        # that does not hold the centre sees it under the angles of its corners)
-        if near_x == 0.0 and near_y == 0.0:
-            centre, spread = 0.0, math.pi
-        else:
-            corners = [math.atan2(b, a) for a in (x[0], x[-1]) for b in (y[0], y[-1])]
-            centre = math.atan2(float(np.mean(y)), float(np.mean(x)))
-            offsets = [(a - centre + math.pi) % (2 * math.pi) - math.pi for a in corners]
-            spread = max(abs(o) for o in offsets)
+        holds_centre = near_x == 0.0 and near_y == 0.0
+        centre, spread = self._azimuth_range(x, y, holds_centre)
         fields = [z.field for z in zones]
         out: list[tuple[tuple[int, float], np.ndarray | None]] = []
         sectors = self.spec.azimuth_sectors
         spacing = 2 * math.pi / sectors if sectors else 0.0
+        phi: np.ndarray | None = None  # the pixels' azimuths, computed once for all sectors of all zones
         for i, z in enumerate(zones):
             support_low = fields[i - 1] if i > 0 else -np.inf
             support_high = fields[i + 1] if i + 1 < len(zones) else np.inf
@@ -385,20 +392,98 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 if not self._zone_turns(z):
                     out.append(((i, 0.0), np.zeros((y.size, x.size), np.float32)))
                 continue
-            if not self._zone_turns(z):
-                weight = np.zeros((y.size, x.size), np.float32)
-                hat_weight(y**2, x**2, 1 / half_diagonal, support_low, fields[i], support_high, weight)
-                out.append(((i, 0.0), weight))
+            turns = self._zone_turns(z)
+            radial = np.empty((y.size, x.size), np.float32)
+            hat_weight(y**2, x**2, 1 / half_diagonal, support_low, fields[i], support_high, radial)
+            if not turns or (not holds_centre and i < len(limits) and spread <= limits[i]):
+                out.append(((i, centre % (2 * math.pi) if turns else 0.0), radial))
                 continue
+            if phi is None:
+                phi = np.empty((y.size, x.size))
+                azimuths(y, x, phi)
             for k in range(sectors):
                 azimuth = k * spacing
                 gap = abs((azimuth - centre + math.pi) % (2 * math.pi) - math.pi)
                 if gap >= spread + spacing:  # the sector's hat is zero over the window
                     continue
-                weight = np.zeros((y.size, x.size), np.float32)
-                sector_weight(y, x, 1 / half_diagonal, support_low, fields[i], support_high, azimuth, spacing, weight)
+                weight = np.empty((y.size, x.size), np.float32)
+                sector_weight(radial, phi, azimuth, spacing, weight)
                 out.append(((i, azimuth), weight))
         return out
+
+    @staticmethod
+    def _azimuth_range(x: np.ndarray, y: np.ndarray, holds_centre: bool) -> tuple[float, float]:
+        """(phi_c, spread) of a window of pixel centres ``x`` by ``y`` (mm): every pixel's azimuth lies within
+        ``spread`` of ``phi_c`` (both radians); all azimuths (spread pi) if the window holds the centre. A rectangle
+        that does not hold the centre sees it under the angles of its corners, so its extreme azimuths are two
+        of its corners'; phi_c is halfway between them (the smallest spread)."""
+        if holds_centre:
+            return 0.0, math.pi
+        corners = [math.atan2(b, a) for a in (x[0], x[-1]) for b in (y[0], y[-1])]
+        middle = math.atan2(float(np.mean(y)), float(np.mean(x)))
+        offsets = [(a - middle + math.pi) % (2 * math.pi) - math.pi for a in corners]
+        return middle + (max(offsets) + min(offsets)) / 2, (max(offsets) - min(offsets)) / 2
+
+    SECTOR_BUDGET = 1.0
+    """The error the one-azimuth-per-tile path may add, as a fraction of the sector blend's own (:meth:`sector_limits`);
+    0: every turned zone blends its sectors per pixel everywhere."""
+
+    def sector_limits(self, plane: camrig.FocalPlane, margin: int, bands_nm: Sequence[float]) -> list[float]:
+        """Per zone, the largest azimuth offset (radians) a tile may ignore: within it, taking a turned zone's PSF at
+        one azimuth phi_c for the whole tile adds at most the sector blend's own worst error (times
+        :attr:`SECTOR_BUDGET`); 0 for a zone that is not turned.
+
+        The bound, per band: the per-pixel blend B(phi) = sum_k hat_k(phi) K_k is piecewise linear in phi, so
+        ||B(phi) - B(phi_c)||_1 <= |phi - phi_c| G, G = max_k ||K_{k+1} - K_k||_1 / spacing; and a pixel's error
+        is at most the L1 norm of its kernel's error times the scene's largest value (Young's inequality), so
+        G |phi - phi_c| bounds the added error on any scene. The blend's own error is
+        E = max_t ||(1 - t) K_0 + t K_1 - K(t spacing)||_1, K(phi) the exactly turned kernel (the wavefront
+        :func:`~camrig_optics.psf.rotated`, and a vignetted pupil's edge turned by whole samples), taken at t = 1/2,
+        or for a vignetted pupil at its edge sample nearest the middle of the first sector interval (the blend's
+        error is about t (1 - t) times its curvature: 8/9 of the middle's at t = 1/3, so the limit errs low). The
+        limit is min over bands of budget x E / G. A zone whose pupil edge has no sample inside the interval gets 0
+        (its exact turn is not at hand). Computed once per plane, margin and bands, and kept on the lens."""
+        zones = self.spec.zones
+        sectors = self.spec.azimuth_sectors
+        if self.SECTOR_BUDGET <= 0 or not zones or sectors <= 0:
+            return [0.0] * len(zones)
+        key = (plane.pitch_um, margin, tuple(bands_nm), self.SECTOR_BUDGET)
+        if key in self._sector_limits:
+            return self._sector_limits[key]
+        spacing = 2 * math.pi / sectors
+        limits = []
+        for i, zone in enumerate(zones):
+            if not self._zone_turns(zone):
+                limits.append(0.0)
+                continue
+            edge = self.zone_pupil(i)
+            if len(set(edge)) <= 1:
+                turns = [(0.5, 0)]  # (t, edge samples turned)
+            else:  # the edge's sample nearest the interval's middle, if one lies inside it
+                per_sample = 2 * math.pi / len(edge)
+                inside = [j for j in range(1, len(edge)) if j * per_sample < spacing - 1e-12]
+                middle = min(inside, key=lambda j: abs(j * per_sample - spacing / 2), default=None)
+                turns = [] if middle is None else [(middle * per_sample / spacing, middle)]
+            limit = math.inf if turns else 0.0
+            for band in bands_nm if turns else ():
+                waves = self.zone_wavefront(i, band)
+                kernels = [self.kernel(plane, band, waves, margin, None, k * spacing, edge).astype(np.float64)
+                           for k in range(sectors)]  # fmt: skip
+                slope = max(np.abs(kernels[(k + 1) % sectors] - kernels[k]).sum() for k in range(sectors)) / spacing
+                own = 0.0
+                for t, shift in turns:
+                    turned_edge = tuple(edge[(j - shift) % len(edge)] for j in range(len(edge))) if shift else edge
+                    exact = self.kernel(plane, band, rotated(waves, t * spacing), margin, None, 0.0, turned_edge)
+                    blend = (1 - t) * kernels[0] + t * kernels[1]
+                    own = max(own, float(np.abs(blend - exact).sum()))
+                limit = min(limit, self.SECTOR_BUDGET * own / slope if slope > 0 else math.pi)
+            limits.append(limit)
+        self._sector_limits[key] = limits
+        return limits
+
+    @cached_property
+    def _sector_limits(self) -> dict[tuple[object, ...], list[float]]:
+        return {}
 
     # -- the stage ---------------------------------------------------------------------------------------------
 
@@ -473,7 +558,9 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                  into: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """The pinhole irradiance on ``plane``, blurred by the PSF (rows x cols x bands, float32), in square
         tiles of ``TILE`` output pixels (with the kernel's margin as overlap) on ``threads`` threads. Each tile
-        is computed the same way whichever thread takes it, so the result does not depend on ``threads``.
+        is computed the same way whichever thread takes it, so the result does not depend on ``threads``. A turned
+        zone takes one azimuth for a whole tile where :meth:`sector_limits` allows it (:meth:`zone_weights`), so
+        the result depends on ``TILE``, by at most the sector blend's own error.
 
         ``into``: the scene's own array, handed over (:attr:`camrig.CaptureContext.reusable`): the image is
         written over it, output pixel (r, c) where scene sample (r, c) was, the first of the samples its window
@@ -498,15 +585,40 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         spectra: dict[tuple[object, ...], np.ndarray] = {}  # (zone and azimuth, defocus, band) -> kernel FFT
         lock = threading.Lock()
 
+        wavefronts: dict[tuple[int, float], dict[int, float]] = {}  # (zone, band) -> its wavefront, for its sectors
+
         def spectrum(zone: tuple[int, float], defocus: float | None, band: float) -> np.ndarray:
             key = (zone, defocus, band)
             with lock:  # each kernel computed once, by whichever tile needs it first
                 if key not in spectra:  # the unturned wavefront, its PSF turned to the sector's azimuth
-                    waves = self.zone_wavefront(zone[0], band)
+                    if (zone[0], band) not in wavefronts:
+                        wavefronts[zone[0], band] = self.zone_wavefront(zone[0], band)
+                    waves = wavefronts[zone[0], band]
                     kernel = self.kernel(plane, band, waves, margin, defocus, azimuth_rad=zone[1],
                                          pupil_edge=self.zone_pupil(zone[0]))  # fmt: skip
                     spectra[key] = fft.rfft2(kernel, s=shape)
                 return spectra[key]
+
+        limits = () if depth_defocus is not None or not blur else self.sector_limits(plane, margin, frame.meta.bands_nm)
+        sectors = s.azimuth_sectors
+
+        def turned(zone: tuple[int, float], defocus: float | None, band: float, image: np.ndarray,
+                   out: np.ndarray) -> None:  # fmt: skip
+            """out = image x the spectrum of the zone's kernel at the key's azimuth: a sector's, or the blend of the
+            two sectors around it with their hat weights there (:meth:`zone_weights`' one azimuth per tile)."""
+            index, azimuth = zone
+            if index < 0 or not sectors or not self._zone_turns(self.spec.zones[index]):
+                np.multiply(image, spectrum(zone, defocus, band), out=out)
+                return
+            spacing = 2 * math.pi / sectors
+            u = azimuth / spacing
+            k = math.floor(u)
+            if abs(u - round(u)) < 1e-9:  # on a sector: its own kernel (the per-pixel blend's keys)
+                np.multiply(image, spectrum((index, (round(u) % sectors) * spacing), defocus, band), out=out)
+                return
+            first = spectrum((index, (k % sectors) * spacing), defocus, band)
+            second = spectrum((index, ((k + 1) % sectors) * spacing), defocus, band)
+            blend_product(image, first, 1.0 - (u - k), second, out)
 
         def run(r0: int, c0: int) -> np.ndarray:
             r1, c1 = min(rows, r0 + tile), min(cols, c0 + tile)
@@ -518,7 +630,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
                 np.multiply(source, factor[:, :, None], out=out)
                 return out
             zones = self._depth_layers(
-                self.zone_weights(plane, (r0, r1), (c0, c1)), depth_defocus, margin, (r0, r1), (c0, c1)
+                self.zone_weights(plane, (r0, r1), (c0, c1), limits), depth_defocus, margin, (r0, r1), (c0, c1)
             )
             zones = [z for z in zones if z[2] is None or z[2].any()]  # a zone that weighs nothing here costs nothing
             planes = np.empty((bands, *factor.shape), np.float32)
@@ -528,7 +640,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             for b, band in enumerate(frame.meta.bands_nm):
                 image = fft.rfft2(planes[b], s=shape)
                 for i, (waves, defocus, weight) in enumerate(zones):
-                    np.multiply(image, spectrum(waves, defocus, band), out=product)
+                    turned(waves, defocus, band, image, product)
                     full = fft.irfft2(product, s=shape, overwrite_x=True)
                     accumulate(total, full, 2 * margin, NO_WEIGHT if weight is None else weight, i == 0)
                 store(total, out, b)

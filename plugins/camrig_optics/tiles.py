@@ -3,7 +3,8 @@ operation, and these passes cost as much as the FFTs themselves on a 100 MP fram
 
 ``pinhole_planes`` weighs the scene by the camera equation and splits the bands into contiguous planes for
 the FFT; ``hat_weight`` is a field zone's weight (linear in field radius between its neighbours), ``sector_weight`` that
-times a hat in azimuth (a zone turned to one of equally spaced azimuths);
+times a hat in azimuth (a zone turned to one of equally spaced azimuths; ``azimuths`` computes the tile's azimuths
+once for all its sectors); ``blend_product`` multiplies the tile's spectrum by a blend of two kernels' spectra;
 ``accumulate`` adds one inverse FFT's valid part, weighted, into the tile; ``store`` clips FFT round-off at
 black into the output. All release the interpreter lock, so tiles run on threads.
 """
@@ -45,35 +46,41 @@ def hat_weight(
 
 
 @njit(nogil=True, cache=True)
-def sector_weight(
-    y: np.ndarray,
-    x: np.ndarray,
-    scale: float,
-    low: float,
-    mid: float,
-    high: float,
-    azimuth: float,
-    spacing: float,
-    out: np.ndarray,
-) -> None:
-    """:func:`hat_weight` times the hat in azimuth of the sector at ``azimuth`` (radians from +x towards +y)
-    with neighbours ``spacing`` either side: 1 - |phi - azimuth| / spacing, clipped at 0, phi = atan2(y, x)
-    wrapped to within pi of ``azimuth``. The sectors' weights sum to 1 at every azimuth (linear interpolation
-    between equally spaced angles, periodic)."""
+def azimuths(y: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
+    """out[r, c] = atan2(y[r], x[c]): each pixel's azimuth (radians from +x towards +y), computed once per tile
+    for all of its sectors."""
     for r in range(out.shape[0]):
         for c in range(out.shape[1]):
-            d = abs(np.arctan2(y[r], x[c]) - azimuth) % (2 * np.pi)
-            d = min(d, 2 * np.pi - d)
-            a = 1.0 - d / spacing
-            if a <= 0.0:
-                out[r, c] = 0.0
-                continue
-            f = np.sqrt(y[r] * y[r] + x[c] * x[c]) * scale
-            if f <= mid:
-                w = 1.0 if f >= mid or low == -np.inf else (f - low) / (mid - low)
-            else:
-                w = 1.0 if high == np.inf else (high - f) / (high - mid)
-            out[r, c] = min(1.0, max(0.0, w)) * a
+            out[r, c] = np.arctan2(y[r], x[c])
+
+
+@njit(nogil=True, cache=True)
+def sector_weight(radial: np.ndarray, phi: np.ndarray, azimuth: float, spacing: float, out: np.ndarray) -> None:
+    """``radial`` (the zone's :func:`hat_weight`) times the hat in azimuth of the sector at ``azimuth`` (radians
+    from +x towards +y, in [0, 2 pi)) with neighbours ``spacing`` either side: 1 - |phi - azimuth| / spacing,
+    clipped at 0, phi the pixel's azimuth (:func:`azimuths`, in [-pi, pi]) wrapped to within pi of ``azimuth``.
+    The sectors' weights sum to 1 at every azimuth (linear interpolation between equally spaced angles,
+    periodic)."""
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            d = phi[r, c] - azimuth  # in [-3 pi, pi]
+            if d < -np.pi:
+                d += 2 * np.pi
+            if d < -np.pi:
+                d += 2 * np.pi
+            a = 1.0 - abs(d) / spacing
+            out[r, c] = radial[r, c] * a if a > 0.0 else np.float32(0.0)
+
+
+@njit(nogil=True, cache=True)
+def blend_product(image: np.ndarray, first: np.ndarray, a: float, second: np.ndarray, out: np.ndarray) -> None:
+    """out = image x (a first + (1 - a) second): the image's spectrum times the spectrum of the blend of two kernels
+    (the inverse FFT is linear, so this is the image blurred by the blended kernel, in one inverse FFT)."""
+    fa = np.float32(a)
+    fb = np.float32(1.0) - fa
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = image[r, c] * (fa * first[r, c] + fb * second[r, c])
 
 
 @njit(nogil=True, cache=True)
@@ -112,7 +119,11 @@ def load_kernels() -> None:
         pinhole_planes(source, plane, planes)
         pinhole_planes(source[:, :1], plane[:, :1], planes[:, :, :1])  # strided windows
     hat_weight(np.zeros(2), np.zeros(2), 1.0, -np.inf, 0.0, 1.0, plane)
-    sector_weight(np.zeros(2), np.zeros(2), 1.0, -np.inf, 0.0, 1.0, 0.0, 1.0, plane)
+    phi = np.zeros((2, 2))
+    azimuths(np.zeros(2), np.zeros(2), phi)
+    sector_weight(plane, phi, 0.0, 1.0, plane)
+    spectrum = np.zeros((2, 2), np.complex64)
+    blend_product(spectrum, spectrum, 0.5, spectrum, spectrum)
     full = np.zeros((4, 4), np.float32)
     accumulate(plane, full, 1, plane, True)
     accumulate(plane, full, 1, NO_WEIGHT, False)
