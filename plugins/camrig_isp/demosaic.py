@@ -154,6 +154,7 @@ def malvar2004_demosaic(mosaic: np.ndarray, cfa: str, threads: int = 1, out: np.
         out = np.empty((*mosaic.shape, 3), dtype=np.float32)
 
     piece = max(PAD_ROWS, PIECE_BYTES // (4 * (mosaic.shape[1] + 4)))  # a preview frame is one piece
+    piece -= piece % 2  # each piece starts on an even row: the filters read the CFA's phase from its first row
 
     def work(a: int, b: int) -> None:
         for top in range(a, b, piece):  # each piece mirrored by 2 samples on its own: no padded copy of the frame

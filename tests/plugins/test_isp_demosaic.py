@@ -98,9 +98,17 @@ def test_bad_mosaics_are_refused_with_the_reason(method):
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-def test_malvar_in_pieces_of_rows_matches_the_reference_over_the_whole_frame(threads):
-    """600 rows: filtered in pieces of 256 rows, each mirrored on its own, on 1 or 3 threads; the reference
-    filters the whole frame at once."""
+@pytest.mark.parametrize("piece_rows", [None, 301, 256])
+def test_malvar_in_pieces_of_rows_matches_the_reference_over_the_whole_frame(threads, piece_rows, monkeypatch):
+    """600 rows filtered in blocks per thread, each block in pieces (one, or pieces sized for ~301 or 256 rows:
+    a piece sized for an odd count must still start on an even row, or its CFA phase flips: the 100 MP module's
+    pieces came out at 363 rows and every other piece had red and blue swapped with green), each mirrored on its
+    own, on 1 or 3 threads; the reference filters the whole frame at once."""
+    import camrig_isp.demosaic as dm
+
+    if piece_rows is not None:
+        monkeypatch.setattr(dm, "PAD_ROWS", 2)
+        monkeypatch.setattr(dm, "PIECE_BYTES", 4 * (64 + 4) * piece_rows)
     mosaic = natural_mosaic((600, 64), seed=9)
     theirs = cd.demosaicing_CFA_Bayer_Malvar2004(mosaic.astype(np.float64), "GRBG")
     ours = DEMOSAIC["malvar2004"](mosaic, "GRBG", threads)
