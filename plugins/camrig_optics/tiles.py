@@ -6,7 +6,7 @@ the FFT; ``hat_weight`` is a field zone's weight (linear in field radius between
 times a hat in azimuth (a zone turned to one of equally spaced azimuths; ``azimuths`` computes the tile's azimuths
 once for all its sectors); ``blend_product`` multiplies the tile's spectrum by a blend of two kernels' spectra;
 ``accumulate`` adds one inverse FFT's valid part, weighted, into the tile; ``store`` clips FFT round-off at
-black into the output. All release the interpreter lock, so tiles run on threads.
+black into the output; ``remap_radial`` samples the blurred image where a radial distortion takes each pixel. All release the interpreter lock, so tiles run on threads.
 """
 
 from __future__ import annotations
@@ -129,3 +129,41 @@ def load_kernels() -> None:
     accumulate(plane, full, 1, NO_WEIGHT, False)
     out = np.zeros((4, 4, 3), np.float32)
     store(plane, out[:2, :2], 0)
+    table = np.ones(3)
+    remap_radial(out[:, :, 0], np.zeros(2), np.zeros(2), 1.0, table, table, 1.0, 1.0, 1.0, out[:2, :2, 1])
+
+
+@njit(nogil=True, cache=True)
+def remap_radial(
+    ideal: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    step: float,
+    scale: np.ndarray,
+    area: np.ndarray,
+    pitch: float,
+    centre_x: float,
+    centre_y: float,
+    out: np.ndarray,
+) -> None:
+    """out[r, c] = area(rho) x ideal sampled bilinearly at (x[c], y[r]) x scale(rho) (mm, from the axis; in
+    pixels: / pitch + centre), rho = hypot(x, y), with ``scale`` and ``area`` tabulated every ``step`` mm from
+    0 (linear interpolation, held beyond the table); positions outside ``ideal`` take its nearest edge sample
+    (scipy.ndimage's order=1, mode='nearest')."""
+    rows_i, cols_i = ideal.shape
+    last = scale.size - 1
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            rho = np.sqrt(x[c] * x[c] + y[r] * y[r])
+            t = rho / step
+            i = min(int(t), last - 1)
+            f = min(t - i, 1.0)
+            s = scale[i] + f * (scale[i + 1] - scale[i])
+            a = area[i] + f * (area[i + 1] - area[i])
+            px = min(max(x[c] * s / pitch + centre_x, 0.0), cols_i - 1.0)
+            py = min(max(y[r] * s / pitch + centre_y, 0.0), rows_i - 1.0)
+            i0, j0 = min(int(py), rows_i - 2), min(int(px), cols_i - 2)
+            fy, fx = py - i0, px - j0
+            top = ideal[i0, j0] + fx * (ideal[i0, j0 + 1] - ideal[i0, j0])
+            bottom = ideal[i0 + 1, j0] + fx * (ideal[i0 + 1, j0 + 1] - ideal[i0 + 1, j0])
+            out[r, c] = (top + fy * (bottom - top)) * a
