@@ -537,9 +537,10 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             width_px=plane.width_px + 2 * d, height_px=plane.height_px + 2 * d, pitch_um=plane.pitch_um
         )
         q = s.scene_supersampling
-        into = ctx.reusable if d == 0 and q == 1 else None  # the image is the blur itself: it may overwrite the scene
+        into = ctx.reusable  # the scene's own array, handed over: the blurred (ideal) image may be written over it
         ideal = self._blurred(frame, ideal_plane, margin, ctx.threads, into)
-        irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm, ctx.threads)
+        in_place = into is not None and np.shares_memory(ideal, into)  # the blur went over the scene: so may this
+        irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm, ctx.threads, in_place)
         if q > 1:  # each pixel integrates its q x q fine samples (the pixel aperture at the fine pitch)
             rows, cols, bands = irradiance.shape
             irradiance = irradiance.reshape(rows // q, q, cols // q, q, bands).mean(axis=(1, 3), dtype=np.float32)
@@ -757,41 +758,52 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         return step, scale, area
 
     def _remap(self, ideal: np.ndarray, plane: camrig.FocalPlane, d: int, bands_nm: tuple[float, ...],
-               threads: int = 1) -> np.ndarray:  # fmt: skip
+               threads: int = 1, in_place: bool = False) -> np.ndarray:  # fmt: skip
         """Sample the ideal image where each pixel's light comes from, per band (bilinear), conserving flux:
         the irradiance scales with the area ratio |det d(ideal)/d(real)|. A radial mapping (the usual case) is
         tabulated once per band against radius (:meth:`_radial_table`) and applied in one compiled pass
         (:func:`camrig_optics.tiles.remap_radial`) on ``threads``; Brown-Conrady's tangential terms take the
         general path: the inverse mapping at each pixel and half a pixel either side (central differences,
-        second-order accurate up to the sensor edges)."""
+        second-order accurate up to the sensor edges).
+
+        ``in_place``: the output is written over ``ideal`` itself (pixel (r, c) where ideal sample (r, c) was),
+        in strips of :attr:`STRIP_ROWS` rows in order, each computed whole before it is written. Pixel (r, c)
+        reads ideal rows from r + 1 on (the margin d exceeds the largest displacement by 2), so no strip reads
+        what an earlier one wrote, and the result is the same as into a fresh array; the frame then needs no
+        second full-size array."""
         rows, cols = plane.height_px, plane.width_px
         pitch_mm = plane.pitch_um * 1e-3
-        out = np.empty((rows, cols, ideal.shape[2]), np.float32)
+        bands = ideal.shape[2]
+        out = None if in_place else np.empty((rows, cols, bands), np.float32)
+        strip = np.empty((min(rows, self.STRIP_ROWS), cols, bands), np.float32) if in_place else None
         centre_x, centre_y = (cols - 1) / 2 + d, (rows - 1) / 2 + d
         x, y = plane.pixel_centres_mm()
         top = math.hypot(float(np.max(np.abs(x))), float(np.max(np.abs(y)))) * (1 + 1e-6) + 1e-9
         tables = [self._radial_table(band, top) for band in bands_nm]
-        if all(t is not None for t in tables):
-
-            def rows_of(a: int, b: int) -> None:
-                for i, (step, scale, area) in enumerate(tables):  # type: ignore[misc]
-                    remap_radial(ideal[:, :, i], x, y[a:b], step, scale, area, pitch_mm, centre_x, centre_y,
-                                 out[a:b, :, i])  # fmt: skip
-
-            camrig.in_blocks(rows, threads, rows_of)
-            return out
         h = pitch_mm / 2
         for r0 in range(0, rows, self.STRIP_ROWS):
             r1 = min(rows, r0 + self.STRIP_ROWS)
-            xs, ys = np.meshgrid(x, y[r0:r1])
-            for b, band in enumerate(bands_nm):
-                xu, yu = self.to_ideal(band, xs, ys)
-                x_right, y_right = self.to_ideal(band, xs + h, ys)
-                x_left, y_left = self.to_ideal(band, xs - h, ys)
-                x_down, y_down = self.to_ideal(band, xs, ys + h)
-                x_up, y_up = self.to_ideal(band, xs, ys - h)
-                area = np.abs((x_right - x_left) * (y_down - y_up) - (x_down - x_up) * (y_right - y_left)) / pitch_mm**2
-                coords = np.stack([yu / pitch_mm + centre_y, xu / pitch_mm + centre_x])
-                sampled = ndimage.map_coordinates(ideal[:, :, b], coords, order=1, mode="nearest")
-                out[r0:r1, :, b] = sampled * area
-        return out
+            target = strip[: r1 - r0] if strip is not None else out[r0:r1]  # type: ignore[index]
+            if all(t is not None for t in tables):
+
+                def rows_of(a: int, b: int, r0: int = r0, target: np.ndarray = target) -> None:
+                    for i, (step, scale, area) in enumerate(tables):  # type: ignore[misc]
+                        remap_radial(ideal[:, :, i], x, y[r0 + a : r0 + b], step, scale, area, pitch_mm, centre_x,
+                                     centre_y, target[a:b, :, i])  # fmt: skip
+
+                camrig.in_blocks(r1 - r0, threads, rows_of)
+            else:
+                xs, ys = np.meshgrid(x, y[r0:r1])
+                for b, band in enumerate(bands_nm):
+                    xu, yu = self.to_ideal(band, xs, ys)
+                    x_right, y_right = self.to_ideal(band, xs + h, ys)
+                    x_left, y_left = self.to_ideal(band, xs - h, ys)
+                    x_down, y_down = self.to_ideal(band, xs, ys + h)
+                    x_up, y_up = self.to_ideal(band, xs, ys - h)
+                    area = (np.abs((x_right - x_left) * (y_down - y_up) - (x_down - x_up) * (y_right - y_left))
+                            / pitch_mm**2)  # fmt: skip
+                    coords = np.stack([yu / pitch_mm + centre_y, xu / pitch_mm + centre_x])
+                    target[:, :, b] = ndimage.map_coordinates(ideal[:, :, b], coords, order=1, mode="nearest") * area
+            if strip is not None:
+                ideal[r0:r1, :cols] = target
+        return ideal[:rows, :cols] if out is None else out

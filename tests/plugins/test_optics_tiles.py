@@ -84,20 +84,30 @@ def test_tiles_and_threads_do_not_change_the_image(host, rig_dict, lens, scene, 
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-def test_the_image_written_over_the_handed_over_scene_is_the_same(host, rig_dict, threads):
+@pytest.mark.parametrize("distorted", [False, True])
+def test_the_image_written_over_the_handed_over_scene_is_the_same(host, rig_dict, threads, distorted):
+    """The blur written over the scene's own array (the router hands it over) equals the blur into a fresh one;
+    with distortion the blurred ideal image lives there and the remap writes over it, strip by strip, in order."""
     from dataclasses import replace
 
-    rig_dict["rig"]["lens"] = ZONED
+    rig_dict["rig"]["lens"] = dict(ZONED)
+    if distorted:
+        rig_dict["rig"]["lens"]["distortion"] = {"model": "poly5", "k1": -0.05, "k2": 0.01, "norm_radius_mm": 0.18}
+        rig_dict["rig"]["lens"]["tca"] = {"model": "poly3", "red": [1.002, 0, 0], "blue": [0.998, 0, 0],
+                                          "norm_radius_mm": 0.18}  # fmt: skip
     rig_dict["rig"]["sensor"] = {"type": "sensors.cmos", "width_px": 200, "height_px": 150, "pixel_pitch_um": 1.5}
     rig_dict["rig"]["link"]["bandwidth_gbit_s"] = 100
     rig_dict["capture"]["scene"] = {"type": "scenes.chart", "width_deg": 0.4}
     rig = camrig.assemble(host, camrig.read_rig(rig_dict))
     lens = rig.parts["lens"].accessory
     lens.TILE = 40  # 5 x 4 tiles: every tile reads its neighbours' regions
+    lens.STRIP_ROWS = 16  # 10 remap strips, each reading rows the next ones write
     radiance = rig.parts["scene"].accessory.process(None, context(rig), "scene")
     fresh = lens.process(radiance, context(rig, threads=threads), "lens").data
     buffer = radiance.data.copy()  # the scene's memory, as the router hands it over
     handed = camrig.Frame(buffer, radiance.meta)
     over = lens.process(handed, replace(context(rig, threads=threads), reusable=buffer), "lens").data
-    assert np.shares_memory(over, buffer)  # written over the scene
+    assert np.shares_memory(over, buffer)  # written over the scene (the blur, then the remap over the blur)
+    if distorted:
+        assert lens.distortion_margin_px(rig.geometry.plane, tuple(radiance.meta.bands_nm)) > 2
     np.testing.assert_array_equal(over, fresh)
