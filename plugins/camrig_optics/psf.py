@@ -18,8 +18,10 @@ sampled at pixel centres, so the kernel's transfer function is MTF_optics x sinc
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from functools import lru_cache, wraps
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,38 @@ interpolation's transfer sinc^2(f) is >= 0.99 up to the pixel's Nyquist frequenc
 and the pixel box (sinc(k f)) follows, so the kernel changes by < 1 % there; below 9 cubic splines."""
 MIN_PUPIL_RADIUS_SAMPLES = 24
 """Pupil radius in FFT samples below which the pupil is too coarse; the grid grows instead."""
+FINE_CACHE_BYTES = 48 << 20
+"""Bytes of fine PSFs (and of their spline coefficients) kept for reuse, each: a fast lens's fine PSF is up to a 2048^2
+float64 grid (34 MB), and a zone's sectors and bands need each only while its kernels are made (a lens keeps
+those), so a count-bounded cache of them would hold gigabytes through the frame."""
+
+
+def _bytes_cache(limit: int) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Least-recently-used cache of a function's array results, bounded by their total bytes (``limit``; the newest
+    is always kept), thread-safe."""
+
+    def wrap(function: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        entries: OrderedDict[tuple[object, ...], np.ndarray] = OrderedDict()
+        lock = threading.Lock()
+
+        @wraps(function)
+        def cached(*args: object) -> np.ndarray:
+            with lock:
+                if args in entries:
+                    entries.move_to_end(args)
+                    return entries[args]
+            value = function(*args)
+            with lock:
+                entries[args] = value
+                total = sum(v.nbytes for v in entries.values())
+                while total > limit and len(entries) > 1:
+                    _, dropped = entries.popitem(last=False)
+                    total -= dropped.nbytes
+            return value
+
+        return cached
+
+    return wrap
 
 
 def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -262,7 +296,7 @@ def grid_for(
     return n, sample_um * n / (2 * wavelength_um * f_number)
 
 
-@lru_cache(maxsize=64)
+@_bytes_cache(FINE_CACHE_BYTES)
 def _psf_cached(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
                 terms: tuple[tuple[int, float], ...], edge: tuple[float, ...] = ()) -> np.ndarray:  # fmt: skip
     n, radius = grid_for(wavelength_um, f_number, sample_um, min_field_um, steepest_slope(dict(terms), edge))
@@ -302,7 +336,7 @@ def oversampling(pitch_um: float, wavelength_um: float, f_number: float) -> int:
     return k if k % 2 else k + 1
 
 
-@lru_cache(maxsize=8)
+@_bytes_cache(FINE_CACHE_BYTES)
 def _spline(wavelength_um: float, f_number: float, sample_um: float, min_field_um: float,
             terms: tuple[tuple[int, float], ...], edge: tuple[float, ...] = ()) -> np.ndarray:  # fmt: skip
     """Cubic B-spline coefficients of :func:`psf` (periodic, as the FFT PSF is): every sector of a zone turns
