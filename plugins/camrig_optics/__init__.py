@@ -87,6 +87,13 @@ class IdealLensSpec(camrig.LensSpec):
         "Stopped down to f_number, the same wavefront is seen over the smaller pupil, so aberrations shrink (spherical "
         "as (N0/N)^4). None: the waves apply at f_number as given.",
     )
+    zones_radius_mm: float | None = Field(
+        default=None,
+        gt=0,
+        description="Image-plane radius, mm, that a zone's field 1 stands for (a traced lens: the half diagonal it was "
+        "traced for, so a crop sees the zones of its own part of the field); None: the half diagonal of the sensor "
+        "in front of the lens.",
+    )
     scene_supersampling: int = Field(
         default=1,
         ge=1,

@@ -206,6 +206,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             "f_number": s.f_number * multiplier,
             "aberrations_f_number": None if s.aberrations_f_number is None else s.aberrations_f_number * multiplier,
             "image_circle_mm": s.image_circle_mm * multiplier,
+            "zones_radius_mm": None if s.zones_radius_mm is None else s.zones_radius_mm * multiplier,
             "vignetting_rolloff_mm": s.vignetting_rolloff_mm * multiplier,
         }
         for name in ("distortion", "tca", "vignetting"):
@@ -381,7 +382,7 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
             y = y[rows[0] : rows[1]]
         if cols is not None:
             x = x[cols[0] : cols[1]]
-        half_diagonal = plane.diagonal_mm / 2
+        half_diagonal = self.spec.zones_radius_mm or plane.diagonal_mm / 2  # what field 1 means
         # the window's range of field radius, from its nearest and farthest points: zones whose hat function is
         # zero over all of it are left out (weight zero), the others get their map
         near_x = 0.0 if x[0] <= 0 <= x[-1] else min(abs(x[0]), abs(x[-1]))

@@ -579,6 +579,7 @@ def ideal_spec(spec: PrescriptionSpec, derived: dict[str, Any]) -> IdealLensSpec
             )
             for z in derived["zones"]
         ],
+        zones_radius_mm=half,
         distortion=DistortionSpec(model="poly5", k1=d["k1"], k2=d["k2"], norm_radius_mm=half),
         vignetting=VignettingSpec(k1=v["k1"], k2=v["k2"], k3=v["k3"], norm_radius_mm=half),
         tca=TcaSpec(

@@ -6,7 +6,8 @@ the FFT; ``hat_weight`` is a field zone's weight (linear in field radius between
 times a hat in azimuth (a zone turned to one of equally spaced azimuths; ``azimuths`` computes the tile's azimuths
 once for all its sectors); ``blend_product`` multiplies the tile's spectrum by a blend of two kernels' spectra;
 ``accumulate`` adds one inverse FFT's valid part, weighted, into the tile; ``store`` clips FFT round-off at
-black into the output; ``remap_radial`` samples the blurred image where a radial distortion takes each pixel. All release the interpreter lock, so tiles run on threads.
+black into the output; ``remap_radial`` samples the blurred image where a radial distortion takes each pixel.
+All release the interpreter lock, so tiles run on threads.
 """
 
 from __future__ import annotations

@@ -162,6 +162,20 @@ def test_field_zones_blend_linearly():
     assert w1[0, 0] == pytest.approx(r, rel=1e-5) and w1[23, 31] < 0.05
 
 
+def test_zones_given_for_a_radius_keep_it_on_a_crop():
+    """zones_radius_mm: field 1 is that image radius, not the corner of the sensor in front of the lens, so a small
+    crop at the centre sees the on-axis zone (weight 1 - r / radius by hand), and the lens relayed by 0.71x (a
+    focal reducer) takes its zones' radius along."""
+    zones = [{"field": 0.0, "zernike_waves": {}}, {"field": 1.0, "zernike_waves": {4: 1.0}}]
+    lens = IdealLens(IdealLensSpec(focal_length_mm=35, f_number=2.8, zones=zones, zones_radius_mm=10.8))
+    (_, w0), (_, w1) = lens.zone_weights(FINE)
+    x, y = FINE.pixel_centres_mm()
+    r = np.hypot(x[None, :], y[:, None])
+    np.testing.assert_allclose(w1, r / 10.8, rtol=1e-5, atol=1e-7)
+    assert w1.max() < 0.01  # the crop is near the axis (on the crop's own corner w1 would be 1)
+    assert lens.relayed(0.71).spec.zones_radius_mm == pytest.approx(10.8 * 0.71)
+
+
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
