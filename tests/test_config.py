@@ -20,7 +20,7 @@ def write(tmp_path, name, text):
 def test_yaml_and_toml_examples_load_to_the_same_structure():
     toml = load_rig_file("examples/rigs/small_module.toml")
     yml = load_rig_file("examples/rigs/four_thirds_module.yaml")
-    assert (toml.rig.lens.type, yml.rig.lens.type) == ("optics.ideal", "optics.ideal")
+    assert (toml.rig.lens.type, yml.rig.lens.type) == ("optics.ideal", "optics.m43_35mm_f1_4")
     assert [s.type for s in toml.rig.stages] == [s.type for s in yml.rig.stages]
     assert toml.rig.sensor.spec_fields["width_px"] == 640
 

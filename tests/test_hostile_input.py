@@ -132,7 +132,7 @@ def test_hostile_config_is_refused_in_one_line_cheaply(tmp_path, case):
 
 def test_an_infinity_is_taken_where_the_field_means_it(tmp_path):
     (tmp_path / "focus.yaml").write_text(
-        _example_with("    image_circle_mm: 22\n", "    image_circle_mm: 22\n    focus_distance_m: .inf\n")
+        _example_with("    f_number: 1.4 ", "    focus_distance_m: .inf\n    f_number: 1.4 ")
     )
     rig = camrig.read_rig(tmp_path / "focus.yaml")
     assert rig.rig.lens.spec_fields["focus_distance_m"] == float("inf")

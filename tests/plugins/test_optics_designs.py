@@ -244,17 +244,3 @@ def test_presets_keep_their_mounts_and_fit_checks(host, rig_dict):
     lens = rig.parts["lens"].accessory
     assert type(lens).__name__ == "DesignLens" and lens.spec.mount == "EF" and lens.spec.flange_distance_mm == 44.0
     assert lens.derived["efl_mm"] == pytest.approx(49.994, abs=1e-3)
-
-
-def test_the_traced_sweep_carries_the_shipped_prescription_scaled():
-    """examples/experiments/f_number_sweep_traced.yaml repeats the 35mm's surfaces inline: they must stay the data
-    file's table times its scale."""
-    import yaml
-
-    with open("examples/experiments/f_number_sweep_traced.yaml") as f:
-        experiment = yaml.safe_load(f)
-    inline = experiment["experiment"]["set"]["rig.lens"]["surfaces"]
-    shipped = scaled_surfaces("m43_35mm_f1_4")
-    assert len(inline) == len(shipped)
-    for a, b in zip(inline, shipped):
-        assert a.keys() == b.keys() and all(a[k] == pytest.approx(b[k], rel=1e-12) for k in a), (a, b)
