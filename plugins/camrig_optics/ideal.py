@@ -99,7 +99,8 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         if self.spec.psf == "none":
             return 0
         s = self.spec
-        waves = sum(abs(w) for w in self._all_waves()) + abs(self._defocus(max(bands_nm)))
+        # the widest of the zones (a pixel's PSF is a blend of its zones', each no wider than the widest)
+        waves = max(abs(w) for w in self._all_waves()) + abs(self._defocus(max(bands_nm)))
         corner_mm = math.hypot(plane.width_px, plane.height_px) * plane.pitch_um * 1e-3 / 2
         waves += abs(float(self.tilt_defocus_waves(corner_mm, 0.0, max(bands_nm), azimuth_deg=0.0)))
         blur_um = 16 * max(bands_nm) * 1e-3 * s.f_number * (1 + 4 * waves)
@@ -111,8 +112,11 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         over every zone and, per zone, the largest over its wavelengths."""
 
         def size(waves: dict[int, float], edge: tuple[float, ...] = ()) -> float:
-            if edge:  # fitted over the vignetted pupil only: its coefficients say nothing of the slope outside
-                return steepest_slope(waves, edge)
+            if edge:  # fitted over the vignetted pupil only: its coefficients say nothing of the slope outside.
+                # Its steepest slope inside (as waves a of defocus, slope 4 sqrt(3) a) bounds the largest transverse
+                # ray aberration, 2 N lambda 4 sqrt(3) a = 13.9 a lambda N; the margin's 16 lambda N (1 + 4 w) then
+                # needs w = a / 4 to hold it (16 a lambda N), not 4.6 times that as for the other terms' sizes
+                return steepest_slope(waves, edge) / 4
             high = {j: w for j, w in waves.items() if j > 11}
             return sum(abs(w) for j, w in waves.items() if j <= 11) + equivalent_defocus(high)
 
