@@ -2,11 +2,12 @@
 
 Everything lives under :func:`cache_root` (``$CAMRIG_CACHE_DIR``, else ``$XDG_CACHE_HOME/camrig``, default
 ``~/.cache/camrig``): ``prescriptions/`` (:mod:`camrig_optics.prescription`) and ``kernels/``, one ``.npy`` per
-pixel kernel (:meth:`camrig_optics.ideal.IdealLens.kernel`), named by the SHA-256 of every input it depends on
-and of the source of :mod:`camrig_optics.psf` that computes it, so a changed input or a changed PSF code never
-reads a stale kernel. Entries are written atomically (a reader sees a whole file or none); one that does not read
-back whole (truncated, another shape, not float32) is ignored and recomputed. The kernel folder is kept to
-:data:`MAX_KERNELS` files: beyond that the least recently used are removed. Deleting the folder is always safe.
+pixel kernel (:meth:`camrig_optics.ideal.IdealLens.kernel`), named by the SHA-256 of every input it depends on,
+of the source of :mod:`camrig_optics.psf` that computes it and of the NumPy and SciPy versions, so a changed
+input, PSF code or library never reads a stale kernel. Entries are written atomically (a reader sees a whole file
+or none); one that does not read back whole (truncated, another shape, not float32) is ignored and recomputed. The
+kernel folder is kept to :data:`MAX_KERNELS` files: beyond that the least recently used are removed. Deleting the
+folder is always safe.
 """
 
 from __future__ import annotations
@@ -36,13 +37,17 @@ def cache_root() -> Path:
 
 @cache
 def _psf_source_sha() -> str:
+    import scipy
+
     from . import psf
 
-    return hashlib.sha256(Path(psf.__file__).read_bytes()).hexdigest()
+    code = hashlib.sha256(Path(psf.__file__).read_bytes()).hexdigest()
+    return f"{code}|numpy {np.__version__}|scipy {scipy.__version__}"  # their FFTs and filters make the kernels
 
 
 def kernel_key(inputs: tuple[object, ...]) -> str:
-    """SHA-256 of ``inputs`` (their ``repr``: floats round-trip exactly) and of the PSF code's source."""
+    """SHA-256 of ``inputs`` (their ``repr``: floats round-trip exactly), of the PSF code's source and of the
+    NumPy and SciPy versions that run it."""
     return hashlib.sha256(f"{_psf_source_sha()}|{inputs!r}".encode()).hexdigest()
 
 

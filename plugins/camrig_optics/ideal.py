@@ -544,7 +544,12 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         q = s.scene_supersampling
         into = ctx.reusable  # the scene's own array, handed over: the blurred (ideal) image may be written over it
         ideal = self._blurred(frame, ideal_plane, margin, ctx.threads, into)
-        in_place = into is not None and np.shares_memory(ideal, into)  # the blur went over the scene: so may this
+        # the blur went over the scene: so may the remap, where no pixel reads above its own row (see _remap)
+        in_place = (
+            into is not None
+            and np.shares_memory(ideal, into)
+            and self.inward_reach_px(plane, d, frame.meta.bands_nm) <= d - 2
+        )
         irradiance = ideal if d == 0 else self._remap(ideal, plane, d, frame.meta.bands_nm, ctx.threads, in_place)
         if q > 1:  # each pixel integrates its q x q fine samples (the pixel aperture at the fine pitch)
             rows, cols, bands = irradiance.shape
@@ -762,6 +767,26 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
         area = scale * np.gradient(g, step, edge_order=2)
         return step, scale, area
 
+    def inward_reach_px(self, plane: camrig.FocalPlane, d: int, bands_nm: tuple[float, ...]) -> float:
+        """How far above its own row (towards the axis, in the lower half) any pixel's light comes from, pixels:
+        max over bands of (y - y_ideal) / pitch for y > 0, on every 8th row and column and the last ones (the
+        mapping is smooth). Barrel distortion reads outward (0); pincushion, or a lateral-colour scale above 1,
+        reads inward, and an in-place remap is safe only while this stays below the margin ``d`` less 2."""
+        if d == 0:
+            return 0.0
+        x, y = plane.pixel_centres_mm()
+        below = y[y > 0]
+        if below.size == 0:
+            return 0.0
+        ys = np.unique(np.concatenate([below[::8], below[-1:]]))
+        xs = np.unique(np.concatenate([x[::8], x[-1:]]))
+        gx, gy = np.meshgrid(xs, ys)
+        reach = 0.0
+        for band in bands_nm:
+            _, yu = self.to_ideal(band, gx, gy)
+            reach = max(reach, float(np.max(gy - yu)) / (plane.pitch_um * 1e-3))
+        return reach
+
     def _remap(self, ideal: np.ndarray, plane: camrig.FocalPlane, d: int, bands_nm: tuple[float, ...],
                threads: int = 1, in_place: bool = False) -> np.ndarray:  # fmt: skip
         """Sample the ideal image where each pixel's light comes from, per band (bilinear), conserving flux:
@@ -773,9 +798,10 @@ class IdealLens(camrig.Lens[IdealLensSpec]):
 
         ``in_place``: the output is written over ``ideal`` itself (pixel (r, c) where ideal sample (r, c) was),
         in strips of :attr:`STRIP_ROWS` rows in order, each computed whole before it is written. Pixel (r, c)
-        reads ideal rows from r + 1 on (the margin d exceeds the largest displacement by 2), so no strip reads
-        what an earlier one wrote, and the result is the same as into a fresh array; the frame then needs no
-        second full-size array."""
+        reads ideal rows from r + d - (its inward reach) on; the caller asks for this only where the inward reach
+        (:meth:`inward_reach_px`) is at most d - 2, so every pixel reads below its own row, no strip reads what an
+        earlier one wrote, and the result is the same as into a fresh array; the frame then needs no second
+        full-size array."""
         rows, cols = plane.height_px, plane.width_px
         pitch_mm = plane.pitch_um * 1e-3
         bands = ideal.shape[2]

@@ -84,15 +84,16 @@ def test_tiles_and_threads_do_not_change_the_image(host, rig_dict, lens, scene, 
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-@pytest.mark.parametrize("distorted", [False, True])
+@pytest.mark.parametrize("distorted", [False, "barrel", "pincushion"])
 def test_the_image_written_over_the_handed_over_scene_is_the_same(host, rig_dict, threads, distorted):
     """The blur written over the scene's own array (the router hands it over) equals the blur into a fresh one;
     with distortion the blurred ideal image lives there and the remap writes over it, strip by strip, in order."""
     from dataclasses import replace
 
     rig_dict["rig"]["lens"] = dict(ZONED)
-    if distorted:
-        rig_dict["rig"]["lens"]["distortion"] = {"model": "poly5", "k1": -0.05, "k2": 0.01, "norm_radius_mm": 0.18}
+    if distorted:  # barrel: every pixel reads outward; pincushion: the lower half reads rows above its own
+        k1 = -0.05 if distorted == "barrel" else 0.05
+        rig_dict["rig"]["lens"]["distortion"] = {"model": "poly5", "k1": k1, "k2": 0.01, "norm_radius_mm": 0.18}
         rig_dict["rig"]["lens"]["tca"] = {"model": "poly3", "red": [1.002, 0, 0], "blue": [0.998, 0, 0],
                                           "norm_radius_mm": 0.18}  # fmt: skip
     rig_dict["rig"]["sensor"] = {"type": "sensors.cmos", "width_px": 200, "height_px": 150, "pixel_pitch_um": 1.5}
@@ -107,7 +108,11 @@ def test_the_image_written_over_the_handed_over_scene_is_the_same(host, rig_dict
     buffer = radiance.data.copy()  # the scene's memory, as the router hands it over
     handed = camrig.Frame(buffer, radiance.meta)
     over = lens.process(handed, replace(context(rig, threads=threads), reusable=buffer), "lens").data
-    assert np.shares_memory(over, buffer)  # written over the scene (the blur, then the remap over the blur)
+    # written over the scene (the blur, then the remap over the blur), except where the remap would read rows it
+    # has written: pincushion's inward reach (7 px here) beyond the margin; then the remap goes to a fresh array
+    assert np.shares_memory(over, buffer) == (distorted != "pincushion")
     if distorted:
-        assert lens.distortion_margin_px(rig.geometry.plane, tuple(radiance.meta.bands_nm)) > 2
+        d = lens.distortion_margin_px(rig.geometry.plane, tuple(radiance.meta.bands_nm))
+        reach = lens.inward_reach_px(rig.geometry.plane, d, tuple(radiance.meta.bands_nm))
+        assert (reach > d - 2) == (distorted == "pincushion"), (reach, d)
     np.testing.assert_array_equal(over, fresh)
