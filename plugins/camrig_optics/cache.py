@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -74,19 +76,25 @@ def load_kernel(key: str) -> np.ndarray | None:
     return kernel
 
 
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Create ``path``'s folder and write the file through a temporary one renamed over it: a reader sees the old
+    file or the new one, never half of one; the temporary file never outlives a failed write. OSError propagates."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def store_kernel(key: str, kernel: np.ndarray) -> None:
     """Write ``kernel`` under ``key`` atomically; a cache that cannot be written only costs the next run the work."""
     path = _kernel_path(key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, np.ascontiguousarray(kernel, dtype=np.float32), allow_pickle=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(path, lambda f: np.save(f, np.ascontiguousarray(kernel, dtype=np.float32), allow_pickle=False))
         _prune(path.parent)
     except OSError:
         pass

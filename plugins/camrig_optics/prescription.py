@@ -57,8 +57,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -67,7 +65,7 @@ from typing import Any
 import numpy as np
 
 from . import AberrationZone, IdealLensSpec, PrescriptionSpec
-from .cache import cache_root
+from .cache import cache_root, write_atomically
 from .distortion import DistortionSpec, TcaSpec, VignettingSpec
 from .ideal import IdealLens
 from .psf import rotated, zernike
@@ -537,16 +535,8 @@ def traced(spec: PrescriptionSpec) -> dict[str, Any]:
     except (OSError, ValueError, AttributeError):
         pass  # missing or corrupt: trace again and overwrite
     derived = derive(spec)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump({"key": key, "derived": derived}, f)
-            os.replace(tmp, path)  # atomic: a reader sees the old entry or the new one, never half of one
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    try:  # atomic: a reader sees the old entry or the new one, never half of one
+        write_atomically(path, lambda f: f.write(json.dumps({"key": key, "derived": derived}).encode()))
     except OSError:
         pass  # a read-only cache only costs the next run a trace
     return derived

@@ -21,7 +21,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from functools import lru_cache, wraps
+from functools import cache, lru_cache, wraps
 from typing import Any
 
 import numpy as np
@@ -97,6 +97,21 @@ def _bytes_cache(limit: int) -> Callable[[Callable[..., np.ndarray]], Callable[.
     return wrap
 
 
+@cache
+def _radial_terms(n: int, am: int) -> tuple[tuple[int, float], ...]:
+    """(power of rho, coefficient) of the Zernike radial polynomial R_n^|m| (Noll 1976, eq. 2):
+    sum_k (-1)^k (n - k)! / (k! ((n + m)/2 - k)! ((n - m)/2 - k)!) rho^(n - 2k)."""
+    return tuple(
+        (
+            n - 2 * k,
+            (-1) ** k
+            * math.factorial(n - k)
+            / (math.factorial(k) * math.factorial((n + am) // 2 - k) * math.factorial((n - am) // 2 - k)),
+        )
+        for k in range((n - am) // 2 + 1)
+    )
+
+
 def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """Noll-normalised Zernike polynomial Z_j on the unit disk (unit RMS over the disk)."""
     if j not in NOLL:
@@ -104,13 +119,8 @@ def zernike(j: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     n, m = NOLL[j]
     am = abs(m)
     radial = np.zeros_like(rho)
-    for k in range((n - am) // 2 + 1):
-        c = (
-            (-1) ** k
-            * math.factorial(n - k)
-            / (math.factorial(k) * math.factorial((n + am) // 2 - k) * math.factorial((n - am) // 2 - k))
-        )
-        radial = radial + c * rho ** (n - 2 * k)
+    for power, c in _radial_terms(n, am):
+        radial = radial + c * rho**power
     if m == 0:
         return math.sqrt(n + 1) * radial
     angular = np.cos(am * theta) if m > 0 else np.sin(am * theta)
@@ -133,13 +143,8 @@ def zernike_sum(terms: tuple[tuple[int, float], ...], rho: np.ndarray, theta: np
         n, m = NOLL[j]
         am = abs(m)
         radial = np.zeros_like(rho)
-        for k in range((n - am) // 2 + 1):
-            c = (
-                (-1) ** k
-                * math.factorial(n - k)
-                / (math.factorial(k) * math.factorial((n + am) // 2 - k) * math.factorial((n - am) // 2 - k))
-            )
-            radial += c * powers[n - 2 * k]
+        for power, c in _radial_terms(n, am):
+            radial += c * powers[power]
         if m == 0:
             out += a * math.sqrt(n + 1) * radial
             continue
