@@ -143,7 +143,7 @@ def test_scene_file_is_what_both_rigs_see(capsys, tmp_path, quarter, half_size):
 def test_experiment_report_shows_each_points_result(tmp_path):
     from camrig.experiments import experiment_from_dict
     from camrig.experiments.report import write_report
-    from camrig.experiments.runner import run_one
+    from camrig.experiments.runner import _run_info, run_one
 
     rig = {
         "rig": {
@@ -156,19 +156,7 @@ def test_experiment_report_shows_each_points_result(tmp_path):
     sweep = {"grid": {"capture.exposure_s": [1e-5, 4e-5]}}
     e = experiment_from_dict({"experiment": {"name": "looks", "rig": rig, "sweep": sweep, "repeats": 2}})
     records = [  # what a worker returns for each run (in this process: no pool to start)
-        run_one(
-            e.rig_for(run),
-            [],
-            {
-                "run": run.run_id,
-                "index": run.index,
-                "point": run.point,
-                "repeat": run.repeat,
-                "seed": run.seed,
-                "params": run.params,
-            },
-        )  # fmt: skip
-        for run in e.runs
+        run_one(e.rig_for(run), [], _run_info(run)) for run in e.runs
     ]
     write_report(e, records, tmp_path)
     page = (tmp_path / "report.html").read_text()

@@ -10,46 +10,20 @@ from scipy import signal, special
 from scipy.optimize import brentq
 
 import camrig
+from benchrig import mono_rig as bench_rig
 from camrig_measure import ColourErrorSpec, MtfSpec, PhotonTransferSpec, VignettingSpec, ciede2000
 from camrig_measure.accessories import ColourError, Mtf, PhotonTransferMeasurement, Vignetting
 from camrig_measure.ciede2000 import xyz_to_lab
 from camrig_measure.sfr import slanted_edge_mtf
 
-NO_NOISE = {"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False}
-
 
 def mono_rig(f_number: float, pitch_um: float, supersampling: int = 1, **scene) -> camrig.Rig:
-    spec = {
-        "rig": {
-            "name": "bench",
-            "frame_rate_hz": 1,
-            "lens": {
-                "type": "optics.ideal",
-                "focal_length_mm": 35,
-                "f_number": f_number,
-                "image_circle_mm": 40,
-                "scene_supersampling": supersampling,
-            },
-            "sensor": {
-                "type": "sensors.cmos",
-                "width_px": 256,
-                "height_px": 256,
-                "pixel_pitch_um": pitch_um,
-                "cfa": "mono",
-                "bands_nm": [550.0],
-                "qe": [[0.6]],
-                "full_well_e": 50000,
-                "noise": NO_NOISE,
-            },
-            "attachment": {"type": "mounts.magnetic"},
-        },
-        "capture": {
-            "scene": {"type": "scenes.chart", "layout": "edge", "bands_nm": [550.0], **scene},
-            "exposure_s": 1e-3,
-            "seed": 1,
-        },
-    }
-    return camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
+    """The bench rig (256 x 256) at ``f_number`` and ``pitch_um`` on a slanted-edge chart (``scene`` overrides)."""
+    return bench_rig(
+        {"type": "scenes.chart", "layout": "edge", **scene},
+        {"f_number": f_number, "scene_supersampling": supersampling},
+        {"width_px": 256, "pixel_pitch_um": pitch_um},
+    )
 
 
 def analytic_mtf(f_cy_px: float, f_number: float, pitch_mm: float, wavelength_mm: float = 550e-6) -> float:

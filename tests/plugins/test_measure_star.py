@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import camrig
+from benchrig import mono_rig
 from camrig_measure import StarMtfSpec, siemens_star_mtf
 from camrig_measure.accessories import StarMtf
 
@@ -75,33 +76,8 @@ def test_bad_input_is_refused_naming_what(kwargs, words):
 
 
 def star_rig(scene: dict) -> camrig.Rig:
-    no_noise = {"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False}
-    spec = {
-        "rig": {
-            "name": "bench",
-            "frame_rate_hz": 1,
-            "lens": {
-                "type": "optics.ideal",
-                "focal_length_mm": 35,
-                "f_number": 5.6,
-                "image_circle_mm": 40,
-                "scene_supersampling": 4,
-            },
-            "sensor": {
-                "type": "sensors.cmos",
-                "width_px": 256,
-                "height_px": 256,
-                "pixel_pitch_um": 2.0,
-                "cfa": "mono",
-                "bands_nm": [550.0],
-                "qe": [[0.6]],
-                "full_well_e": 50000,
-                "noise": no_noise,
-            },
-        },
-        "capture": {"scene": {"type": "scenes.target", "bands_nm": [550.0], **scene}, "exposure_s": 2e-3, "seed": 1},
-    }
-    return camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
+    """The bench rig (256 x 256, scene sampled 4x finer) on a scenes.target, exposed 2 ms."""
+    return mono_rig({"type": "scenes.target", **scene}, {"scene_supersampling": 4}, {"width_px": 256}, exposure_s=2e-3)
 
 
 def test_the_star_mtf_accessory_reads_diffraction_times_the_pixel():

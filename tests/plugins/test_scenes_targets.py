@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import camrig
+from benchrig import NO_NOISE, mono_rig
 from camrig_scenes import TargetSpec
 from camrig_scenes.targets import Target
 
@@ -64,40 +65,6 @@ def test_points_keep_their_flux_and_sit_on_the_grid(diameter_deg):
 
 # ---------------------------------------------------------------------------------------------------------------
 # ISO 12233 e-SFR chart, USAF 1951, star field; the Siemens-star and e-SFR MTF against the slanted edge
-
-
-NO_NOISE = {"shot": False, "read": False, "row": False, "dsnu": False, "prnu": False, "hot": False, "dark": False}
-
-
-def mono_rig(scene: dict, lens: dict | None = None, sensor: dict | None = None) -> camrig.Rig:
-    spec = {
-        "rig": {
-            "name": "bench",
-            "frame_rate_hz": 1,
-            "lens": {
-                "type": "optics.ideal",
-                "focal_length_mm": 35,
-                "f_number": 5.6,
-                "image_circle_mm": 40,
-                **(lens or {}),
-            },
-            "sensor": {
-                "type": "sensors.cmos",
-                "width_px": 384,
-                "height_px": 256,
-                "pixel_pitch_um": 2.0,
-                "cfa": "mono",
-                "bands_nm": [550.0],
-                "qe": [[0.6]],
-                "full_well_e": 50000,
-                "noise": NO_NOISE,
-                **(sensor or {}),
-            },
-            "attachment": {"type": "mounts.magnetic"},
-        },
-        "capture": {"scene": {"bands_nm": [550.0], **scene}, "exposure_s": 1e-3, "seed": 1},
-    }
-    return camrig.assemble(camrig.Host(env={}), camrig.read_rig(spec))
 
 
 def linear_raw(rig: camrig.Rig) -> np.ndarray:
