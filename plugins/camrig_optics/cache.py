@@ -76,14 +76,17 @@ def load_kernel(key: str) -> np.ndarray | None:
     return kernel
 
 
-def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None], mode: int | None = None) -> None:
     """Create ``path``'s folder and write the file through a temporary one renamed over it: a reader sees the old
-    file or the new one, never half of one; the temporary file never outlives a failed write. OSError propagates."""
+    file or the new one, never half of one; the temporary file never outlives a failed write. ``mode``: the file's
+    permissions (the temporary file is private). OSError propagates."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

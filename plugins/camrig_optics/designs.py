@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from . import DesignLensSpec, PrescriptionSpec, SurfaceSpec
+from .cache import write_atomically
 from .ideal import IdealLens
 from .psf import stopped_down, stopped_down_edge
 
@@ -138,16 +137,8 @@ def refresh(names: tuple[str, ...] = DESIGNS) -> list[Path]:
             "traces": traces,
         }
         path = trace_path(name)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(out, f, indent=1)
-                f.write("\n")
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; package data is read by everyone
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        text = json.dumps(out, indent=1) + "\n"
+        write_atomically(path, lambda f: f.write(text.encode()), mode=0o644)  # package data: read by everyone
         written.append(path)
     return written
 
